@@ -1,0 +1,151 @@
+"""The ``graphlab`` command.
+
+    graphlab run CONFIG|DIR ... [key=value ...] [--profile smoke] [--seeds N] [--jobs J]
+                 [--out DIR] [--quiet] [--overwrite]
+    graphlab report RESULTS_DIR [--plot FILE]
+    graphlab data list | graphlab data fetch NAME
+    graphlab models [--task node|link]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from graphlab.data import DATASETS, DatasetNotAvailableError, load_dataset
+from graphlab.nn import MODELS
+from graphlab.runner import (ConfigError, ResultsConflictError, load_config, run_config,
+                             write_report)
+
+
+def _config_paths(items: Sequence[str]) -> list[Path]:
+    paths: list[Path] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            found = sorted(list(p.glob("*.yaml")) + list(p.glob("*.yml")))
+            if not found:
+                raise ConfigError(f"folder '{p}' holds no *.yaml config")
+            paths.extend(found)
+        else:
+            paths.append(p)
+    return paths
+
+
+def default_out(path: Path) -> Path:
+    """``experiments/<paper>/x.yaml`` → ``results/<paper>``; otherwise ``results/<stem>``."""
+    parts = path.resolve().parts
+    if "experiments" in parts[:-1]:
+        i = len(parts) - 1 - parts[::-1].index("experiments")
+        if i + 2 < len(parts):
+            return Path("results", *parts[i + 1:-1])
+    return Path("results") / path.stem
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    targets = [a for a in args.targets if "=" not in a]
+    overrides = [a for a in args.targets if "=" in a]
+    if args.seeds is not None:
+        overrides.append(f"seeds={args.seeds}")
+    if not targets:
+        raise ConfigError("graphlab run needs at least one config file or folder")
+    paths = _config_paths(targets)
+    # validate every config before any training starts
+    configs = [(p, load_config(p, args.profile, overrides)) for p in paths]
+    outs = set()
+    for path, cfg in configs:
+        out = Path(args.out) if args.out else default_out(path)
+        outs.add(out)
+        run_config(cfg, out, jobs=args.jobs, progress=not args.quiet and sys.stderr.isatty(),
+                   overwrite=args.overwrite)
+    for out in sorted(outs):
+        print(f"\nresults in {out}/")
+        print(write_report(out))
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    print(write_report(args.results_dir, args.plot))
+    if args.plot:
+        print(f"plot written to {args.plot}")
+    return 0
+
+
+def _cmd_data(args: argparse.Namespace) -> int:
+    if args.action == "list":
+        for name, spec in sorted(DATASETS.items()):
+            where = "generated" if spec.synthetic else spec.mirror_path
+            print(f"{name:15s} {spec.kind:6s} {where:35s} {spec.description}")
+        return 0
+    if not args.name:
+        raise ConfigError("graphlab data fetch needs a dataset name")
+    ds = load_dataset(args.name)
+    data = ds[0]
+    print(f"{args.name}: {len(ds)} graph(s); first graph {data.num_nodes} nodes, "
+          f"{data.num_edges} edges; {ds.num_classes} classes; root {getattr(ds, 'root', None)}")
+    return 0
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    for (task, name), spec in sorted(MODELS.items()):
+        if args.task and task != args.task:
+            continue
+        params = ", ".join(f"{k}={v!r}" for k, v in spec.params().items())
+        print(f"{task:5s} {name:8s} {spec.description}\n      params: {params}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="graphlab", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run configs (every seed; resumes finished seeds)")
+    run.add_argument("targets", nargs="+", metavar="CONFIG|DIR|key=value",
+                     help="config files or folders of configs, then dotted overrides")
+    run.add_argument("--profile", default="full", help="profile to apply (default: full)")
+    run.add_argument("--seeds", type=int, help="run seeds 0..N-1 instead of the config's")
+    run.add_argument("--jobs", type=int, default=1, help="seeds run in parallel (local pool)")
+    run.add_argument("--out", help="results folder (default: results/<paper>)")
+    run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.add_argument("--overwrite", action="store_true",
+                     help="recompute seeds whose stored result comes from another config")
+    run.set_defaults(func=_cmd_run)
+
+    rep = sub.add_parser("report", help="aggregate a results folder (mean ± sample std)")
+    rep.add_argument("results_dir")
+    rep.add_argument("--plot", help="also write a PNG bar chart here")
+    rep.set_defaults(func=_cmd_report)
+
+    data = sub.add_parser("data", help="list or fetch registered datasets")
+    data.add_argument("action", choices=["list", "fetch"])
+    data.add_argument("name", nargs="?")
+    data.set_defaults(func=_cmd_data)
+
+    models = sub.add_parser("models", help="list registered models and their parameters")
+    models.add_argument("--task", choices=["node", "link"])
+    models.set_defaults(func=_cmd_models)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ConfigError, DatasetNotAvailableError, ResultsConflictError, FileNotFoundError,
+            KeyError, TypeError, ValueError) as exc:
+        if os.environ.get("GRAPHLAB_DEBUG"):
+            raise
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"graphlab: error: {msg}\n(set GRAPHLAB_DEBUG=1 for the traceback)",
+              file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("graphlab: interrupted; finished seeds are saved, re-run the same command to "
+              "resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""Registry entries for the datasets graphlab ships loaders for.
+
+Counts are what PyG 2.8 produces from the raw files of the offline mirror
+(``../shared/data/README.md``); ``tests/data/test_registry.py`` checks them.
+"""
+from __future__ import annotations
+
+from torch_geometric.datasets import (Actor, CitationFull, Planetoid, TUDataset, WebKB,
+                                      WikipediaNetwork)
+
+from graphlab.data.registry import SyntheticDataset, register_dataset
+from graphlab.data.synthetic import directed_csbm
+
+_PLANETOID_RAW = ("x", "tx", "allx", "y", "ty", "ally", "graph", "test.index")
+
+
+def _geom_gcn_splits(name: str) -> tuple[str, ...]:
+    return tuple(f"{name}_split_0.6_0.2_{i}.npz" for i in range(10))
+
+
+def _register_planetoid(key: str, pyg_name: str, counts: dict[str, int]) -> None:
+    @register_dataset(key, kind="node", mirror_path=f"Planetoid/{pyg_name}",
+                      raw_dir=f"Planetoid/{pyg_name}/raw",
+                      raw_files=[f"ind.{pyg_name.lower()}.{s}" for s in _PLANETOID_RAW],
+                      counts=counts,
+                      description=f"Planetoid {pyg_name} citation graph (public split)")
+    def load(root: str, split: str = "public") -> Planetoid:
+        return Planetoid(root, pyg_name, split=split)
+
+
+_register_planetoid("cora", "Cora", {"num_nodes": 2708, "num_edges": 10556, "num_classes": 7})
+_register_planetoid("citeseer", "CiteSeer",
+                    {"num_nodes": 3327, "num_edges": 9104, "num_classes": 6})
+
+
+def _register_webkb(name: str, counts: dict[str, int]) -> None:
+    @register_dataset(name, kind="node", mirror_path=f"WebKB/{name}", raw_dir=f"WebKB/{name}/raw",
+                      raw_files=("out1_node_feature_label.txt", "out1_graph_edges.txt")
+                      + _geom_gcn_splits(name), counts=counts,
+                      description=f"WebKB {name} (directed, heterophilous; 10 geom-gcn splits)")
+    def load(root: str) -> WebKB:
+        return WebKB(root, name)
+
+
+_register_webkb("cornell", {"num_nodes": 183, "num_edges": 298, "num_classes": 5})
+_register_webkb("texas", {"num_nodes": 183, "num_edges": 325, "num_classes": 5})
+_register_webkb("wisconsin", {"num_nodes": 251, "num_edges": 515, "num_classes": 5})
+
+
+def _register_wikipedia(name: str, counts: dict[str, int]) -> None:
+    @register_dataset(name, kind="node", mirror_path=f"WikipediaNetwork/{name}",
+                      raw_dir=f"WikipediaNetwork/{name}/geom_gcn/raw",
+                      raw_files=("out1_node_feature_label.txt", "out1_graph_edges.txt")
+                      + _geom_gcn_splits(name), counts=counts,
+                      description=f"WikipediaNetwork {name}, geom-gcn preprocessing "
+                                  "(directed, heterophilous; 10 geom-gcn splits)")
+    def load(root: str) -> WikipediaNetwork:
+        return WikipediaNetwork(root, name, geom_gcn_preprocess=True)
+
+
+_register_wikipedia("chameleon", {"num_nodes": 2277, "num_edges": 36101, "num_classes": 5})
+_register_wikipedia("squirrel", {"num_nodes": 5201, "num_edges": 217073, "num_classes": 5})
+
+
+@register_dataset("actor", kind="node", mirror_path="Actor", raw_dir="Actor/raw",
+                  raw_files=("out1_node_feature_label.txt", "out1_graph_edges.txt")
+                  + _geom_gcn_splits("film"),
+                  counts={"num_nodes": 7600, "num_edges": 30019, "num_classes": 5},
+                  description="Actor co-occurrence graph (heterophilous; 10 geom-gcn splits)")
+def _load_actor(root: str) -> Actor:
+    return Actor(root)
+
+
+def _register_citation_full(key: str, pyg_name: str, counts: dict[str, int]) -> None:
+    folder = pyg_name.lower()
+
+    @register_dataset(key, kind="node", mirror_path=f"CitationFull/{folder}",
+                      raw_dir=f"CitationFull/{folder}/raw", raw_files=(f"{folder}.npz",),
+                      counts=counts,
+                      description=f"CitationFull {pyg_name}, directed edges kept (no split: "
+                                  "use split kind 'random')")
+    def load(root: str) -> CitationFull:
+        return CitationFull(root, pyg_name, to_undirected=False)
+
+
+_register_citation_full("cora_ml", "Cora_ML",
+                        {"num_nodes": 2995, "num_edges": 8416, "num_classes": 7})
+_register_citation_full("citeseer_full", "CiteSeer",
+                        {"num_nodes": 4230, "num_edges": 5358, "num_classes": 6})
+
+
+def _register_tu(name: str, counts: dict[str, int]) -> None:
+    files = tuple(f"{name}_{s}.txt" for s in ("A", "graph_indicator", "graph_labels"))
+
+    @register_dataset(name.lower(), kind="graph", mirror_path=f"TUDataset/{name}",
+                      raw_dir=f"TUDataset/{name}/raw", raw_files=files, counts=counts,
+                      description=f"TUDataset {name} (graph classification)")
+    def load(root: str, use_node_attr: bool = False) -> TUDataset:
+        return TUDataset(root, name, use_node_attr=use_node_attr)
+
+
+_register_tu("MUTAG", {"num_graphs": 188, "num_classes": 2})
+_register_tu("PROTEINS", {"num_graphs": 1113, "num_classes": 2})
+_register_tu("ENZYMES", {"num_graphs": 600, "num_classes": 6})
+_register_tu("NCI1", {"num_graphs": 4110, "num_classes": 2})
+_register_tu("IMDB-BINARY", {"num_graphs": 1000, "num_classes": 2})
+
+
+@register_dataset("dcsbm", kind="node",
+                  description="synthetic directed contextual SBM (homophily × direction "
+                              "asymmetry; no files)")
+def _load_dcsbm(root: None = None, num_nodes: int = 1000, num_classes: int = 4,
+                avg_degree: float = 10.0, homophily: float = 0.7, asymmetry: float = 0.0,
+                num_features: int = 32, feature_signal: float = 1.0, train_ratio: float = 0.6,
+                val_ratio: float = 0.2, seed: int = 0) -> SyntheticDataset:
+    data = directed_csbm(num_nodes, num_classes, avg_degree, homophily, asymmetry, num_features,
+                         feature_signal, train_ratio, val_ratio, seed)
+    return SyntheticDataset([data], num_classes=num_classes, name="DirectedCSBM")

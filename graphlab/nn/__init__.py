@@ -1,0 +1,6 @@
+"""graphlab.nn: encoders usable inside any PyG model, and the model registry."""
+from graphlab.nn import baselines as _baselines  # noqa: F401  (fills the registry)
+from graphlab.nn.baselines import NodeMLP
+from graphlab.nn.registry import MODELS, ModelSpec, build_model, get_model_spec, register_model
+
+__all__ = ["MODELS", "ModelSpec", "NodeMLP", "build_model", "get_model_spec", "register_model"]

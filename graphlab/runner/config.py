@@ -1,0 +1,196 @@
+"""Experiment configs: the YAML schema, profiles, dotted overrides and semantic checks.
+
+A config file (``experiments/<paper>/<name>.yaml``)::
+
+    task: node                     # node | link
+    dataset: {name: cora, params: {}, undirected: false}
+    split: {kind: given}           # see graphlab.tasks.settings.SplitSettings
+    model: {name: gcn, params: {hidden_channels: 64}}
+    train: {epochs: 200, lr: 0.01, weight_decay: 5.0e-4, patience: 50}
+    eval: {hits_k: [20, 50, 100]}
+    seeds: 10                      # an int N (seeds 0..N-1) or a list of seeds
+    paper: {metric: test_acc, mean: 81.5, std: 0.5, source: "Kipf & Welling 2017, Table 2"}
+    profiles:
+      smoke: {train.epochs: 5, seeds: 1}
+
+``full`` is the config as written; any other profile applies its dotted overrides.
+Command-line overrides (``train.epochs=5``) come last. Every key is documented in
+the dataclasses below and in :mod:`graphlab.tasks.settings`.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Sequence, Union
+
+import yaml
+
+from graphlab.data import DATASETS
+from graphlab.nn import get_model_spec
+from graphlab.runner.schema import ConfigError, from_dict, to_dict
+from graphlab.tasks import (TASKS, DatasetSettings, EvalSettings, ModelSettings, SplitSettings,
+                            TrainSettings)
+
+FULL = "full"
+
+
+@dataclass
+class PaperSettings:
+    """``paper:`` — the published number this config reproduces.
+
+    Attributes:
+        metric: our metric key to compare (e.g. ``test_hits@100``).
+        mean, std: the published mean and standard deviation (same units as ours: percent
+            for accuracy / Hits / MRR / AUC).
+        source: where the number comes from (paper, table, or ANCHORS.md section).
+    """
+
+    metric: str
+    mean: float
+    std: Optional[float] = None
+    source: str = ""
+
+
+@dataclass
+class Config:
+    """A whole experiment config (one reported number)."""
+
+    task: str
+    dataset: DatasetSettings
+    model: ModelSettings
+    name: Optional[str] = None
+    description: str = ""
+    split: SplitSettings = field(default_factory=SplitSettings)
+    train: TrainSettings = field(default_factory=TrainSettings)
+    eval: EvalSettings = field(default_factory=EvalSettings)
+    seeds: Union[int, list[int]] = 1
+    paper: Optional[PaperSettings] = None
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    profile: str = FULL
+
+    @property
+    def seed_list(self) -> list[int]:
+        return list(range(self.seeds)) if isinstance(self.seeds, int) else list(self.seeds)
+
+    @property
+    def monitor(self) -> str:
+        return self.train.monitor or TASKS[self.task][0]
+
+    @property
+    def primary_metric(self) -> str:
+        return self.paper.metric if self.paper else TASKS[self.task][1]
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
+
+    def fingerprint(self) -> str:
+        """Hash of everything that changes a seed's result (not seeds, paper, profiles, text)."""
+        d = self.to_dict()
+        for key in ("seeds", "paper", "profiles", "profile", "description"):
+            d.pop(key)
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``'train.epochs=5'`` → ``('train.epochs', 5)``; the value is parsed as YAML."""
+    if "=" not in text:
+        raise ConfigError(f"override '{text}' must look like dotted.key=value")
+    key, value = text.split("=", 1)
+    if not key or any(not part for part in key.split(".")):
+        raise ConfigError(f"override '{text}' has an empty key")
+    return key, yaml.safe_load(value) if value != "" else None
+
+
+def apply_override(raw: dict, key: str, value: Any, source: str) -> None:
+    node = raw
+    parts = key.split(".")
+    for i, part in enumerate(parts[:-1]):
+        child = node.get(part)
+        if child is None:
+            child = node[part] = {}
+        if not isinstance(child, dict):
+            raise ConfigError(f"{source}: cannot set '{key}': '{'.'.join(parts[:i + 1])}' is "
+                              f"not a mapping")
+        node = child
+    node[parts[-1]] = value
+
+
+def _check_semantics(cfg: Config, source: str) -> None:
+    if cfg.task not in TASKS:
+        raise ConfigError(f"{source}: key 'task' must be one of {sorted(TASKS)}, got "
+                          f"'{cfg.task}'")
+    name = cfg.dataset.name.lower()
+    if name not in DATASETS:
+        raise ConfigError(f"{source}: key 'dataset.name': unknown dataset '{cfg.dataset.name}' "
+                          f"(registered: {', '.join(sorted(DATASETS))})")
+    spec = DATASETS[name]
+    for key in cfg.dataset.params:
+        if key not in spec.params():
+            raise ConfigError(f"{source}: unknown key 'dataset.params.{key}' for dataset "
+                              f"'{name}' (it takes: {', '.join(spec.params()) or 'nothing'})")
+    try:
+        mspec = get_model_spec(cfg.model.name, cfg.task)
+    except KeyError as exc:
+        raise ConfigError(f"{source}: key 'model.name': {exc.args[0]}") from None
+    for key in cfg.model.params:
+        if key not in mspec.params():
+            raise ConfigError(f"{source}: unknown key 'model.params.{key}' for model "
+                              f"'{mspec.name}' (it takes: {', '.join(mspec.params()) or 'nothing'})")
+    if not cfg.monitor.startswith("val_"):
+        raise ConfigError(f"{source}: key 'train.monitor' must name a validation metric "
+                          f"(val_…), got '{cfg.monitor}'")
+    seeds = cfg.seed_list
+    if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
+        raise ConfigError(f"{source}: key 'seeds' must be a positive count or a list of distinct "
+                          f"non-negative seeds, got {cfg.seeds!r}")
+    for key in ("epochs", "eval_every"):
+        if getattr(cfg.train, key) < (0 if key == "epochs" else 1):
+            raise ConfigError(f"{source}: key 'train.{key}' is out of range: "
+                              f"{getattr(cfg.train, key)}")
+    if cfg.train.lr <= 0:
+        raise ConfigError(f"{source}: key 'train.lr' must be positive, got {cfg.train.lr}")
+
+
+def config_from_dict(raw: dict, source: str = "<dict>", profile: str = FULL,
+                     overrides: Sequence[str] = ()) -> Config:
+    """Validate a parsed config, apply ``profile`` and ``overrides``, check it semantically."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: a config must be a mapping, got {type(raw).__name__}")
+    raw = copy.deepcopy(raw)
+    profiles = raw.get("profiles") or {}
+    if not isinstance(profiles, dict):
+        raise ConfigError(f"{source}: key 'profiles' must be a mapping of profile name to "
+                          "dotted overrides")
+    if profile != FULL:
+        if profile not in profiles:
+            raise ConfigError(f"{source}: no profile '{profile}' (defined: "
+                              f"{', '.join(sorted(profiles)) or 'none'}; '{FULL}' is the config "
+                              "as written)")
+        if not isinstance(profiles[profile], dict):
+            raise ConfigError(f"{source}: profile '{profile}' must map dotted keys to values")
+        for key, value in profiles[profile].items():
+            apply_override(raw, key, value, f"{source} (profile '{profile}')")
+    for text in overrides:
+        key, value = parse_override(text)
+        apply_override(raw, key, value, f"{source} (override '{text}')")
+    raw["profile"] = profile
+    cfg = from_dict(Config, raw, source)
+    if cfg.name is None:
+        cfg.name = Path(source).stem if source.endswith((".yaml", ".yml")) else "run"
+    _check_semantics(cfg, source)
+    return cfg
+
+
+def load_config(path: str | Path, profile: str = FULL, overrides: Sequence[str] = ()) -> Config:
+    """Read and validate a YAML config; errors name the key and the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file '{path}' does not exist")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    return config_from_dict(raw if raw is not None else {}, str(path), profile, overrides)

@@ -1,0 +1,94 @@
+"""Running a config: every seed once, in this process or a local process pool."""
+from __future__ import annotations
+
+import os
+import resource
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, Optional
+
+import torch
+from tqdm.auto import tqdm
+
+from graphlab.runner.config import Config, config_from_dict
+from graphlab.runner.seeding import seed_everything
+from graphlab.runner.store import (atomic_write_json, finished_seeds, git_commit, read_record,
+                                   seed_path, versions, write_config_snapshot)
+from graphlab.tasks import EpochCallback, run_task
+
+
+def run_dir_for(cfg: Config, out: str | Path) -> Path:
+    return Path(out) / cfg.name
+
+
+def run_seed(cfg: Config, seed: int, out: str | Path, progress: bool = False,
+             callback: Optional[EpochCallback] = None) -> dict[str, Any]:
+    """Run one seed of ``cfg`` and write its record atomically; returns the record."""
+    seed_everything(seed)
+    start = time.perf_counter()
+    result = run_task(cfg.task, cfg.dataset, cfg.model, cfg.split, cfg.train, cfg.eval, seed,
+                      progress=progress, callback=callback)
+    wall = time.perf_counter() - start
+    record = {
+        "name": cfg.name, "task": cfg.task, "seed": seed, "profile": cfg.profile,
+        "fingerprint": cfg.fingerprint(), "config": cfg.to_dict(),
+        "git_commit": git_commit(), "versions": versions(),
+        "wall_time_s": round(wall, 3),
+        # ru_maxrss is in KiB on Linux: the peak resident memory of this process so far
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "metrics": result.metrics, "curve": result.curve, "info": result.info,
+    }
+    atomic_write_json(seed_path(run_dir_for(cfg, out), seed), record)
+    return record
+
+
+def _worker_init(threads: int) -> None:
+    torch.set_num_threads(threads)
+
+
+def _pool_job(raw: dict[str, Any], profile: str, seed: int, out: str) -> dict[str, Any]:
+    # ``raw`` is already resolved: re-validate it as written, then restore the profile name.
+    cfg = config_from_dict(raw, f"{raw.get('name')} (worker)")
+    cfg.profile = profile
+    return run_seed(cfg, seed, out)
+
+
+def run_config(cfg: Config, out: str | Path, jobs: int = 1, progress: bool = True,
+               overwrite: bool = False, callback: Optional[EpochCallback] = None
+               ) -> list[dict[str, Any]]:
+    """Run every unfinished seed of ``cfg``; returns the records of all its seeds.
+
+    Seeds whose result file already exists (same config fingerprint) are skipped, so an
+    interrupted run re-run with the same command finishes only what is missing.
+    ``jobs > 1`` runs seeds in a local process pool (each worker gets an equal share
+    of the CPU threads).
+    """
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    run_dir = run_dir_for(cfg, out)
+    seeds = cfg.seed_list
+    done = finished_seeds(run_dir, cfg.fingerprint(), seeds, overwrite)
+    todo = [s for s in seeds if s not in done]
+    write_config_snapshot(run_dir, cfg.to_dict())
+    bar = tqdm(total=len(seeds), initial=len(done), desc=cfg.name, disable=not progress,
+               dynamic_ncols=True, unit="seed")
+    try:
+        if jobs == 1 or len(todo) <= 1:
+            for seed in todo:
+                run_seed(cfg, seed, out, progress=progress, callback=callback)
+                bar.update()
+        else:
+            raw = cfg.to_dict()
+            raw.pop("profile")
+            threads = max(1, (os.cpu_count() or 1) // jobs)
+            with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=get_context(
+                    "spawn"), initializer=_worker_init, initargs=(threads,)) as pool:
+                futures = [pool.submit(_pool_job, raw, cfg.profile, s, str(out)) for s in todo]
+                for fut in as_completed(futures):
+                    fut.result()
+                    bar.update()
+    finally:
+        bar.close()
+    return [read_record(seed_path(run_dir, s)) for s in seeds]

@@ -1,0 +1,157 @@
+"""Aggregation of per-seed results: mean ± sample std, the ours-vs-paper table, a plot.
+
+Standard deviations are *sample* standard deviations (``ddof = 1``), the convention of
+the papers we compare with; with one seed the std is undefined and shown as ``–``.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from graphlab.runner.store import read_record
+from graphlab.tasks import TASKS
+
+
+@dataclass
+class Summary:
+    """All seeds of one config."""
+
+    name: str
+    task: str
+    dataset: str
+    model: str
+    seeds: list[int]
+    metrics: dict[str, tuple[float, float]]  # metric → (mean, sample std or nan)
+    primary: str
+    paper: Optional[dict[str, Any]] = None
+    wall_time_s: float = 0.0
+    profiles: set[str] = field(default_factory=set)
+
+    def ours(self) -> tuple[float, float]:
+        return self.metrics.get(self.primary, (math.nan, math.nan))
+
+    def gap(self) -> Optional[float]:
+        if not self.paper:
+            return None
+        return self.ours()[0] - float(self.paper["mean"])
+
+
+def mean_std(values: list[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation (``ddof = 1``; ``nan`` for a single value)."""
+    if not values:
+        return math.nan, math.nan
+    mean = statistics.fmean(values)
+    std = statistics.stdev(values) if len(values) > 1 else math.nan
+    return mean, std
+
+
+def collect(results_dir: str | Path) -> list[Summary]:
+    """Group every ``seed_*.json`` under ``results_dir`` by config and aggregate it."""
+    root = Path(results_dir)
+    if not root.is_dir():
+        raise FileNotFoundError(f"results folder '{root}' does not exist")
+    groups: dict[Path, list[dict[str, Any]]] = {}
+    for path in sorted(root.rglob("seed_*.json")):
+        groups.setdefault(path.parent, []).append(read_record(path))
+    summaries = []
+    for folder, records in sorted(groups.items()):
+        records.sort(key=lambda r: r["seed"])
+        cfg = records[-1]["config"]
+        keys = sorted({k for r in records for k in r["metrics"]})
+        metrics = {k: mean_std([float(r["metrics"][k]) for r in records if k in r["metrics"]])
+                   for k in keys}
+        paper = cfg.get("paper")
+        primary = paper["metric"] if paper else TASKS[cfg["task"]][1]
+        summaries.append(Summary(
+            name=cfg["name"], task=cfg["task"], dataset=cfg["dataset"]["name"],
+            model=cfg["model"]["name"], seeds=[r["seed"] for r in records], metrics=metrics,
+            primary=primary, paper=paper,
+            wall_time_s=sum(r.get("wall_time_s", 0.0) for r in records),
+            profiles={r.get("profile", "full") for r in records}))
+    return summaries
+
+
+def fmt(mean: float, std: float) -> str:
+    if math.isnan(mean):
+        return "–"
+    return f"{mean:.2f} ± {std:.2f}" if not math.isnan(std) else f"{mean:.2f} ± –"
+
+
+def markdown_table(summaries: list[Summary]) -> str:
+    """One row per config: the primary metric, ours beside the paper, and the gap."""
+    header = ["config", "dataset", "model", "seeds", "metric", "ours", "paper", "gap", "source"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for s in summaries:
+        paper = fmt(float(s.paper["mean"]), float(s.paper["std"]) if s.paper.get("std")
+                    is not None else math.nan) if s.paper else ""
+        gap = s.gap()
+        profile = "" if s.profiles == {"full"} else f" ({'/'.join(sorted(s.profiles))})"
+        lines.append("| " + " | ".join([
+            s.name + profile, s.dataset, s.model, str(len(s.seeds)), s.primary, fmt(*s.ours()),
+            paper, "" if gap is None else f"{gap:+.2f}",
+            (s.paper or {}).get("source", "")]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def csv_table(summaries: list[Summary]) -> str:
+    """Every metric of every config: ``config, metric, mean, std, n``."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["config", "task", "dataset", "model", "metric", "mean", "std", "n",
+                     "paper_mean", "paper_std"])
+    for s in summaries:
+        for metric, (mean, std) in s.metrics.items():
+            is_paper = s.paper is not None and metric == s.paper["metric"]
+            writer.writerow([s.name, s.task, s.dataset, s.model, metric, f"{mean:.6g}",
+                             "" if math.isnan(std) else f"{std:.6g}", len(s.seeds),
+                             s.paper["mean"] if is_paper else "",
+                             (s.paper.get("std") or "") if is_paper else ""])
+    return buf.getvalue()
+
+
+def plot(summaries: list[Summary], path: str | Path) -> Path:
+    """Horizontal bars of each config's primary metric (mean ± std), paper marks beside."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(summaries) + 1.2))
+    names = [f"{s.name}  [{s.primary}]" for s in summaries]
+    means = [s.ours()[0] for s in summaries]
+    stds = [0.0 if math.isnan(s.ours()[1]) else s.ours()[1] for s in summaries]
+    ys = list(range(len(summaries)))
+    ax.barh(ys, means, xerr=stds, color="#4C72B0", alpha=0.85, label="graphlab")
+    papers = [(y, float(s.paper["mean"])) for y, s in zip(ys, summaries) if s.paper]
+    if papers:
+        ax.scatter([p for _, p in papers], [y for y, _ in papers], color="#C44E52", marker="D",
+                   zorder=3, label="paper")
+        ax.legend(loc="lower right")
+    ax.set_yticks(ys, names)
+    ax.invert_yaxis()
+    ax.set_xlabel("metric (percent), mean ± sample std over seeds")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def write_report(results_dir: str | Path, plot_path: Optional[str | Path] = None) -> str:
+    """Write ``report.md`` and ``report.csv`` (and a plot) into ``results_dir``; returns the
+    markdown table."""
+    root = Path(results_dir)
+    summaries = collect(root)
+    if not summaries:
+        raise FileNotFoundError(f"no seed_*.json results under '{root}'")
+    table = markdown_table(summaries)
+    (root / "report.md").write_text(table)
+    (root / "report.csv").write_text(csv_table(summaries))
+    if plot_path is not None:
+        plot(summaries, plot_path)
+    return table

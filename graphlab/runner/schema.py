@@ -1,0 +1,103 @@
+"""Validation of plain dicts (parsed YAML) into typed dataclasses.
+
+:func:`from_dict` walks a dataclass's fields: an unknown key, a missing required
+key or a value of the wrong type raises :class:`ConfigError` naming the dotted key
+and the file. Supported annotations: ``str``, ``int``, ``float``, ``bool``,
+``Optional[T]``, ``list[T]``, ``dict[str, Any]``, ``Any``, ``Union`` of those, and
+nested dataclasses.
+"""
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from typing import Any, Union
+
+
+class ConfigError(ValueError):
+    """A config file does not match the schema; the message names the key and the file."""
+
+
+def _type_name(tp: Any) -> str:
+    if tp is type(None):
+        return "null"
+    if isinstance(tp, type):
+        return tp.__name__
+    return str(tp).replace("typing.", "")
+
+
+def _convert(value: Any, tp: Any, key: str, source: str) -> Any:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if tp is Any:
+        return value
+    if origin in (Union, types.UnionType):
+        errors = []
+        for option in args:
+            try:
+                return _convert(value, option, key, source)
+            except ConfigError as exc:
+                errors.append(exc)
+        raise ConfigError(f"{source}: key '{key}' must be {_type_name(tp)}, got "
+                          f"{type(value).__name__} {value!r}")
+    if tp is type(None):
+        if value is None:
+            return None
+    elif dataclasses.is_dataclass(tp):
+        if isinstance(value, dict):
+            return from_dict(tp, value, source, prefix=f"{key}.")
+    elif origin is list:
+        if isinstance(value, list):
+            return [_convert(v, args[0] if args else Any, f"{key}[{i}]", source)
+                    for i, v in enumerate(value)]
+    elif origin is dict or tp is dict:
+        if isinstance(value, dict):
+            val_tp = args[1] if args else Any
+            return {str(k): _convert(v, val_tp, f"{key}.{k}", source) for k, v in value.items()}
+    elif tp is bool:
+        if isinstance(value, bool):
+            return value
+    elif tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif tp is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        # YAML 1.1 (PyYAML) reads '5e-4' as a string; accept what float() parses.
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                pass
+    elif tp is str:
+        if isinstance(value, str):
+            return value
+    else:
+        raise TypeError(f"schema annotation {tp!r} for '{key}' is not supported")
+    raise ConfigError(f"{source}: key '{key}' must be {_type_name(tp)}, got "
+                      f"{type(value).__name__} {value!r}")
+
+
+def from_dict(cls: type, data: dict, source: str, prefix: str = "") -> Any:
+    """Build dataclass ``cls`` from ``data``; errors name ``prefix + key`` and ``source``."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: '{prefix.rstrip('.') or 'config'}' must be a mapping, got "
+                          f"{type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = [k for k in data if k not in fields]
+    if unknown:
+        raise ConfigError(f"{source}: unknown key '{prefix}{unknown[0]}' (allowed under "
+                          f"'{prefix.rstrip('.') or 'top level'}': {', '.join(fields)})")
+    kwargs = {}
+    for name, f in fields.items():
+        if name in data:
+            kwargs[name] = _convert(data[name], hints[name], prefix + name, source)
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise ConfigError(f"{source}: missing required key '{prefix}{name}'")
+    return cls(**kwargs)
+
+
+def to_dict(obj: Any) -> Any:
+    """The inverse of :func:`from_dict` (plain dicts and lists)."""
+    return dataclasses.asdict(obj)

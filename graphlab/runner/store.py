@@ -1,0 +1,102 @@
+"""The results store: one JSON per seed, written atomically; resume skips finished seeds.
+
+Layout: ``<out>/<config name>/seed_<k>.json`` plus ``config.yaml`` (the resolved
+config). A seed file is written to a temporary name in the same folder, flushed,
+fsynced and renamed, so a reader or a resumed run never sees a partial file.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+
+class ResultsConflictError(RuntimeError):
+    """Finished seeds in the output folder were produced by a different config."""
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_json(path: Path, obj: Any) -> None:
+    atomic_write_text(path, json.dumps(obj, indent=1, sort_keys=True) + "\n")
+
+
+def seed_path(run_dir: Path, seed: int) -> Path:
+    return run_dir / f"seed_{seed}.json"
+
+
+def read_record(path: Path) -> dict[str, Any]:
+    with open(path) as f:
+        return json.load(f)
+
+
+def finished_seeds(run_dir: Path, fingerprint: str, seeds: list[int],
+                   overwrite: bool = False) -> set[int]:
+    """Seeds whose result file exists and matches ``fingerprint``.
+
+    Raises :class:`ResultsConflictError` when a file for one of ``seeds`` comes from a
+    different config, unless ``overwrite`` (then that seed is re-run).
+    """
+    done = set()
+    for seed in seeds:
+        path = seed_path(run_dir, seed)
+        if not path.exists():
+            continue
+        rec = read_record(path)
+        if rec.get("fingerprint") == fingerprint:
+            done.add(seed)
+        elif not overwrite:
+            raise ResultsConflictError(
+                f"'{path}' holds a result of a different config (fingerprint "
+                f"{rec.get('fingerprint')} vs {fingerprint}); use another --out folder or "
+                "--overwrite to recompute")
+    return done
+
+
+def write_config_snapshot(run_dir: Path, config: dict[str, Any]) -> None:
+    atomic_write_text(run_dir / "config.yaml", yaml.safe_dump(config, sort_keys=False))
+
+
+@lru_cache(maxsize=1)
+def git_commit() -> str:
+    """The commit of the graphlab checkout (``+dirty`` with uncommitted changes), or
+    ``'unknown'`` outside a git checkout."""
+    here = Path(__file__).resolve().parent
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+                             text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=here, capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return sha + ("+dirty" if dirty.strip() else "")
+
+
+def versions() -> dict[str, Optional[str]]:
+    import platform
+
+    import torch
+    import torch_geometric
+
+    import graphlab
+    return {"python": platform.python_version(), "torch": torch.__version__,
+            "torch_geometric": torch_geometric.__version__, "graphlab": graphlab.__version__}

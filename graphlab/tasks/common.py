@@ -1,0 +1,52 @@
+"""What the task loops share: the result record, epoch progress and model selection."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+from tqdm.auto import tqdm
+
+#: Called after every epoch with ``(epoch, row)``; lets callers log, plot or interrupt.
+EpochCallback = Callable[[int, dict[str, float]], None]
+
+
+@dataclass
+class TaskResult:
+    """Metrics at the selected epoch, and the per-epoch curve."""
+
+    metrics: dict[str, float]
+    curve: list[dict[str, float]] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+class Selector:
+    """Keeps the metrics of the epoch with the best (largest) ``monitor`` value and says
+    when ``patience`` epochs have passed without improvement."""
+
+    def __init__(self, monitor: str, patience: Optional[int]):
+        self.monitor, self.patience = monitor, patience
+        self.best_value = -math.inf
+        self.best_epoch = 0
+        self.best: dict[str, float] = {}
+
+    def update(self, epoch: int, row: dict[str, float]) -> None:
+        if self.monitor not in row:
+            raise KeyError(f"monitor metric '{self.monitor}' is not measured by this task; "
+                           f"available: {sorted(k for k in row if k.startswith('val_'))}")
+        if row[self.monitor] > self.best_value:
+            self.best_value, self.best_epoch = row[self.monitor], epoch
+            self.best = dict(row)
+
+    def should_stop(self, epoch: int) -> bool:
+        return self.patience is not None and epoch - self.best_epoch >= self.patience
+
+    def result(self, curve: list[dict[str, float]]) -> TaskResult:
+        metrics = {k: v for k, v in self.best.items() if k != "epoch"}
+        metrics["best_epoch"] = self.best_epoch
+        return TaskResult(metrics, curve)
+
+
+def epoch_bar(epochs: int, progress: bool, desc: str):
+    return tqdm(range(1, epochs + 1), desc=desc, disable=not progress, leave=False,
+                dynamic_ncols=True)

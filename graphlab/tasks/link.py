@@ -1,0 +1,91 @@
+"""Link prediction: a fresh random edge split per seed, Hits@K / MRR / AUC at the best
+validation epoch. The model sees only training edges."""
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+from torch_geometric.data import Data
+
+from graphlab.data import LinkSplit, random_link_split
+from graphlab.nn import build_model
+from graphlab.tasks.common import EpochCallback, Selector, TaskResult, epoch_bar
+from graphlab.tasks.metrics import link_metrics
+from graphlab.tasks.settings import EvalSettings, ModelSettings, SplitSettings, TrainSettings
+
+DEFAULT_MONITOR = "val_hits@100"
+PRIMARY_METRIC = "test_hits@100"
+
+
+def link_split(data: Data, split: SplitSettings, seed: int) -> LinkSplit:
+    kind = split.kind or "random_edge"
+    if kind != "random_edge":
+        raise ValueError(f"split kind '{kind}' is not a link split; use 'random_edge'")
+    return random_link_split(data.edge_index, data.num_nodes,
+                             0.1 if split.val_ratio is None else split.val_ratio,
+                             split.test_ratio or 0.2, split.val_neg_ratio, split.test_neg_ratio,
+                             seed)
+
+
+def evaluate_link(net: torch.nn.Module, x: torch.Tensor, sp: LinkSplit,
+                  hits_k: list[int]) -> dict[str, float]:
+    net.eval()
+    sets = [sp.val_pos, sp.val_neg, sp.test_pos, sp.test_neg]
+    with torch.no_grad():
+        scores = net(x, sp.train_edge_index, torch.cat(sets, dim=1)).split(
+            [s.size(1) for s in sets])
+    out = link_metrics(scores[0], scores[1], hits_k, "val") if sp.val_pos.size(1) else {}
+    out.update(link_metrics(scores[2], scores[3], hits_k, "test"))
+    return out
+
+
+def run_link(data: Data, model: ModelSettings, split: SplitSettings, train: TrainSettings,
+             evaluation: EvalSettings, seed: int, progress: bool = False,
+             callback: Optional[EpochCallback] = None) -> TaskResult:
+    """Train ``model`` for link prediction on a random edge split of ``data``.
+
+    Each step scores a batch of training positives and as many uniform random pairs
+    as negatives with binary cross-entropy. Models without trainable parameters
+    (heuristics) are evaluated once. Metrics: ``{val,test}_{hits@K,mrr,auc}``.
+    """
+    sp = link_split(data, split, seed)
+    net = build_model(model.name, "link", model.params, in_channels=data.num_features)
+    params = [p for p in net.parameters() if p.requires_grad]
+    monitor = train.monitor or DEFAULT_MONITOR
+    if not params:
+        metrics = evaluate_link(net, data.x, sp, evaluation.hits_k)
+        metrics["best_epoch"] = 0
+        return TaskResult(metrics, [dict(epoch=0, **metrics)])
+    if sp.val_pos.size(1) == 0:
+        raise ValueError("a trained link model needs validation edges to select an epoch; "
+                         "set split.val_ratio > 0")
+    opt = torch.optim.Adam(params, lr=train.lr, weight_decay=train.weight_decay)
+    selector = Selector(monitor, train.patience)
+    curve = []
+    num_pos = sp.train_pos.size(1)
+    batch = train.batch_size or num_pos
+    for epoch in epoch_bar(train.epochs, progress, f"{model.name} seed {seed}"):
+        net.train()
+        total = 0.0
+        for chunk in torch.randperm(num_pos).split(batch):
+            pos = sp.train_pos[:, chunk]
+            neg = torch.randint(data.num_nodes, pos.shape)
+            opt.zero_grad()
+            logits = net(data.x, sp.train_edge_index, torch.cat([pos, neg], dim=1))
+            target = torch.cat([torch.ones(pos.size(1)), torch.zeros(neg.size(1))])
+            loss = F.binary_cross_entropy_with_logits(logits, target)
+            loss.backward()
+            opt.step()
+            total += float(loss.detach()) * pos.size(1)
+        if epoch % train.eval_every and epoch != train.epochs:
+            continue
+        row = {"epoch": epoch, "loss": total / num_pos}
+        row.update(evaluate_link(net, data.x, sp, evaluation.hits_k))
+        curve.append(row)
+        selector.update(epoch, row)
+        if callback is not None:
+            callback(epoch, row)
+        if selector.should_stop(epoch):
+            break
+    return selector.result(curve)

@@ -1,0 +1,56 @@
+"""Metrics, all reported in percent: accuracy, ROC-AUC, Hits@K and MRR (ogb's Evaluator)."""
+from __future__ import annotations
+
+import torch
+from ogb.linkproppred import Evaluator
+from sklearn.metrics import roc_auc_score
+from torch import Tensor
+
+# MRR ranks each positive against every shared negative: an n_pos × n_neg matrix.
+# Above this many entries the positives are ranked in chunks.
+_MRR_CHUNK = 1 << 24
+
+
+def accuracy(logits: Tensor, y: Tensor) -> float:
+    """Percentage of rows whose arg-max equals the label (0 for no rows)."""
+    if y.numel() == 0:
+        return 0.0
+    return 100.0 * float((logits.argmax(-1) == y).double().mean())
+
+
+def roc_auc(pos: Tensor, neg: Tensor) -> float:
+    """ROC-AUC (percent) of positive vs negative scores."""
+    scores = torch.cat([pos, neg]).double().numpy()
+    labels = torch.cat([torch.ones(pos.numel()), torch.zeros(neg.numel())]).numpy()
+    return 100.0 * float(roc_auc_score(labels, scores))
+
+
+def hits_at_k(pos: Tensor, neg: Tensor, k: int) -> float:
+    """Hits@K (percent) with ogb's Evaluator: the fraction of positives scored strictly above
+    the K-th best negative (all positives share the negatives)."""
+    evaluator = Evaluator(name="ogbl-ppa")
+    evaluator.K = k
+    return 100.0 * float(evaluator.eval({"y_pred_pos": pos, "y_pred_neg": neg})[f"hits@{k}"])
+
+
+def mrr(pos: Tensor, neg: Tensor) -> float:
+    """Mean reciprocal rank (percent) of each positive among the shared negatives, with ties
+    ranked half-way (ogb's ``ogbl-citation2`` rule)."""
+    evaluator = Evaluator(name="ogbl-citation2")
+    chunk = max(1, _MRR_CHUNK // max(1, neg.numel()))
+    ranks = []
+    for start in range(0, pos.numel(), chunk):
+        part = pos[start:start + chunk]
+        out = evaluator.eval({"y_pred_pos": part,
+                              "y_pred_neg": neg.unsqueeze(0).expand(part.numel(), -1)})
+        ranks.append(out["mrr_list"])
+    return 100.0 * float(torch.cat(ranks).mean())
+
+
+def link_metrics(pos: Tensor, neg: Tensor, hits_k: list[int], prefix: str) -> dict[str, float]:
+    """Hits@K for each K, MRR and ROC-AUC of one evaluation set, keys ``{prefix}_{metric}``."""
+    pos, neg = pos.detach().float().cpu(), neg.detach().float().cpu()
+    out = {f"{prefix}_hits@{k}": hits_at_k(pos, neg, k) for k in hits_k}
+    out[f"{prefix}_mrr"] = mrr(pos, neg)
+    out[f"{prefix}_auc"] = roc_auc(pos, neg)
+    return out

@@ -1,0 +1,69 @@
+"""Node classification: full-batch training, test accuracy at the best validation epoch."""
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+from torch_geometric.data import Data
+
+from graphlab.data import given_node_split, random_node_split
+from graphlab.nn import build_model
+from graphlab.tasks.common import EpochCallback, Selector, TaskResult, epoch_bar
+from graphlab.tasks.metrics import accuracy
+from graphlab.tasks.settings import ModelSettings, SplitSettings, TrainSettings
+
+DEFAULT_MONITOR = "val_acc"
+PRIMARY_METRIC = "test_acc"
+
+
+def node_masks(data: Data, split: SplitSettings, seed: int):
+    kind = split.kind or "given"
+    if kind == "given":
+        return given_node_split(data, split.index, seed)
+    if kind == "random":
+        return random_node_split(data.num_nodes, split.train_ratio or 0.6,
+                                 0.2 if split.val_ratio is None else split.val_ratio, seed)
+    raise ValueError(f"split kind '{kind}' is not a node split; use 'given' or 'random'")
+
+
+def run_node(data: Data, num_classes: int, model: ModelSettings, split: SplitSettings,
+             train: TrainSettings, seed: int, progress: bool = False,
+             callback: Optional[EpochCallback] = None) -> TaskResult:
+    """Train ``model`` on ``data`` and report accuracy (percent) at the best validation epoch.
+
+    Metrics: ``train_acc``, ``val_acc``, ``test_acc`` (and ``best_epoch``); the curve
+    holds ``loss`` and the three accuracies per evaluated epoch.
+    """
+    train_mask, val_mask, test_mask = node_masks(data, split, seed)
+    if not bool(train_mask.any()):
+        raise ValueError("the node split has no training nodes")
+    net = build_model(model.name, "node", model.params, in_channels=data.num_features,
+                      out_channels=num_classes)
+    params = [p for p in net.parameters() if p.requires_grad]
+    opt = torch.optim.Adam(params, lr=train.lr, weight_decay=train.weight_decay)
+    selector = Selector(train.monitor or DEFAULT_MONITOR, train.patience)
+    curve = []
+    x, edge_index, y = data.x, data.edge_index, data.y
+    for epoch in epoch_bar(train.epochs, progress, f"{model.name} seed {seed}"):
+        net.train()
+        opt.zero_grad()
+        loss = F.cross_entropy(net(x, edge_index)[train_mask], y[train_mask])
+        loss.backward()
+        opt.step()
+        if epoch % train.eval_every and epoch != train.epochs:
+            continue
+        net.eval()
+        with torch.no_grad():
+            out = net(x, edge_index)
+        row = {"epoch": epoch, "loss": float(loss.detach()),
+               "train_acc": accuracy(out[train_mask], y[train_mask]),
+               "val_acc": accuracy(out[val_mask], y[val_mask]),
+               "test_acc": accuracy(out[test_mask], y[test_mask])}
+        curve.append(row)
+        selector.update(epoch, row)
+        if callback is not None:
+            callback(epoch, row)
+        if selector.should_stop(epoch):
+            break
+    return selector.result(curve)
