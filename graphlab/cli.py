@@ -130,7 +130,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    # overrides may follow options (`run cfg.yaml --quiet train.epochs=5`), which argparse
+    # leaves over: accept those that look like key=value for `run`
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        if args.command != "run" or any("=" not in e or e.startswith("-") for e in extra):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.targets.extend(extra)
     try:
         return args.func(args)
     except (ConfigError, DatasetNotAvailableError, ResultsConflictError, FileNotFoundError,

@@ -1,4 +1,4 @@
-"""Classic link-prediction heuristics: common neighbours, Adamic–Adar, resource allocation.
+r"""Classic link-prediction heuristics: common neighbours, Adamic–Adar, resource allocation.
 
 Scores are computed on a given (training) adjacency for query pairs ``(i, j)``:
 

@@ -77,11 +77,11 @@ class Config:
 
     @property
     def monitor(self) -> str:
-        return self.train.monitor or TASKS[self.task][0]
+        return self.train.monitor or TASKS[self.task](self.eval)[0]
 
     @property
     def primary_metric(self) -> str:
-        return self.paper.metric if self.paper else TASKS[self.task][1]
+        return self.paper.metric if self.paper else TASKS[self.task](self.eval)[1]
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)
@@ -139,6 +139,9 @@ def _check_semantics(cfg: Config, source: str) -> None:
         if key not in mspec.params():
             raise ConfigError(f"{source}: unknown key 'model.params.{key}' for model "
                               f"'{mspec.name}' (it takes: {', '.join(mspec.params()) or 'nothing'})")
+    if not cfg.eval.hits_k or min(cfg.eval.hits_k) < 1:
+        raise ConfigError(f"{source}: key 'eval.hits_k' must list positive integers, got "
+                          f"{cfg.eval.hits_k}")
     if not cfg.monitor.startswith("val_"):
         raise ConfigError(f"{source}: key 'train.monitor' must name a validation metric "
                           f"(val_…), got '{cfg.monitor}'")
@@ -171,16 +174,27 @@ def config_from_dict(raw: dict, source: str = "<dict>", profile: str = FULL,
                               "as written)")
         if not isinstance(profiles[profile], dict):
             raise ConfigError(f"{source}: profile '{profile}' must map dotted keys to values")
+    applied: list[tuple[str, str]] = []  # (dotted key, where it was set)
+    if profile != FULL:
         for key, value in profiles[profile].items():
             apply_override(raw, key, value, f"{source} (profile '{profile}')")
+            applied.append((key, f"profile '{profile}'"))
     for text in overrides:
         key, value = parse_override(text)
         apply_override(raw, key, value, f"{source} (override '{text}')")
+        applied.append((key, f"override '{text}'"))
     raw["profile"] = profile
-    cfg = from_dict(Config, raw, source)
-    if cfg.name is None:
-        cfg.name = Path(source).stem if source.endswith((".yaml", ".yml")) else "run"
-    _check_semantics(cfg, source)
+    try:
+        cfg = from_dict(Config, raw, source)
+        if cfg.name is None:
+            cfg.name = Path(source).stem if source.endswith((".yaml", ".yml")) else "run"
+        _check_semantics(cfg, source)
+    except ConfigError as exc:
+        # say which override set the offending key, if one did
+        origins = [where for key, where in applied if f"'{key}" in str(exc)]
+        if origins:
+            raise ConfigError(f"{exc} (set by {origins[-1]})") from None
+        raise
     return cfg
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 from graphlab.runner.store import read_record
-from graphlab.tasks import TASKS
+from graphlab.runner.schema import from_dict
+from graphlab.tasks import TASKS, EvalSettings
 
 
 @dataclass
@@ -66,7 +67,8 @@ def collect(results_dir: str | Path) -> list[Summary]:
         metrics = {k: mean_std([float(r["metrics"][k]) for r in records if k in r["metrics"]])
                    for k in keys}
         paper = cfg.get("paper")
-        primary = paper["metric"] if paper else TASKS[cfg["task"]][1]
+        primary = paper["metric"] if paper else TASKS[cfg["task"]](
+            from_dict(EvalSettings, cfg.get("eval") or {}, folder.name))[1]
         summaries.append(Summary(
             name=cfg["name"], task=cfg["task"], dataset=cfg["dataset"]["name"],
             model=cfg["model"]["name"], seeds=[r["seed"] for r in records], metrics=metrics,

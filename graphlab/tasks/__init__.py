@@ -5,21 +5,22 @@ from __future__ import annotations
 from typing import Optional
 
 import graphlab.heads  # noqa: F401  (registers the link models)
-from graphlab.data import check_graph, load_dataset
+from graphlab.data import load_dataset
 from graphlab.tasks import link, node
 from graphlab.tasks.common import EpochCallback, TaskResult
 from graphlab.tasks.settings import (DatasetSettings, EvalSettings, ModelSettings,
                                      SplitSettings, TrainSettings)
 
-#: task name → (default monitor, primary metric reported beside papers)
+#: task name → ``default_metrics(eval_settings) -> (default monitor, primary metric)``
 TASKS = {
-    "node": (node.DEFAULT_MONITOR, node.PRIMARY_METRIC),
-    "link": (link.DEFAULT_MONITOR, link.PRIMARY_METRIC),
+    "node": node.default_metrics,
+    "link": link.default_metrics,
 }
 
 
 def prepare_data(task: str, dataset: DatasetSettings):
-    """Load the dataset, symmetrise when asked, validate; returns ``(data, num_classes)``."""
+    """Load the dataset and symmetrise it when asked; returns ``(data, num_classes)``.
+    (The task loops validate the graph themselves.)"""
     from torch_geometric.utils import to_undirected
 
     ds = load_dataset(dataset.name, **dataset.params)
@@ -27,7 +28,6 @@ def prepare_data(task: str, dataset: DatasetSettings):
         raise ValueError(f"task '{task}' needs a single-graph dataset; '{dataset.name}' holds "
                          f"{len(ds)} graphs")
     data = ds[0]
-    check_graph(data, name=dataset.name, need_labels=task == "node")
     if dataset.undirected:
         data = data.clone()
         data.edge_index = to_undirected(data.edge_index, num_nodes=data.num_nodes)

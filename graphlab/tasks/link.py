@@ -8,14 +8,24 @@ import torch
 import torch.nn.functional as F
 from torch_geometric.data import Data
 
-from graphlab.data import LinkSplit, random_link_split
+from graphlab.data import LinkSplit, check_graph, random_link_split
 from graphlab.nn import build_model
 from graphlab.tasks.common import EpochCallback, Selector, TaskResult, epoch_bar
 from graphlab.tasks.metrics import link_metrics
 from graphlab.tasks.settings import EvalSettings, ModelSettings, SplitSettings, TrainSettings
 
-DEFAULT_MONITOR = "val_hits@100"
-PRIMARY_METRIC = "test_hits@100"
+
+
+def selection_k(hits_k: list[int]) -> int:
+    """The K that selects the epoch and is reported by default: 100 when measured (the
+    Planetoid protocol), else the largest K measured."""
+    return 100 if 100 in hits_k else max(hits_k)
+
+
+def default_metrics(evaluation: EvalSettings) -> tuple[str, str]:
+    """(default monitor, primary metric) of the link task."""
+    k = selection_k(evaluation.hits_k)
+    return f"val_hits@{k}", f"test_hits@{k}"
 
 
 def link_split(data: Data, split: SplitSettings, seed: int) -> LinkSplit:
@@ -49,10 +59,11 @@ def run_link(data: Data, model: ModelSettings, split: SplitSettings, train: Trai
     as negatives with binary cross-entropy. Models without trainable parameters
     (heuristics) are evaluated once. Metrics: ``{val,test}_{hits@K,mrr,auc}``.
     """
+    check_graph(data, name="link task input", need_labels=False)
     sp = link_split(data, split, seed)
     net = build_model(model.name, "link", model.params, in_channels=data.num_features)
     params = [p for p in net.parameters() if p.requires_grad]
-    monitor = train.monitor or DEFAULT_MONITOR
+    monitor = train.monitor or default_metrics(evaluation)[0]
     if not params:
         metrics = evaluate_link(net, data.x, sp, evaluation.hits_k)
         metrics["best_epoch"] = 0

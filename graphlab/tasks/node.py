@@ -7,14 +7,17 @@ import torch
 import torch.nn.functional as F
 from torch_geometric.data import Data
 
-from graphlab.data import given_node_split, random_node_split
+from graphlab.data import check_graph, given_node_split, random_node_split
 from graphlab.nn import build_model
 from graphlab.tasks.common import EpochCallback, Selector, TaskResult, epoch_bar
 from graphlab.tasks.metrics import accuracy
-from graphlab.tasks.settings import ModelSettings, SplitSettings, TrainSettings
+from graphlab.tasks.settings import EvalSettings, ModelSettings, SplitSettings, TrainSettings
 
-DEFAULT_MONITOR = "val_acc"
-PRIMARY_METRIC = "test_acc"
+
+
+def default_metrics(evaluation: Optional[EvalSettings] = None) -> tuple[str, str]:
+    """(default monitor, primary metric) of the node task (``evaluation`` does not matter)."""
+    return "val_acc", "test_acc"
 
 
 def node_masks(data: Data, split: SplitSettings, seed: int):
@@ -35,6 +38,10 @@ def run_node(data: Data, num_classes: int, model: ModelSettings, split: SplitSet
     Metrics: ``train_acc``, ``val_acc``, ``test_acc`` (and ``best_epoch``); the curve
     holds ``loss`` and the three accuracies per evaluated epoch.
     """
+    check_graph(data, name="node task input")
+    if int(data.y.max()) >= num_classes:
+        raise ValueError(f"node task input: label {int(data.y.max())} found but num_classes is "
+                         f"{num_classes}")
     train_mask, val_mask, test_mask = node_masks(data, split, seed)
     if not bool(train_mask.any()):
         raise ValueError("the node split has no training nodes")
@@ -42,7 +49,7 @@ def run_node(data: Data, num_classes: int, model: ModelSettings, split: SplitSet
                       out_channels=num_classes)
     params = [p for p in net.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=train.lr, weight_decay=train.weight_decay)
-    selector = Selector(train.monitor or DEFAULT_MONITOR, train.patience)
+    selector = Selector(train.monitor or default_metrics()[0], train.patience)
     curve = []
     x, edge_index, y = data.x, data.edge_index, data.y
     for epoch in epoch_bar(train.epochs, progress, f"{model.name} seed {seed}"):

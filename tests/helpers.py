@@ -1,0 +1,39 @@
+"""Test helpers written once and used everywhere (e3nn's ``assert_equivariant`` habit)."""
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+from torch import Tensor
+
+
+def random_graph(num_nodes: int, num_edges: int, num_features: int = 8, seed: int = 0,
+                 self_loops: bool = True, duplicates: bool = True) -> tuple[Tensor, Tensor]:
+    """``(x, edge_index)`` of a random directed graph (isolated nodes likely)."""
+    gen = torch.Generator().manual_seed(seed)
+    edge_index = torch.randint(num_nodes, (2, num_edges), generator=gen)
+    if not self_loops:
+        edge_index = edge_index[:, edge_index[0] != edge_index[1]]
+    if not duplicates:
+        edge_index = torch.unique(edge_index, dim=1)
+    x = torch.randn(num_nodes, num_features, generator=gen)
+    return x, edge_index
+
+
+def assert_node_equivariant(fn: Callable[[Tensor, Tensor], Tensor], x: Tensor,
+                            edge_index: Tensor, seed: int = 1, atol: float = 1e-5) -> None:
+    """``fn(x, edge_index)`` returns per-node outputs: relabelling the nodes by a random
+    permutation must permute the outputs the same way."""
+    n = x.size(0)
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    inv = torch.empty_like(perm)
+    inv[perm] = torch.arange(n)
+    out = fn(x, edge_index)
+    out_perm = fn(x[perm], inv[edge_index])
+    torch.testing.assert_close(out_perm, out[perm], atol=atol, rtol=1e-4)
+
+
+def assert_pair_symmetric(fn: Callable[[Tensor], Tensor], pairs: Tensor,
+                          atol: float = 1e-5) -> None:
+    """``fn(pairs)`` scores pairs of an undirected graph: swapping (i, j) must not matter."""
+    torch.testing.assert_close(fn(pairs), fn(pairs.flip(0)), atol=atol, rtol=1e-4)

@@ -1,0 +1,69 @@
+import pytest
+
+from graphlab.runner import ConfigError, load_config
+from graphlab.runner.config import config_from_dict, parse_override
+
+
+def test_valid_config_profile_and_overrides(write_config):
+    path = write_config()
+    cfg = load_config(path)
+    assert cfg.name == "tiny" and cfg.seed_list == [0, 1, 2]
+    assert cfg.train.weight_decay == 5e-4  # PyYAML reads '5e-4' as a string
+    smoke = load_config(path, "smoke")
+    assert smoke.train.epochs == 2 and smoke.seed_list == [0] and smoke.profile == "smoke"
+    over = load_config(path, "smoke", ["train.epochs=4", "model.params.hidden_channels=4",
+                                       "seeds=[3, 5]"])
+    assert over.train.epochs == 4 and over.model.params["hidden_channels"] == 4
+    assert over.seed_list == [3, 5]
+    assert cfg.fingerprint() != over.fingerprint()
+    assert cfg.fingerprint() == load_config(path, overrides=["seeds=7"]).fingerprint()
+
+
+@pytest.mark.parametrize("edit, match", [
+    (("train:", "train: {epochz: 3}\nxtrain:"), r"tiny\.yaml: unknown key 'train\.epochz'"),
+    (("task: node", "task: node\nlearning_rate: 0.1"), r"tiny\.yaml: unknown key 'learning_rate'"),
+    (("epochs: 6", "epochs: six"), r"tiny\.yaml: key 'train\.epochs' must be int, got str 'six'"),
+    (("lr: 0.05", "lr: fast"), r"tiny\.yaml: key 'train\.lr' must be float"),
+    (("undirected: true", "undirected: 1"), r"key 'dataset\.undirected' must be bool"),
+    (("task: node", "task: nodes"), r"tiny\.yaml: key 'task' must be one of"),
+    (("name: gcn", "name: gcnn"), r"tiny\.yaml: key 'model\.name': unknown model 'gcnn'"),
+    (("hidden_channels: 8", "hiden: 8"), r"unknown key 'model\.params\.hiden' for model 'gcn'"),
+    (("homophily: 0.8", "homophilly: 0.8"),
+     r"unknown key 'dataset\.params\.homophilly' for dataset 'dcsbm'"),
+    (("name: dcsbm", "name: dcsbmm"), r"key 'dataset\.name': unknown dataset 'dcsbmm'"),
+    (("seeds: 3", "seeds: 0"), r"key 'seeds' must be a positive count"),
+    (("seeds: 3", "seeds: [1, 1]"), r"key 'seeds' must be a positive count"),
+])
+def test_bad_config_names_key_and_file(write_config, edit, match):
+    from tests.conftest import TINY
+    old, new = edit
+    assert old in TINY
+    text = TINY.replace(old, new, 1)
+    if "xtrain:" in text:  # drop the original train line that the edit displaced
+        text = text.replace("xtrain: {epochs: 6, lr: 0.05, weight_decay: 5e-4}", "")
+    with pytest.raises(ConfigError, match=match):
+        load_config(write_config(text))
+
+
+def test_missing_required_key(write_config):
+    from tests.conftest import TINY
+    text = "\n".join(line for line in TINY.splitlines() if not line.startswith("model:"))
+    with pytest.raises(ConfigError, match=r"tiny\.yaml: missing required key 'model'"):
+        load_config(write_config(text))
+
+
+def test_unknown_profile_bad_override_and_missing_file(write_config, tmp_path):
+    path = write_config()
+    with pytest.raises(ConfigError, match=r"no profile 'quick' \(defined: smoke"):
+        load_config(path, "quick")
+    with pytest.raises(ConfigError, match=r"unknown key 'train\.epohcs'.*\(set by override "
+                                          r"'train\.epohcs=3'\)"):
+        load_config(path, overrides=["train.epohcs=3"])
+    with pytest.raises(ConfigError, match="must look like dotted.key=value"):
+        parse_override("train.epochs")
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "nope.yaml")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(write_config("task: [node", "broken.yaml"))
+    with pytest.raises(ConfigError, match="must be a mapping"):
+        config_from_dict(["task"], "list.yaml")

@@ -1,0 +1,61 @@
+import csv
+import io
+import json
+import math
+
+import pytest
+
+from graphlab.runner import collect, mean_std, write_report
+from graphlab.runner.report import csv_table, markdown_table
+
+
+def fake_run(root, name, values, paper=None, task="node", metric="test_acc"):
+    for seed, value in enumerate(values):
+        cfg = {"name": name, "task": task, "dataset": {"name": "cora"},
+               "model": {"name": "gcn"}, "eval": {"hits_k": [20, 50, 100]}, "paper": paper}
+        rec = {"seed": seed, "config": cfg, "metrics": {metric: value, "val_acc": 50.0 + seed},
+               "wall_time_s": 1.5, "profile": "full"}
+        path = root / name / f"seed_{seed}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(rec))
+
+
+def test_mean_and_sample_std_by_hand():
+    mean, std = mean_std([80.0, 82.0, 84.0])
+    assert mean == 82.0
+    # ddof = 1: sqrt(((-2)^2 + 0 + 2^2) / (3 - 1)) = 2
+    assert std == pytest.approx(2.0)
+    assert math.isnan(mean_std([70.0])[1])
+
+
+def test_report_table_paper_gap_and_csv(tmp_path):
+    fake_run(tmp_path, "gcn_cora", [80.0, 82.0, 84.0],
+             paper={"metric": "test_acc", "mean": 81.5, "std": 0.5, "source": "Kipf 2017"})
+    fake_run(tmp_path, "link_cn", [30.0, 31.0], task="link", metric="test_hits@100")
+    table = write_report(tmp_path, plot_path=tmp_path / "plot.png")
+    assert "| gcn_cora | cora | gcn | 3 | test_acc | 82.00 ± 2.00 | 81.50 ± 0.50 | +0.50 | Kipf 2017 |" \
+        in table
+    # link task without a paper block reports Hits@100 (std of 30, 31 = 0.7071)
+    assert "| link_cn | cora | gcn | 2 | test_hits@100 | 30.50 ± 0.71 |  |  |  |" in table
+    assert (tmp_path / "report.md").read_text() == table
+    assert (tmp_path / "plot.png").stat().st_size > 1000
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "report.csv").read_text())))
+    row = next(r for r in rows if r["config"] == "gcn_cora" and r["metric"] == "test_acc")
+    assert float(row["mean"]) == 82.0 and float(row["std"]) == pytest.approx(2.0)
+    assert row["n"] == "3" and row["paper_mean"] == "81.5"
+    val = next(r for r in rows if r["config"] == "gcn_cora" and r["metric"] == "val_acc")
+    assert float(val["mean"]) == 51.0 and val["paper_mean"] == ""
+
+
+def test_single_seed_shows_undefined_std(tmp_path):
+    fake_run(tmp_path, "one", [75.0])
+    summaries = collect(tmp_path)
+    assert "75.00 ± –" in markdown_table(summaries)
+    assert ",test_acc,75,,1," in csv_table(summaries)
+
+
+def test_empty_or_missing_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no seed_\\*.json results"):
+        write_report(tmp_path)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        write_report(tmp_path / "nope")

@@ -1,0 +1,50 @@
+from pathlib import Path
+
+from graphlab.cli import default_out, main
+
+
+def test_run_and_report_through_the_cli(write_config, tmp_path, capsys):
+    path = write_config()
+    assert main(["run", str(path), "--profile", "smoke", "--out", str(tmp_path / "r"),
+                 "--quiet", "train.epochs=3", "--seeds", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "| tiny (smoke) | dcsbm | gcn | 2 | test_acc |" in out
+    assert sorted(p.name for p in (tmp_path / "r" / "tiny").glob("seed_*.json")) == [
+        "seed_0.json", "seed_1.json"]
+    assert main(["report", str(tmp_path / "r"), "--plot", str(tmp_path / "p.png")]) == 0
+    assert (tmp_path / "p.png").exists()
+
+
+def test_bad_config_is_one_line_error_and_exit_2(write_config, capsys):
+    path = write_config("task: node\ndataset: {name: dcsbm}\nmodel: {name: gcn}\nepochs: 3\n")
+    assert main(["run", str(path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown key 'epochs'" in err and "tiny.yaml" in err and "Traceback" not in err
+
+
+def test_stray_argument_is_rejected(write_config, capsys):
+    import pytest
+    with pytest.raises(SystemExit):
+        main(["report", "somewhere", "x=1"])
+    assert "unrecognized arguments: x=1" in capsys.readouterr().err
+
+
+def test_data_and_model_listings(capsys):
+    assert main(["data", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "cora" in listing and "dcsbm" in listing and "Planetoid/Cora" in listing
+    assert main(["models", "--task", "link"]) == 0
+    models = capsys.readouterr().out
+    assert "gae" in models and "cn" in models and "gcn " not in models
+
+
+def test_data_fetch_missing_dataset(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GRAPHLAB_MIRROR", str(tmp_path / "no-mirror"))
+    monkeypatch.setenv("GRAPHLAB_OFFLINE", "1")
+    assert main(["data", "fetch", "wisconsin"]) == 2
+    assert "dataset 'wisconsin' is not available" in capsys.readouterr().err
+
+
+def test_default_out_follows_the_paper_folder():
+    assert default_out(Path("experiments/ncnc/cora_ncn.yaml")) == Path("results/ncnc")
+    assert default_out(Path("/tmp/x/cfg.yaml")) == Path("results/cfg")

@@ -1,0 +1,24 @@
+"""Every config in experiments/ is valid, has a smoke profile, and its smoke profile runs,
+so that no `make reproduce-<paper>` target can silently rot."""
+from pathlib import Path
+
+import pytest
+
+from graphlab.runner import load_config, run_config
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIGS = sorted((REPO / "experiments").rglob("*.yaml"))
+
+
+def test_there_are_configs():
+    assert CONFIGS
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.relative_to(REPO / "experiments")))
+def test_config_is_valid_and_smoke_profile_runs(path, tmp_path):
+    full = load_config(path)
+    assert "smoke" in full.profiles, f"{path} has no smoke profile"
+    smoke = load_config(path, "smoke")
+    records = run_config(smoke, tmp_path, progress=False)
+    assert len(records) == len(smoke.seed_list)
+    assert smoke.primary_metric in records[0]["metrics"]
