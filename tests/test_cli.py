@@ -39,6 +39,7 @@ def test_data_and_model_listings(capsys):
 
 
 def test_data_fetch_missing_dataset(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GRAPHLAB_DATA", str(tmp_path / "empty-root"))
     monkeypatch.setenv("GRAPHLAB_MIRROR", str(tmp_path / "no-mirror"))
     monkeypatch.setenv("GRAPHLAB_OFFLINE", "1")
     assert main(["data", "fetch", "wisconsin"]) == 2
