@@ -8,6 +8,11 @@ from pathlib import Path
 import pytest
 import torch
 
+# Triton kernels run on CPU tensors under Triton's interpreter. The kernels module is
+# imported lazily, so setting this before any test runs is enough.
+if not torch.cuda.is_available():
+    os.environ.setdefault("TRITON_INTERPRET", "1")
+
 REPO = Path(__file__).resolve().parents[1]
 
 

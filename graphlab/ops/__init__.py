@@ -1,8 +1,20 @@
-"""graphlab.ops: the sparse kernels and the input checks every layer above relies on.
+"""graphlab.ops: the sparse kernels every layer uses, and the input checks.
 
-This package imports torch only (never torch_geometric), so that a layer file
-plus ``graphlab/ops`` can be copied into another project.
+* :class:`CSR` — a graph sorted by destination once, cached with its transpose.
+* :func:`spmm` — fused gather-scatter aggregation (sum / mean / max / min, weighted).
+* :func:`sddmm`, :func:`edge_softmax` — per-edge scores and their row softmax.
+* :func:`scatter`, :func:`segment` — reductions with argmax / argmin.
+* :func:`common_neighbors`, :func:`cn_aggregate` — sorted-key intersection (NCN / NCNC).
+
+Backends: Triton on CUDA, torch native on CPU, torch_scatter on request
+(:func:`resolve_backend`). This package imports torch only (never torch_geometric),
+so a layer file plus ``graphlab/ops`` can be copied into another project.
 """
+from graphlab.ops.backend import BACKENDS, resolve_backend
 from graphlab.ops.checks import check_edge_index, check_features
+from graphlab.ops.csr import CSR, as_csr
+from graphlab.ops.reduce import scatter, segment
+from graphlab.ops.spmm import edge_softmax, sddmm, spmm
 
-__all__ = ["check_edge_index", "check_features"]
+__all__ = ["BACKENDS", "CSR", "as_csr", "check_edge_index", "check_features", "edge_softmax",
+           "resolve_backend", "scatter", "sddmm", "segment", "spmm"]

@@ -1,0 +1,227 @@
+r"""Fused gather-scatter SpMM, SDDMM and the edge softmax over CSR rows.
+
+.. math::
+    \mathrm{spmm}(A, X)_i = \bigoplus_{j \in N^{-}(i)} w_{ij}\, x_j ,
+    \qquad \bigoplus \in \{\textstyle\sum, \mathrm{mean}, \max, \min\}
+
+where :math:`N^{-}(i)` are the in-neighbours of ``i`` (the entries of CSR row ``i``).
+``mean`` divides the weighted sum by the number of entries of the row. Backends:
+
+* ``torch`` — sum / mean as a CSR ``@`` dense product (no ``E × F`` message tensor),
+  backward through the cached transposed view; max / min gather messages and use a
+  sorted ``scatter_reduce``. Half types are computed in float32 on CPU.
+* ``triton`` — one program per (row, feature block); the row's neighbours are gathered
+  and reduced in registers; no atomics; deterministic forward. Max / min keep the arg.
+* ``torch_scatter`` — ``segment_csr`` over gathered messages (when installed and asked for).
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Optional
+
+import torch
+from torch import Tensor
+
+from graphlab.ops.backend import resolve_backend
+from graphlab.ops.csr import CSR, as_csr
+from graphlab.ops.reduce import REDUCES, scatter
+
+_HALF = (torch.float16, torch.bfloat16)
+
+
+def _torch_csr_matmul(csr: CSR, weight: Optional[Tensor], x: Tensor) -> Tensor:
+    """``A @ x`` with torch's CSR kernel (float32 compute for half types on CPU)."""
+    compute = torch.float32 if (x.dtype in _HALF and x.device.type == "cpu") else x.dtype
+    if weight is None:
+        key = (compute, x.device)
+        values = csr._torch_csr.get(key)
+        if values is None:
+            values = csr._torch_csr[key] = torch.ones(csr.nnz, dtype=compute, device=x.device)
+    else:
+        values = weight.to(compute)
+    with warnings.catch_warnings():  # "CSR support is in beta", once per tensor built
+        warnings.simplefilter("ignore", UserWarning)
+        adj = torch.sparse_csr_tensor(csr.rowptr, csr.col, values,
+                                      (csr.num_rows, csr.num_cols), check_invariants=False)
+    return (adj @ x.to(compute)).to(x.dtype)
+
+
+def _sum_forward(csr: CSR, weight: Optional[Tensor], x: Tensor, backend: str) -> Tensor:
+    if backend == "triton":
+        from graphlab.ops.triton_kernels import csr_reduce
+        return csr_reduce(csr.rowptr, csr.col, weight, x, "sum")[0]
+    return _torch_csr_matmul(csr, weight, x)
+
+
+def _edge_dot(csr: CSR, a: Tensor, b: Tensor, backend: str) -> Tensor:
+    """``<a[row_e], b[col_e]>`` for every entry (CSR order), no autograd."""
+    if backend == "triton":
+        from graphlab.ops.triton_kernels import edge_dot
+        return edge_dot(csr.row(), csr.col, a, b)
+    out = torch.empty(csr.nnz, dtype=torch.promote_types(a.dtype, b.dtype), device=a.device)
+    row, col = csr.row(), csr.col
+    step = max(1, (1 << 22) // max(1, a.size(1)))  # bound the E × F temporaries
+    for s in range(0, csr.nnz, step):
+        out[s:s + step] = (a.index_select(0, row[s:s + step])
+                           * b.index_select(0, col[s:s + step])).sum(-1)
+    return out
+
+
+class _SpMMSum(torch.autograd.Function):
+    """Sum / mean SpMM with the backward through the cached transpose (CSC view)."""
+
+    @staticmethod
+    def forward(ctx, weight: Optional[Tensor], x: Tensor, csr: CSR, mean: bool, backend: str):
+        out = _sum_forward(csr, weight, x, backend)
+        if mean:
+            out = out / csr.degree().clamp(min=1).view(-1, 1).to(out.dtype)
+        ctx.csr, ctx.mean, ctx.backend = csr, mean, backend
+        ctx.save_for_backward(weight, x)
+        return out
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_out: Tensor):
+        weight, x = ctx.saved_tensors
+        csr = ctx.csr
+        g = grad_out.contiguous()
+        if ctx.mean:
+            g = g / csr.degree().clamp(min=1).view(-1, 1).to(g.dtype)
+        grad_w = grad_x = None
+        if ctx.needs_input_grad[1]:
+            t = csr.t()
+            wt = weight[t.perm] if weight is not None else None
+            grad_x = _sum_forward(t, wt, g, ctx.backend)
+        if weight is not None and ctx.needs_input_grad[0]:
+            grad_w = _edge_dot(csr, g, x, ctx.backend).to(weight.dtype)
+        return grad_w, grad_x, None, None, None
+
+
+class _TritonSpMMArg(torch.autograd.Function):
+    """Max / min SpMM on Triton; the backward routes each output entry's gradient to the
+    entry (edge) that won."""
+
+    @staticmethod
+    def forward(ctx, weight: Optional[Tensor], x: Tensor, csr: CSR, reduce: str):
+        from graphlab.ops.triton_kernels import csr_reduce
+        out, arg = csr_reduce(csr.rowptr, csr.col, weight, x, reduce)
+        ctx.csr = csr
+        ctx.save_for_backward(weight, x, arg)
+        return out
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_out: Tensor):
+        weight, x, arg = ctx.saved_tensors
+        csr = ctx.csr
+        F = x.size(1)
+        valid = (arg >= 0).view(-1)
+        e = arg.clamp(min=0).view(-1)[valid]
+        feat = torch.arange(F, device=x.device).repeat(csr.num_rows)[valid]
+        g = grad_out.reshape(-1)[valid]
+        src = csr.col[e]
+        grad_x = grad_w = None
+        if ctx.needs_input_grad[1]:
+            scale = weight[e].to(g.dtype) if weight is not None else 1.0
+            grad_x = torch.zeros(x.numel(), dtype=x.dtype, device=x.device)
+            grad_x.index_add_(0, src * F + feat, (g * scale).to(x.dtype))
+            grad_x = grad_x.view_as(x)
+        if weight is not None and ctx.needs_input_grad[0]:
+            grad_w = torch.zeros_like(weight)
+            grad_w.index_add_(0, e, (g * x.reshape(-1)[src * F + feat]).to(weight.dtype))
+        return grad_w, grad_x, None, None
+
+
+def spmm(adj: CSR | Tensor, x: Tensor, reduce: str = "sum", edge_weight: Optional[Tensor] = None,
+         backend: Optional[str] = None) -> Tensor:
+    """Aggregate ``x`` over in-neighbours: ``out[i] = reduce_j w_ij · x[j]``.
+
+    Args:
+        adj: a :class:`CSR` (build once with ``CSR.from_edge_index`` and reuse) or an
+            ``edge_index`` ``[2, E]`` (source, destination) on ``x.size(0)`` nodes.
+        x: node features ``[N_src, F]``.
+        reduce: ``'sum'``, ``'mean'``, ``'max'`` or ``'min'``.
+        edge_weight: ``[E]`` weights in the *input edge order* (``None``: the CSR's own
+            weights, or 1).
+        backend: ``'torch'``, ``'triton'`` or ``'torch_scatter'`` (default: by device).
+
+    Returns:
+        ``[N_dst, F]``; rows without in-neighbours are 0.
+    """
+    if reduce not in REDUCES:
+        raise ValueError(f"unknown reduce '{reduce}'; choose one of {REDUCES}")
+    if not isinstance(x, Tensor) or x.dim() != 2 or not x.is_floating_point():
+        raise ValueError(f"x must be a floating tensor [N, F], got "
+                         f"{getattr(x, 'dtype', type(x).__name__)} {list(getattr(x, 'shape', []))}")
+    csr = as_csr(adj, x.size(0), edge_weight)
+    if x.size(0) != csr.num_cols:
+        raise ValueError(f"x has {x.size(0)} rows but the graph has {csr.num_cols} source nodes")
+    if csr.device != x.device:
+        raise ValueError(f"graph on {csr.device} but x on {x.device}")
+    weight = csr.weight
+    name = resolve_backend(x.device, backend)
+    if reduce in ("sum", "mean") and name in ("torch", "triton"):
+        return _SpMMSum.apply(weight, x, csr, reduce == "mean", name)
+    if name == "triton":
+        return _TritonSpMMArg.apply(weight, x, csr, reduce)
+    msg = x.index_select(0, csr.col)
+    if weight is not None:
+        msg = msg * weight.view(-1, 1).to(msg.dtype)
+    if name == "torch_scatter":
+        import torch_scatter
+        out = torch_scatter.segment_csr(msg, csr.rowptr, reduce=reduce)
+        return out[0] if isinstance(out, tuple) else out
+    return scatter(msg, csr.row(), csr.num_rows, reduce, backend="torch")
+
+
+class _TritonSDDMM(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, a: Tensor, b: Tensor, csr: CSR):
+        ctx.csr = csr
+        ctx.save_for_backward(a, b)
+        return _edge_dot(csr, a, b, "triton")
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad: Tensor):
+        a, b = ctx.saved_tensors
+        csr = ctx.csr
+        grad_a = _sum_forward(csr, grad, b, "triton") if ctx.needs_input_grad[0] else None
+        grad_b = None
+        if ctx.needs_input_grad[1]:
+            t = csr.t()
+            grad_b = _sum_forward(t, grad[t.perm], a, "triton")
+        return grad_a, grad_b, None
+
+
+def sddmm(adj: CSR, a: Tensor, b: Tensor, backend: Optional[str] = None) -> Tensor:
+    """Per-entry dot products ``out[e] = <a[row_e], b[col_e]>`` in CSR order (``[E]``).
+
+    For attention, ``a`` holds destination-side and ``b`` source-side vectors.
+    Map to input edge order with ``out[csr_inverse]`` where ``csr_inverse[csr.perm] = arange``.
+    """
+    if not isinstance(adj, CSR):
+        raise TypeError("sddmm needs a CSR (graphlab.ops.CSR.from_edge_index)")
+    if a.dim() != 2 or b.dim() != 2 or a.size(1) != b.size(1):
+        raise ValueError(f"a and b must be [N, F] with the same F, got {list(a.shape)} and "
+                         f"{list(b.shape)}")
+    if a.size(0) != adj.num_rows or b.size(0) != adj.num_cols:
+        raise ValueError(f"a must have {adj.num_rows} rows and b {adj.num_cols}, got "
+                         f"{a.size(0)} and {b.size(0)}")
+    name = resolve_backend(a.device, backend)
+    if name == "triton":
+        return _TritonSDDMM.apply(a, b, adj)
+    return (a.index_select(0, adj.row()) * b.index_select(0, adj.col)).sum(-1)
+
+
+def edge_softmax(adj: CSR, scores: Tensor, backend: Optional[str] = None) -> Tensor:
+    """Softmax of ``scores`` (``[E]`` or ``[E, H]``, CSR order) over the entries of each row."""
+    if not isinstance(adj, CSR):
+        raise TypeError("edge_softmax needs a CSR (graphlab.ops.CSR.from_edge_index)")
+    if scores.size(0) != adj.nnz:
+        raise ValueError(f"scores must have {adj.nnz} rows (one per entry), got {scores.size(0)}")
+    row = adj.row()
+    peak = scatter(scores.detach(), row, adj.num_rows, "max", backend=backend)
+    ex = torch.exp(scores - peak.index_select(0, row))
+    denom = scatter(ex, row, adj.num_rows, "sum", backend=backend)
+    return ex / denom.index_select(0, row)

@@ -1,0 +1,122 @@
+import pytest
+import torch
+
+from graphlab.ops import CSR, edge_softmax, sddmm, spmm
+from tests.helpers import random_graph
+
+
+def loop_reference(ei, x, w, reduce, num_dst):
+    """Python loop over destinations: reduce_j w_ij x_j over every (duplicate) edge j → i."""
+    out = torch.zeros(num_dst, x.size(1), dtype=x.dtype)
+    for i in range(num_dst):
+        sel = (ei[1] == i).nonzero().view(-1)
+        if sel.numel() == 0:
+            continue
+        msg = x[ei[0][sel]] * (w[sel].view(-1, 1) if w is not None else 1)
+        out[i] = {"sum": msg.sum(0), "mean": msg.mean(0), "max": msg.max(0).values,
+                  "min": msg.min(0).values}[reduce]
+    return out
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "max", "min"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("index_dtype", [torch.int64, torch.int32])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_spmm_matches_loop_reference(backend, reduce, weighted, index_dtype, dtype):
+    # self-loops, duplicate edges and isolated nodes all occur at this size
+    x, ei = random_graph(20, 60, num_features=6, seed=3)
+    x = x.to(dtype)
+    w = torch.rand(60, dtype=dtype) + 0.1 if weighted else None
+    out = spmm(CSR.from_edge_index(ei.to(index_dtype), 20), x, reduce, edge_weight=w,
+               backend=backend)
+    torch.testing.assert_close(out, loop_reference(ei, x, w, reduce, 20))
+
+
+def test_spmm_accepts_edge_index_and_csr_weights(backend):
+    x, ei = random_graph(15, 40, seed=4)
+    w = torch.rand(40)
+    ref = loop_reference(ei, x, w, "sum", 15)
+    torch.testing.assert_close(spmm(ei, x, edge_weight=w, backend=backend), ref)
+    torch.testing.assert_close(spmm(CSR.from_edge_index(ei, 15, w), x, backend=backend), ref)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("reduce", ["sum", "mean", "max"])
+def test_spmm_half_types(reduce, dtype):
+    x, ei = random_graph(20, 60, num_features=8, seed=5)
+    ref = loop_reference(ei, x, None, reduce, 20)
+    backends = ["torch"] + (["triton"] if dtype == torch.float16 else [])
+    for backend in backends:
+        out = spmm(ei, x.to(dtype), reduce, backend=backend)
+        assert out.dtype == dtype
+        torch.testing.assert_close(out.float(), ref, atol=2e-2, rtol=2e-2)
+
+
+def test_empty_graph_and_bipartite(backend):
+    x = torch.randn(4, 3)
+    assert torch.equal(spmm(torch.empty(2, 0, dtype=torch.long), x, backend=backend),
+                       torch.zeros(4, 3))
+    ei = torch.tensor([[0, 3, 3], [1, 0, 1]])
+    csr = CSR.from_edge_index(ei, (4, 2))
+    out = spmm(csr, x, "max", backend=backend)
+    torch.testing.assert_close(out, torch.stack([x[3], torch.maximum(x[0], x[3])]))
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "max", "min"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_spmm_gradcheck(backend, reduce, weighted):
+    # no duplicate edges: max / min gradients are then unambiguous for every backend
+    x, ei = random_graph(8, 20, num_features=3, seed=6, duplicates=False)
+    x = x.double().requires_grad_()
+    csr = CSR.from_edge_index(ei, 8)
+    # Triton's interpreter is slow: check a random projection of the Jacobian there
+    fast = backend == "triton"
+    if weighted:
+        w = (torch.rand(ei.size(1), dtype=torch.float64) + 0.5).requires_grad_()
+        fn = lambda x, w: spmm(csr, x, reduce, edge_weight=w, backend=backend)  # noqa: E731
+        assert torch.autograd.gradcheck(fn, (x, w), fast_mode=fast)
+    else:
+        assert torch.autograd.gradcheck(lambda x: spmm(csr, x, reduce, backend=backend), (x,),
+                                        fast_mode=fast)
+
+
+def test_sddmm_and_edge_softmax(backend):
+    if backend == "torch_scatter":
+        pytest.skip("sddmm has torch and triton paths only")
+    _, ei = random_graph(8, 20, seed=7)
+    csr = CSR.from_edge_index(ei, 8)
+    fast = backend == "triton"  # see test_spmm_gradcheck
+    a = torch.randn(8, 3, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(8, 3, dtype=torch.float64, requires_grad=True)
+    ref = (a[csr.row()] * b[csr.col]).sum(-1)
+    torch.testing.assert_close(sddmm(csr, a, b, backend=backend), ref)
+    assert torch.autograd.gradcheck(lambda a, b: sddmm(csr, a, b, backend=backend), (a, b),
+                                    fast_mode=fast)
+
+    scores = torch.randn(csr.nnz, 2, dtype=torch.float64, requires_grad=True)
+    att = edge_softmax(csr, scores, backend=backend)
+    for i in range(8):
+        sel = csr.row() == i
+        if sel.any():
+            torch.testing.assert_close(att[sel], torch.softmax(scores[sel], dim=0))
+    assert torch.autograd.gradcheck(lambda s: edge_softmax(csr, s, backend=backend), (scores,),
+                                    fast_mode=fast)
+
+
+def test_bad_input(monkeypatch):
+    x, ei = random_graph(5, 10)
+    with pytest.raises(ValueError, match="unknown reduce 'prod'"):
+        spmm(ei, x, "prod")
+    with pytest.raises(ValueError, match="x has 4 rows but the graph has 5 source nodes"):
+        spmm(CSR.from_edge_index(ei, 5), x[:4])
+    with pytest.raises(ValueError, match=r"x must be a floating tensor \[N, F\]"):
+        spmm(ei, x.long())
+    with pytest.raises(ValueError, match="out of range"):
+        spmm(torch.tensor([[0], [9]]), x)
+    with pytest.raises(ValueError, match=r"edge_weight must have shape \[E\]"):
+        spmm(ei, x, edge_weight=torch.ones(3))
+    with pytest.raises(ValueError, match="a must have 5 rows and b 5"):
+        sddmm(CSR.from_edge_index(ei, 5), x[:3], x)
+    monkeypatch.delenv("TRITON_INTERPRET", raising=False)
+    with pytest.raises(RuntimeError, match="needs CUDA tensors, or TRITON_INTERPRET=1"):
+        spmm(ei, x, backend="triton")
