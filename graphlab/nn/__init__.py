@@ -1,6 +1,9 @@
 """graphlab.nn: encoders usable inside any PyG model, and the model registry."""
 from graphlab.nn import baselines as _baselines  # noqa: F401  (fills the registry)
+from graphlab.nn.aggregate import OpsMessagePassing, to_csr
 from graphlab.nn.baselines import NodeMLP
+from graphlab.nn.gin import GINConv
 from graphlab.nn.registry import MODELS, ModelSpec, build_model, get_model_spec, register_model
 
-__all__ = ["MODELS", "ModelSpec", "NodeMLP", "build_model", "get_model_spec", "register_model"]
+__all__ = ["GINConv", "MODELS", "ModelSpec", "NodeMLP", "OpsMessagePassing", "build_model",
+           "get_model_spec", "register_model", "to_csr"]

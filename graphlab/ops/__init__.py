@@ -13,8 +13,10 @@ so a layer file plus ``graphlab/ops`` can be copied into another project.
 from graphlab.ops.backend import BACKENDS, resolve_backend
 from graphlab.ops.checks import check_edge_index, check_features
 from graphlab.ops.csr import CSR, as_csr
+from graphlab.ops.intersect import cn_aggregate, common_neighbors
 from graphlab.ops.reduce import scatter, segment
 from graphlab.ops.spmm import edge_softmax, sddmm, spmm
 
-__all__ = ["BACKENDS", "CSR", "as_csr", "check_edge_index", "check_features", "edge_softmax",
-           "resolve_backend", "scatter", "sddmm", "segment", "spmm"]
+__all__ = ["BACKENDS", "CSR", "as_csr", "check_edge_index", "check_features", "cn_aggregate",
+           "common_neighbors", "edge_softmax", "resolve_backend", "scatter", "sddmm", "segment",
+           "spmm"]

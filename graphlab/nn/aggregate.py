@@ -1,0 +1,85 @@
+"""Sparse aggregation for PyG layers through :mod:`graphlab.ops`.
+
+:func:`to_csr` accepts every adjacency form a PyG user holds — ``edge_index``
+(``[2, E]``, also PyG's ``EdgeIndex``), a ``torch.sparse`` CSR/COO ``adj_t``
+(``[N_dst, N_src]``, PyG's transposed convention), a ``torch_sparse.SparseTensor`` —
+or a :class:`graphlab.ops.CSR`, and returns the CSR (sorted by destination). Building
+the CSR sorts the edges; pass a CSR built once per graph to skip that on every call.
+
+:class:`OpsMessagePassing` is a ``MessagePassing`` base for layers whose messages are
+(weighted) source features: ``aggregate_neighbors`` and PyG's own
+``message_and_aggregate`` hook both run the fused :func:`graphlab.ops.spmm`.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import torch
+from torch import Tensor
+from torch_geometric.nn import MessagePassing
+
+from graphlab.ops import CSR, spmm
+
+
+def to_csr(adj: Any, num_nodes: int | tuple[int, int],
+           edge_weight: Optional[Tensor] = None) -> CSR:
+    """Convert an adjacency in any PyG form to a :class:`graphlab.ops.CSR`.
+
+    Args:
+        adj: ``CSR``, ``edge_index`` ``[2, E]``, ``torch.sparse`` ``adj_t`` or ``SparseTensor``.
+        num_nodes: ``N`` or ``(num_src, num_dst)``; used for ``edge_index`` input.
+        edge_weight: ``[E]`` weights in ``edge_index`` order (``edge_index`` / ``CSR`` input).
+    """
+    if isinstance(adj, CSR):
+        return adj if edge_weight is None else adj.with_weight(edge_weight[adj.perm])
+    if isinstance(adj, Tensor) and adj.is_sparse_csr:
+        crow, col = adj.crow_indices().long(), adj.col_indices().long()
+        values = adj.values() if adj.values().is_floating_point() else None
+        n = col.numel()
+        return CSR(crow, col, torch.arange(n, device=col.device), adj.size(0), adj.size(1),
+                   values)
+    if isinstance(adj, Tensor) and adj.is_sparse:
+        adj = adj.coalesce()
+        dst, src = adj.indices()
+        values = adj.values() if adj.values().is_floating_point() else None
+        return CSR.from_edge_index(torch.stack([src, dst]), (adj.size(1), adj.size(0)), values)
+    if type(adj).__name__ == "SparseTensor":  # torch_sparse, without importing it
+        crow, col, values = adj.csr()
+        n = col.numel()
+        return CSR(crow, col, torch.arange(n, device=col.device), adj.size(0), adj.size(1),
+                   values if values is not None and values.is_floating_point() else None)
+    if isinstance(adj, Tensor):
+        return CSR.from_edge_index(adj.as_subclass(Tensor), num_nodes, edge_weight)
+    raise TypeError(f"unsupported adjacency type {type(adj).__name__}; pass an edge_index, a "
+                    "torch.sparse tensor, a SparseTensor or a graphlab.ops.CSR")
+
+
+class OpsMessagePassing(MessagePassing):
+    """A ``MessagePassing`` whose neighbour aggregation runs through :func:`graphlab.ops.spmm`.
+
+    Subclasses call :meth:`aggregate_neighbors` in ``forward``; PyG's fused path
+    (``propagate`` with a sparse ``adj_t``) lands in :meth:`message_and_aggregate`, which
+    uses the same kernel. ``aggr`` must be one of ``'sum'``/``'add'``, ``'mean'``, ``'max'``,
+    ``'min'``.
+    """
+
+    _REDUCE = {"add": "sum", "sum": "sum", "mean": "mean", "max": "max", "min": "min"}
+
+    def __init__(self, aggr: str = "add", **kwargs: Any):
+        if aggr not in self._REDUCE:
+            raise ValueError(f"aggr must be one of {sorted(self._REDUCE)}, got '{aggr}'")
+        super().__init__(aggr=aggr, **kwargs)
+
+    @property
+    def reduce(self) -> str:
+        return self._REDUCE[self.aggr]
+
+    def aggregate_neighbors(self, adj: Any, x_src: Tensor, num_dst: Optional[int] = None,
+                            edge_weight: Optional[Tensor] = None) -> Tensor:
+        """``out[i] = aggr_{j → i} w_ji · x_src[j]`` for any adjacency form (see :func:`to_csr`)."""
+        size = x_src.size(0) if num_dst is None else (x_src.size(0), num_dst)
+        return spmm(to_csr(adj, size, edge_weight), x_src, self.reduce)
+
+    def message_and_aggregate(self, adj_t: Any, x: Any) -> Tensor:
+        x_src = x[0] if isinstance(x, tuple) else x
+        return spmm(to_csr(adj_t, x_src.size(0)), x_src, self.reduce)
