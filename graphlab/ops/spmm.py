@@ -7,9 +7,11 @@ r"""Fused gather-scatter SpMM, SDDMM and the edge softmax over CSR rows.
 where :math:`N^{-}(i)` are the in-neighbours of ``i`` (the entries of CSR row ``i``).
 ``mean`` divides the weighted sum by the number of entries of the row. Backends:
 
-* ``torch`` — sum / mean as a CSR ``@`` dense product (no ``E × F`` message tensor),
-  backward through the cached transposed view; max / min gather messages and use a
-  sorted ``scatter_reduce``. Half types are computed in float32 on CPU.
+* ``torch`` — torch's CSR kernels, no ``E × F`` message tensor: sum / mean as ``A @ x``
+  with the backward through the cached transposed view; max / min through torch's CSR
+  reduction kernel (``_sparse_mm_reduce_impl``, which also returns the winning entry;
+  where a torch build lacks it, gathered messages and a sorted ``scatter_reduce``).
+  Half types are computed in float32 on CPU.
 * ``triton`` — one program per (row, feature block); the row's neighbours are gathered
   and reduced in registers; no atomics; deterministic forward. Max / min keep the arg.
 * ``torch_scatter`` — ``segment_csr`` over gathered messages (when installed and asked for).
@@ -32,18 +34,7 @@ _HALF = (torch.float16, torch.bfloat16)
 def _torch_csr_matmul(csr: CSR, weight: Optional[Tensor], x: Tensor) -> Tensor:
     """``A @ x`` with torch's CSR kernel (float32 compute for half types on CPU)."""
     compute = torch.float32 if (x.dtype in _HALF and x.device.type == "cpu") else x.dtype
-    if weight is None:
-        key = (compute, x.device)
-        values = csr._torch_csr.get(key)
-        if values is None:
-            values = csr._torch_csr[key] = torch.ones(csr.nnz, dtype=compute, device=x.device)
-    else:
-        values = weight.to(compute)
-    with warnings.catch_warnings():  # "CSR support is in beta", once per tensor built
-        warnings.simplefilter("ignore", UserWarning)
-        adj = torch.sparse_csr_tensor(csr.rowptr, csr.col, values,
-                                      (csr.num_rows, csr.num_cols), check_invariants=False)
-    return (adj @ x.to(compute)).to(x.dtype)
+    return (_torch_csr(csr, weight, compute, x.device) @ x.to(compute)).to(x.dtype)
 
 
 def _sum_forward(csr: CSR, weight: Optional[Tensor], x: Tensor, backend: str) -> Tensor:
@@ -97,14 +88,50 @@ class _SpMMSum(torch.autograd.Function):
         return grad_w, grad_x, None, None, None
 
 
-class _TritonSpMMArg(torch.autograd.Function):
-    """Max / min SpMM on Triton; the backward routes each output entry's gradient to the
-    entry (edge) that won."""
+def _torch_csr(csr: CSR, weight: Optional[Tensor], dtype: torch.dtype,
+               device: torch.device) -> Tensor:
+    """The CSR as a ``torch.sparse_csr`` tensor (unit values cached per dtype)."""
+    if weight is None:
+        key = (dtype, device)
+        values = csr._torch_csr.get(key)
+        if values is None:
+            values = csr._torch_csr[key] = torch.ones(csr.nnz, dtype=dtype, device=device)
+    else:
+        values = weight.to(dtype)
+    with warnings.catch_warnings():  # "CSR support is in beta", once per tensor built
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.sparse_csr_tensor(csr.rowptr, csr.col, values,
+                                       (csr.num_rows, csr.num_cols), check_invariants=False)
+
+
+def _has_mm_reduce() -> bool:
+    return hasattr(torch.ops.aten, "_sparse_mm_reduce_impl")
+
+
+def _arg_forward(csr: CSR, weight: Optional[Tensor], x: Tensor, reduce: str,
+                 backend: str) -> tuple[Tensor, Tensor]:
+    """Max / min SpMM and, per output entry, the CSR position that won (``-1``: empty row)."""
+    if backend == "triton":
+        from graphlab.ops.triton_kernels import csr_reduce
+        return csr_reduce(csr.rowptr, csr.col, weight, x, reduce)
+    compute = torch.float32 if (x.dtype in _HALF and x.device.type == "cpu") else x.dtype
+    adj = _torch_csr(csr, weight, compute, x.device)
+    # torch's CSR reduction kernel returns the arg only when an input requires grad
+    with torch.enable_grad():
+        xin = x.detach().to(compute).requires_grad_()
+        out, arg = torch.ops.aten._sparse_mm_reduce_impl(adj, xin, "amax" if reduce == "max"
+                                                         else "amin")
+    arg = torch.where(arg >= csr.nnz, torch.full_like(arg, -1), arg)
+    return out.detach().to(x.dtype), arg
+
+
+class _SpMMArg(torch.autograd.Function):
+    """Max / min SpMM that keeps the winning entry of every output value; the backward
+    routes each output gradient to that entry (edge) only."""
 
     @staticmethod
-    def forward(ctx, weight: Optional[Tensor], x: Tensor, csr: CSR, reduce: str):
-        from graphlab.ops.triton_kernels import csr_reduce
-        out, arg = csr_reduce(csr.rowptr, csr.col, weight, x, reduce)
+    def forward(ctx, weight: Optional[Tensor], x: Tensor, csr: CSR, reduce: str, backend: str):
+        out, arg = _arg_forward(csr, weight, x, reduce, backend)
         ctx.csr = csr
         ctx.save_for_backward(weight, x, arg)
         return out
@@ -116,7 +143,7 @@ class _TritonSpMMArg(torch.autograd.Function):
         csr = ctx.csr
         F = x.size(1)
         valid = (arg >= 0).view(-1)
-        e = arg.clamp(min=0).view(-1)[valid]
+        e = arg.view(-1)[valid]
         feat = torch.arange(F, device=x.device).repeat(csr.num_rows)[valid]
         g = grad_out.reshape(-1)[valid]
         src = csr.col[e]
@@ -129,7 +156,7 @@ class _TritonSpMMArg(torch.autograd.Function):
         if weight is not None and ctx.needs_input_grad[0]:
             grad_w = torch.zeros_like(weight)
             grad_w.index_add_(0, e, (g * x.reshape(-1)[src * F + feat]).to(weight.dtype))
-        return grad_w, grad_x, None, None
+        return grad_w, grad_x, None, None, None
 
 
 def spmm(adj: CSR | Tensor, x: Tensor, reduce: str = "sum", edge_weight: Optional[Tensor] = None,
@@ -162,8 +189,8 @@ def spmm(adj: CSR | Tensor, x: Tensor, reduce: str = "sum", edge_weight: Optiona
     name = resolve_backend(x.device, backend)
     if reduce in ("sum", "mean") and name in ("torch", "triton"):
         return _SpMMSum.apply(weight, x, csr, reduce == "mean", name)
-    if name == "triton":
-        return _TritonSpMMArg.apply(weight, x, csr, reduce)
+    if name == "triton" or (name == "torch" and _has_mm_reduce()):
+        return _SpMMArg.apply(weight, x, csr, reduce, name)
     msg = x.index_select(0, csr.col)
     if weight is not None:
         msg = msg * weight.view(-1, 1).to(msg.dtype)

@@ -120,3 +120,16 @@ def test_bad_input(monkeypatch):
     monkeypatch.delenv("TRITON_INTERPRET", raising=False)
     with pytest.raises(RuntimeError, match="needs CUDA tensors, or TRITON_INTERPRET=1"):
         spmm(ei, x, backend="triton")
+
+
+@pytest.mark.parametrize("reduce", ["max", "min"])
+def test_torch_fallback_without_the_csr_reduce_kernel(monkeypatch, reduce):
+    """Where a torch build lacks _sparse_mm_reduce_impl, max / min still work (and agree)."""
+    import graphlab.ops.spmm as spmm_module
+    x, ei = random_graph(15, 45, num_features=4, seed=11, duplicates=False)
+    w = torch.rand(ei.size(1)) + 0.1
+    fast = spmm(ei, x, reduce, edge_weight=w, backend="torch")
+    monkeypatch.setattr(spmm_module, "_has_mm_reduce", lambda: False)
+    torch.testing.assert_close(spmm(ei, x, reduce, edge_weight=w, backend="torch"), fast)
+    xg = x.double().requires_grad_()
+    assert torch.autograd.gradcheck(lambda x: spmm(ei, x, reduce, backend="torch"), (xg,))
