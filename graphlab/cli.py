@@ -5,6 +5,7 @@
     graphlab report RESULTS_DIR [--plot FILE]
     graphlab data list | graphlab data fetch NAME
     graphlab models [--task node|link]
+    graphlab bench ops [--nodes N --edges E --channels F --repeats R --device D --out FILE]
 """
 from __future__ import annotations
 
@@ -97,6 +98,11 @@ def _cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from graphlab.bench import ops
+    return ops.main(args.bench_args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="graphlab", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -126,6 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
     models = sub.add_parser("models", help="list registered models and their parameters")
     models.add_argument("--task", choices=["node", "link"])
     models.set_defaults(func=_cmd_models)
+    bench = sub.add_parser("bench", help="speed benchmarks (JSON + table), e.g. 'bench ops'")
+    bench.add_argument("name", choices=["ops"])
+    bench.add_argument("bench_args", nargs=argparse.REMAINDER,
+                       help="options of the benchmark (see 'graphlab bench ops --help')")
+    bench.set_defaults(func=_cmd_bench)
     return parser
 
 

@@ -9,8 +9,10 @@ where :math:`N^{-}(i)` are the in-neighbours of ``i`` (the entries of CSR row ``
 
 * ``torch`` — torch's CSR kernels, no ``E × F`` message tensor: sum / mean as ``A @ x``
   with the backward through the cached transposed view; max / min through torch's CSR
-  reduction kernel (``_sparse_mm_reduce_impl``, which also returns the winning entry;
-  where a torch build lacks it, gathered messages and a sorted ``scatter_reduce``).
+  reduction kernel (``torch.sparse.mm(..., reduce='amax')`` with torch's autograd; when
+  edge weights need gradients, ``_sparse_mm_reduce_impl``, which also returns the winning
+  entry for graphlab's backward; where a torch build lacks it, gathered messages and a
+  sorted ``scatter_reduce``).
   Half types are computed in float32 on CPU.
 * ``triton`` — one program per (row, feature block); the row's neighbours are gathered
   and reduced in registers; no atomics; deterministic forward. Max / min keep the arg.
@@ -189,6 +191,14 @@ def spmm(adj: CSR | Tensor, x: Tensor, reduce: str = "sum", edge_weight: Optiona
     name = resolve_backend(x.device, backend)
     if reduce in ("sum", "mean") and name in ("torch", "triton"):
         return _SpMMSum.apply(weight, x, csr, reduce == "mean", name)
+    if name == "torch" and _has_mm_reduce() and not (weight is not None and
+                                                     weight.requires_grad):
+        # torch's own CSR reduction and its autograd (gradient to x only) are the fastest
+        # CPU path; the arg-keeping Function is needed only when weights need gradients
+        compute = torch.float32 if (x.dtype in _HALF and x.device.type == "cpu") else x.dtype
+        adj = _torch_csr(csr, weight, compute, x.device)
+        out = torch.sparse.mm(adj, x.to(compute), reduce="amax" if reduce == "max" else "amin")
+        return out.to(x.dtype)
     if name == "triton" or (name == "torch" and _has_mm_reduce()):
         return _SpMMArg.apply(weight, x, csr, reduce, name)
     msg = x.index_select(0, csr.col)

@@ -1,3 +1,5 @@
+import importlib
+
 import pytest
 import torch
 
@@ -125,7 +127,7 @@ def test_bad_input(monkeypatch):
 @pytest.mark.parametrize("reduce", ["max", "min"])
 def test_torch_fallback_without_the_csr_reduce_kernel(monkeypatch, reduce):
     """Where a torch build lacks _sparse_mm_reduce_impl, max / min still work (and agree)."""
-    import graphlab.ops.spmm as spmm_module
+    spmm_module = importlib.import_module("graphlab.ops.spmm")  # the name spmm is the function
     x, ei = random_graph(15, 45, num_features=4, seed=11, duplicates=False)
     w = torch.rand(ei.size(1)) + 0.1
     fast = spmm(ei, x, reduce, edge_weight=w, backend="torch")
@@ -133,3 +135,13 @@ def test_torch_fallback_without_the_csr_reduce_kernel(monkeypatch, reduce):
     torch.testing.assert_close(spmm(ei, x, reduce, edge_weight=w, backend="torch"), fast)
     xg = x.double().requires_grad_()
     assert torch.autograd.gradcheck(lambda x: spmm(ei, x, reduce, backend="torch"), (xg,))
+
+
+@pytest.mark.parametrize("reduce", ["max", "min"])
+def test_max_gradient_with_duplicate_edges_and_empty_rows(backend, reduce):
+    # duplicates gather the same x_j, so the derivative w.r.t. x_j is unambiguous
+    x, ei = random_graph(9, 25, num_features=3, seed=12)
+    x = x.double().requires_grad_()
+    csr = CSR.from_edge_index(ei, 9)
+    assert torch.autograd.gradcheck(lambda x: spmm(csr, x, reduce, backend=backend), (x,),
+                                    fast_mode=backend == "triton")
