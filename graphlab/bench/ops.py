@@ -21,7 +21,7 @@ from torch_geometric.nn import MessagePassing
 from torch_geometric.utils import spmm as pyg_spmm
 from torch_geometric.utils import to_torch_csr_tensor
 
-from graphlab.bench.timing import copy_bandwidth_gbs, median_ms
+from graphlab.bench.timing import copy_bandwidth_gbs, median_ms_round_robin
 from graphlab.nn import GINConv
 from graphlab.ops import CSR, spmm
 from graphlab.ops.backend import has_torch_scatter, resolve_backend
@@ -85,12 +85,12 @@ def run(num_nodes: int = 100_000, num_edges: int = 1_000_000, channels: int = 64
         methods["torch_scatter_scatter"] = lambda x, r: torch_scatter.scatter(
             x.index_select(0, src), dst, dim=0, dim_size=num_nodes, reduce=r)
 
-    rows = []
+    calls: dict[tuple[str, str, str], Callable[[], None]] = {}
     for reduce in reduces:
         for name, fn in methods.items():
+            if name == "torch_sparse_mm" and reduce == "max":
+                continue
             for mode in ("forward", "forward+backward"):
-                if name == "torch_sparse_mm" and reduce == "max":
-                    continue
                 xin = x.detach().requires_grad_(mode != "forward")
 
                 def call(fn=fn, xin=xin, mode=mode, reduce=reduce):
@@ -98,15 +98,19 @@ def run(num_nodes: int = 100_000, num_edges: int = 1_000_000, channels: int = 64
                     if mode != "forward":
                         out.backward(grad)
                         xin.grad = None
-                ms = median_ms(call, dev, repeats)
-                row = {"op": "spmm", "reduce": reduce, "method": name, "mode": mode,
-                       "median_ms": round(ms, 2)}
-                if mode == "forward":
-                    row["gb_per_s"] = round(best_bytes / (ms * 1e-3) / 1e9, 2)
-                    row["fraction_of_bound"] = round(bound_ms / ms, 3)
-                rows.append(row)
-                say(f"{reduce:5s} {mode:17s} {name:24s} {ms:9.1f} ms")
+                calls[(reduce, name, mode)] = call
+    timed = median_ms_round_robin(calls, dev, repeats)
+    rows = []
+    for (reduce, name, mode), ms in timed.items():
+        row = {"op": "spmm", "reduce": reduce, "method": name, "mode": mode,
+               "median_ms": round(ms, 2)}
+        if mode == "forward":
+            row["gb_per_s"] = round(best_bytes / (ms * 1e-3) / 1e9, 2)
+            row["fraction_of_bound"] = round(bound_ms / ms, 3)
+        rows.append(row)
+        say(f"{reduce:5s} {mode:17s} {name:24s} {ms:9.1f} ms")
 
+    gin_calls = {}
     for name, conv_cls, adj in (("graphlab GINConv (CSR)", GINConv, csr),
                                 ("PyG GINConv (edge_index)", PyGGINConv, edge_index)):
         torch.manual_seed(seed)
@@ -117,7 +121,8 @@ def run(num_nodes: int = 100_000, num_edges: int = 1_000_000, channels: int = 64
             for conv in layers:
                 h = conv(h, adj).relu()
             h.backward(grad)
-        ms = median_ms(gin_step, dev, max(2, repeats // 2))
+        gin_calls[name] = gin_step
+    for name, ms in median_ms_round_robin(gin_calls, dev, max(3, repeats // 2)).items():
         rows.append({"op": "gin3", "reduce": "sum", "method": name, "mode": "forward+backward",
                      "median_ms": round(ms, 2)})
         say(f"gin3  forward+backward    {name:24s} {ms:9.1f} ms")

@@ -1,0 +1,28 @@
+"""The benchmark code runs (at toy size) and writes what RESULTS.md relies on. Speed itself
+is never asserted."""
+import json
+
+from graphlab.bench.ops import main, ratios
+
+
+def test_bench_ops_runs_and_writes_json(tmp_path, capsys):
+    out = tmp_path / "ops.json"
+    assert main(["--nodes", "300", "--edges", "1500", "--channels", "8", "--repeats", "1",
+                 "--device", "cpu", "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    methods = {r["method"] for r in result["rows"]}
+    assert {"graphlab[torch]", "pyg_edge_index", "pyg_sparse_fused", "torch_sparse_mm",
+            "graphlab GINConv (CSR)", "PyG GINConv (edge_index)"} <= methods
+    forward = [r for r in result["rows"] if r["mode"] == "forward"]
+    assert all(r["gb_per_s"] > 0 and r["fraction_of_bound"] > 0 for r in forward)
+    assert result["copy_bandwidth_gbs"] > 0
+    assert "sum forward: pyg_edge_index / graphlab" in result["ratios"]
+    assert "ratios" in capsys.readouterr().out
+
+
+def test_ratios_are_alternative_over_graphlab():
+    rows = [{"op": "spmm", "reduce": "sum", "mode": "forward", "method": "graphlab[torch]",
+             "median_ms": 10.0},
+            {"op": "spmm", "reduce": "sum", "mode": "forward", "method": "pyg_edge_index",
+             "median_ms": 45.0}]
+    assert ratios(rows) == {"sum forward: pyg_edge_index / graphlab": 4.5}
