@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from graphlab.data import DATASETS
 from graphlab.runner import load_config, run_config
 
 REPO = Path(__file__).resolve().parents[1]
@@ -15,10 +16,12 @@ def test_there_are_configs():
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.relative_to(REPO / "experiments")))
-def test_config_is_valid_and_smoke_profile_runs(path, tmp_path):
+def test_config_is_valid_and_smoke_profile_runs(path, tmp_path, request):
     full = load_config(path)
     assert "smoke" in full.profiles, f"{path} has no smoke profile"
     smoke = load_config(path, "smoke")
+    if not DATASETS[smoke.dataset.name.lower()].synthetic:
+        request.getfixturevalue("mirror")  # skips, with a message, when there is no mirror
     records = run_config(smoke, tmp_path, progress=False)
     assert len(records) == len(smoke.seed_list)
     assert smoke.primary_metric in records[0]["metrics"]

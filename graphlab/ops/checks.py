@@ -51,6 +51,9 @@ def check_features(x: Tensor, num_nodes: int | None = None, name: str = "x") -> 
         raise ValueError(f"{name} must have shape [N, F], got {list(x.shape)}")
     if num_nodes is not None and x.size(0) != num_nodes:
         raise ValueError(f"{name} has {x.size(0)} rows but the graph has {num_nodes} nodes")
+    # one reduction first: a finite sum means every entry is finite (NaN and inf propagate)
+    if x.numel() and bool(torch.isfinite(x.sum())):
+        return
     finite = torch.isfinite(x)
     if not bool(finite.all()):
         bad = (~finite).nonzero()[0].tolist()

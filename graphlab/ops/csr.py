@@ -111,6 +111,21 @@ class CSR:
         out._row = self._row
         return out
 
+    def select(self, mask: Tensor, weight: Optional[Tensor] = None) -> "CSR":
+        """The entries where ``mask`` (``[E]`` bool, CSR order) holds, still sorted; ``weight``
+        (CSR order, full length) replaces the weights before selection. Edge dropout and
+        target-link removal use this instead of re-sorting."""
+        if mask.dtype != torch.bool or mask.numel() != self.nnz:
+            raise ValueError(f"mask must be a bool tensor of length {self.nnz}, got "
+                             f"{mask.dtype} of length {mask.numel()}")
+        w = weight if weight is not None else self.weight
+        counts = torch.zeros(self.num_rows, dtype=torch.long, device=self.device)
+        counts.index_add_(0, self.row()[mask], torch.ones_like(self.col[mask]))
+        rowptr = torch.zeros(self.num_rows + 1, dtype=torch.long, device=self.device)
+        torch.cumsum(counts, 0, out=rowptr[1:])
+        return CSR(rowptr, self.col[mask], self.perm[mask], self.num_rows, self.num_cols,
+                   w[mask] if w is not None else None)
+
     def to_dense(self) -> Tensor:
         """Dense ``[num_rows, num_cols]`` matrix (duplicate entries add up); for tests."""
         w = self.weight if self.weight is not None else torch.ones(self.nnz, device=self.device)

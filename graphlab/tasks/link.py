@@ -38,6 +38,30 @@ def link_split(data: Data, split: SplitSettings, seed: int) -> LinkSplit:
                              seed)
 
 
+def remove_target_links(train_pos: torch.Tensor, batch: torch.Tensor) -> torch.Tensor:
+    """The training adjacency (both directions) without the undirected edges
+    ``train_pos[:, batch]`` — what the model may see while it is trained on them."""
+    keep = torch.ones(train_pos.size(1), dtype=torch.bool)
+    keep[batch] = False
+    kept = train_pos[:, keep]
+    return torch.cat([kept, kept.flip(0)], dim=1)
+
+
+def param_groups(net: torch.nn.Module, train: TrainSettings) -> list[dict]:
+    """One Adam group, or two when ``train.predictor_lr`` is set: the model's ``predictor``
+    at that rate and everything else at ``train.lr``."""
+    params = [p for p in net.parameters() if p.requires_grad]
+    if train.predictor_lr is None:
+        return [{"params": params}]
+    predictor = getattr(net, "predictor", None)
+    if not isinstance(predictor, torch.nn.Module):
+        raise ValueError("train.predictor_lr is set but the model has no 'predictor' "
+                         f"sub-module ({type(net).__name__})")
+    pred_ids = {id(p) for p in predictor.parameters()}
+    return [{"params": [p for p in params if id(p) not in pred_ids]},
+            {"params": [p for p in params if id(p) in pred_ids], "lr": train.predictor_lr}]
+
+
 def evaluate_link(net: torch.nn.Module, x: torch.Tensor, sp: LinkSplit,
                   hits_k: list[int]) -> dict[str, float]:
     net.eval()
@@ -71,7 +95,8 @@ def run_link(data: Data, model: ModelSettings, split: SplitSettings, train: Trai
     if sp.val_pos.size(1) == 0:
         raise ValueError("a trained link model needs validation edges to select an epoch; "
                          "set split.val_ratio > 0")
-    opt = torch.optim.Adam(params, lr=train.lr, weight_decay=train.weight_decay)
+    opt = torch.optim.Adam(param_groups(net, train), lr=train.lr,
+                           weight_decay=train.weight_decay)
     selector = Selector(monitor, train.patience)
     curve = []
     num_pos = sp.train_pos.size(1)
@@ -82,8 +107,10 @@ def run_link(data: Data, model: ModelSettings, split: SplitSettings, train: Trai
         for chunk in torch.randperm(num_pos).split(batch):
             pos = sp.train_pos[:, chunk]
             neg = torch.randint(data.num_nodes, pos.shape)
+            adj = (remove_target_links(sp.train_pos, chunk) if train.target_link_removal
+                   else sp.train_edge_index)
             opt.zero_grad()
-            logits = net(data.x, sp.train_edge_index, torch.cat([pos, neg], dim=1))
+            logits = net(data.x, adj, torch.cat([pos, neg], dim=1))
             target = torch.cat([torch.ones(pos.size(1)), torch.zeros(neg.size(1))])
             loss = F.binary_cross_entropy_with_logits(logits, target)
             loss.backward()

@@ -72,6 +72,10 @@ class TrainSettings:
         monitor: validation metric that selects the reported epoch (maximised);
             default ``val_acc`` (node) or ``val_hits@100`` (link).
         eval_every: evaluate every this many epochs.
+        predictor_lr: link task: a separate learning rate for the model's ``predictor``
+            sub-module (``lr`` then applies to the rest, e.g. the encoder).
+        target_link_removal: link task: remove each training batch's positive edges from
+            the adjacency the model sees for that batch (the encoder is re-run per batch).
     """
 
     epochs: int = 200
@@ -81,6 +85,8 @@ class TrainSettings:
     batch_size: Optional[int] = None
     monitor: Optional[str] = None
     eval_every: int = 1
+    predictor_lr: Optional[float] = None
+    target_link_removal: bool = False
 
 
 @dataclass

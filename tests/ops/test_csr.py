@@ -48,3 +48,18 @@ def test_bad_input(kwargs, err, match):
     args = {"edge_index": torch.tensor([[0, 1], [1, 2]]), "num_nodes": 3} | kwargs
     with pytest.raises(err, match=match):
         CSR.from_edge_index(**args)
+
+
+def test_select_keeps_order_and_weights():
+    _, ei = random_graph(10, 40, seed=3)
+    w = torch.rand(40)
+    csr = CSR.from_edge_index(ei, 10, w)
+    mask = torch.rand(40, generator=torch.Generator().manual_seed(0)) > 0.5
+    sub = csr.select(mask)
+    keep = torch.zeros(40, dtype=torch.bool)
+    keep[csr.perm[mask]] = True
+    torch.testing.assert_close(sub.to_dense(), CSR.from_edge_index(ei[:, keep], 10, w[keep])
+                               .to_dense())
+    assert torch.equal(sub.perm, csr.perm[mask])
+    with pytest.raises(ValueError, match="mask must be a bool tensor of length 40"):
+        csr.select(torch.ones(3, dtype=torch.bool))
