@@ -31,6 +31,9 @@ def _register_planetoid(key: str, pyg_name: str, counts: dict[str, int]) -> None
 _register_planetoid("cora", "Cora", {"num_nodes": 2708, "num_edges": 10556, "num_classes": 7})
 _register_planetoid("citeseer", "CiteSeer",
                     {"num_nodes": 3327, "num_edges": 9104, "num_classes": 6})
+# PubMed's features are not in the offline mirror: it loads only where PyG can download it.
+_register_planetoid("pubmed", "PubMed", {"num_nodes": 19717, "num_edges": 88648,
+                                         "num_classes": 3})
 
 
 def _register_webkb(name: str, counts: dict[str, int]) -> None:
