@@ -6,6 +6,7 @@
     graphlab data list | graphlab data fetch NAME
     graphlab models [--task node|link]
     graphlab bench ops [--nodes N --edges E --channels F --repeats R --device D --out FILE]
+    graphlab bench ncn [CONFIG ...] [--epochs K --out FILE]
 """
 from __future__ import annotations
 
@@ -99,8 +100,8 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from graphlab.bench import ops
-    return ops.main(args.bench_args)
+    import importlib
+    return importlib.import_module(f"graphlab.bench.{args.name}").main(args.bench_args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,8 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     models = sub.add_parser("models", help="list registered models and their parameters")
     models.add_argument("--task", choices=["node", "link"])
     models.set_defaults(func=_cmd_models)
-    bench = sub.add_parser("bench", help="speed benchmarks (JSON + table), e.g. 'bench ops'")
-    bench.add_argument("name", choices=["ops"])
+    bench = sub.add_parser("bench", help="speed benchmarks (JSON + table): 'bench ops', 'bench ncn'")
+    bench.add_argument("name", choices=["ops", "ncn"])
     bench.add_argument("bench_args", nargs=argparse.REMAINDER,
                        help="options of the benchmark (see 'graphlab bench ops --help')")
     bench.set_defaults(func=_cmd_bench)

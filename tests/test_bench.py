@@ -26,3 +26,14 @@ def test_ratios_are_alternative_over_graphlab():
             {"op": "spmm", "reduce": "sum", "mode": "forward", "method": "pyg_edge_index",
              "median_ms": 45.0}]
     assert ratios(rows) == {"sum forward: pyg_edge_index / graphlab": 4.5}
+
+
+def test_bench_ncn_runs_on_a_smoke_sized_config(tmp_path, write_config, mirror):
+    from graphlab.bench.ncn import main as ncn_main
+    from tests.test_experiments import REPO
+    out = tmp_path / "ncn.json"
+    cfg = str(REPO / "experiments/ncnc/cora_ncn.yaml")
+    assert ncn_main([cfg, "--epochs", "1", "--out", str(out)]) == 0
+    row = json.loads(out.read_text())["rows"][0]
+    assert row["train_s_per_epoch"] > 0 and row["cn_step_ms_per_batch"] > 0
+    assert row["official_train_s_per_epoch"] == 0.84 and row["batch_pairs"] == 2 * 1152

@@ -62,6 +62,28 @@ def param_groups(net: torch.nn.Module, train: TrainSettings) -> list[dict]:
             {"params": [p for p in params if id(p) in pred_ids], "lr": train.predictor_lr}]
 
 
+def train_epoch(net: torch.nn.Module, x: torch.Tensor, sp: LinkSplit,
+                opt: torch.optim.Optimizer, train: TrainSettings) -> float:
+    """One pass over the training positives in shuffled batches, each scored against as many
+    uniform random pairs with binary cross-entropy; returns the mean loss."""
+    net.train()
+    num_pos = sp.train_pos.size(1)
+    total = 0.0
+    for chunk in torch.randperm(num_pos).split(train.batch_size or num_pos):
+        pos = sp.train_pos[:, chunk]
+        neg = torch.randint(sp.num_nodes, pos.shape)
+        adj = (remove_target_links(sp.train_pos, chunk) if train.target_link_removal
+               else sp.train_edge_index)
+        opt.zero_grad()
+        logits = net(x, adj, torch.cat([pos, neg], dim=1))
+        target = torch.cat([torch.ones(pos.size(1)), torch.zeros(neg.size(1))])
+        loss = F.binary_cross_entropy_with_logits(logits, target)
+        loss.backward()
+        opt.step()
+        total += float(loss.detach()) * pos.size(1)
+    return total / num_pos
+
+
 def evaluate_link(net: torch.nn.Module, x: torch.Tensor, sp: LinkSplit,
                   hits_k: list[int]) -> dict[str, float]:
     net.eval()
@@ -99,26 +121,11 @@ def run_link(data: Data, model: ModelSettings, split: SplitSettings, train: Trai
                            weight_decay=train.weight_decay)
     selector = Selector(monitor, train.patience)
     curve = []
-    num_pos = sp.train_pos.size(1)
-    batch = train.batch_size or num_pos
     for epoch in epoch_bar(train.epochs, progress, f"{model.name} seed {seed}"):
-        net.train()
-        total = 0.0
-        for chunk in torch.randperm(num_pos).split(batch):
-            pos = sp.train_pos[:, chunk]
-            neg = torch.randint(data.num_nodes, pos.shape)
-            adj = (remove_target_links(sp.train_pos, chunk) if train.target_link_removal
-                   else sp.train_edge_index)
-            opt.zero_grad()
-            logits = net(data.x, adj, torch.cat([pos, neg], dim=1))
-            target = torch.cat([torch.ones(pos.size(1)), torch.zeros(neg.size(1))])
-            loss = F.binary_cross_entropy_with_logits(logits, target)
-            loss.backward()
-            opt.step()
-            total += float(loss.detach()) * pos.size(1)
+        loss = train_epoch(net, data.x, sp, opt, train)
         if epoch % train.eval_every and epoch != train.epochs:
             continue
-        row = {"epoch": epoch, "loss": total / num_pos}
+        row = {"epoch": epoch, "loss": loss}
         row.update(evaluate_link(net, data.x, sp, evaluation.hits_k))
         curve.append(row)
         selector.update(epoch, row)

@@ -1,0 +1,89 @@
+"""``graphlab bench ncn``: seconds per training epoch, per evaluation and per whole run of
+the NCN / NCNC configs, and the time of the common-neighbour step per batch.
+
+The official implementation's times on this machine kind (2 CPU cores, torch 2.13,
+README command, Cora, seed 0) are quoted from ANCHORS.md section 1 for comparison;
+they were measured by the CEO's session, not by this script.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+from pathlib import Path
+from typing import Optional, Sequence
+
+import torch
+
+from graphlab.bench.timing import median_ms
+from graphlab.nn import build_model
+from graphlab.ops import CSR, common_neighbors, spmm
+from graphlab.runner import load_config
+from graphlab.runner.seeding import seed_everything
+from graphlab.tasks import prepare_data
+from graphlab.tasks.link import evaluate_link, link_split, param_groups, train_epoch
+
+#: seconds per training epoch of the official code (ANCHORS.md section 1, Cora)
+OFFICIAL_S_PER_EPOCH = {"ncn": 0.84, "ncnc": 1.66}
+OFFICIAL_S_PER_RUN = {"ncn": 106.0, "ncnc": 283.0}
+
+DEFAULT_CONFIGS = ("experiments/ncnc/cora_ncn.yaml", "experiments/ncnc/cora_ncnc.yaml")
+
+
+def bench_config(path: str, epochs: int, seed: int = 0) -> dict:
+    cfg = load_config(path)
+    seed_everything(seed)
+    data, _ = prepare_data(cfg.task, cfg.dataset)
+    sp = link_split(data, cfg.split, seed)
+    net = build_model(cfg.model.name, "link", cfg.model.params, in_channels=data.num_features)
+    opt = torch.optim.Adam(param_groups(net, cfg.train), lr=cfg.train.lr)
+    epoch_s = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        train_epoch(net, data.x, sp, opt, cfg.train)
+        epoch_s.append(time.perf_counter() - start)
+    eval_s = []
+    for _ in range(2):
+        start = time.perf_counter()
+        evaluate_link(net, data.x, sp, cfg.eval.hits_k)
+        eval_s.append(time.perf_counter() - start)
+    # the common-neighbour step alone: one training batch of positives + as many negatives
+    adj = CSR.from_edge_index(sp.train_edge_index, data.num_nodes)
+    batch = cfg.train.batch_size or sp.train_pos.size(1)
+    pairs = torch.cat([sp.train_pos[:, :batch], torch.randint(data.num_nodes, (2, batch))], 1)
+    h = torch.randn(data.num_nodes, cfg.model.params.get("hidden_channels", 256))
+    cn_ms = median_ms(lambda: spmm(common_neighbors(adj, pairs), h), torch.device("cpu"), 20)
+    train_s, evaluation_s = statistics.median(epoch_s), statistics.median(eval_s)
+    name = cfg.model.name
+    return {"config": cfg.name, "model": name, "dataset": cfg.dataset.name,
+            "train_s_per_epoch": round(train_s, 3), "eval_s": round(evaluation_s, 3),
+            "s_per_run": round(cfg.train.epochs * (train_s + evaluation_s), 1),
+            "epochs_per_run": cfg.train.epochs, "cn_step_ms_per_batch": round(cn_ms, 2),
+            "batch_pairs": int(pairs.size(1)),
+            "official_train_s_per_epoch": OFFICIAL_S_PER_EPOCH.get(name),
+            "official_s_per_run": OFFICIAL_S_PER_RUN.get(name)}
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="graphlab bench ncn", description=__doc__.split("\n")[0])
+    parser.add_argument("configs", nargs="*", default=list(DEFAULT_CONFIGS))
+    parser.add_argument("--epochs", type=int, default=5, help="timed training epochs")
+    parser.add_argument("--out", default="results/bench/ncn.json")
+    args = parser.parse_args(argv)
+    rows = [bench_config(path, args.epochs) for path in args.configs]
+    print(f"{'config':14s} {'train s/epoch':>13s} {'eval s':>7s} {'s/run':>7s} "
+          f"{'CN ms/batch':>11s} {'official s/epoch':>16s} {'official s/run':>14s}")
+    for r in rows:
+        print(f"{r['config']:14s} {r['train_s_per_epoch']:13.3f} {r['eval_s']:7.3f} "
+              f"{r['s_per_run']:7.1f} {r['cn_step_ms_per_batch']:11.2f} "
+              f"{r['official_train_s_per_epoch'] or float('nan'):16.2f} "
+              f"{r['official_s_per_run'] or float('nan'):14.1f}")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"rows": rows, "torch_threads": torch.get_num_threads(),
+                               "platform": platform.platform(),
+                               "torch": torch.__version__}, indent=1) + "\n")
+    print(f"JSON written to {out}")
+    return 0
