@@ -15,14 +15,16 @@ def test_there_are_notebooks():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_executes(path, tmp_path, monkeypatch):
+def test_notebook_executes(path, tmp_path, monkeypatch, request):
     monkeypatch.setenv("GRAPHLAB_PROFILE", "smoke")
     monkeypatch.setenv("GRAPHLAB_NOTEBOOK_OUT", str(tmp_path / "results"))
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.setenv("PYTHONPATH", str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     nb = nbformat.read(path, as_version=4)
+    if nb.metadata.get("graphlab", {}).get("needs_mirror"):
+        request.getfixturevalue("mirror")  # skips, with a message, without a mirror
     NotebookClient(nb, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     outputs = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
                       for o in c.get("outputs", []))
-    assert "seeds: [0]" in outputs  # the smoke profile ran
+    assert "smoke" in outputs or "seeds: [0]" in outputs  # the smoke profile ran
