@@ -38,6 +38,16 @@ class Selector:
             self.best_value, self.best_epoch = row[self.monitor], epoch
             self.best = dict(row)
 
+    def log(self, epoch: int, row: dict[str, float], curve: list[dict[str, float]],
+            callback: Optional[EpochCallback] = None) -> bool:
+        """Append ``row`` to ``curve``, update the selection, call ``callback``; returns
+        whether training should stop (patience exhausted)."""
+        curve.append(row)
+        self.update(epoch, row)
+        if callback is not None:
+            callback(epoch, row)
+        return self.should_stop(epoch)
+
     def should_stop(self, epoch: int) -> bool:
         return self.patience is not None and epoch - self.best_epoch >= self.patience
 

@@ -127,10 +127,6 @@ def run_link(data: Data, model: ModelSettings, split: SplitSettings, train: Trai
             continue
         row = {"epoch": epoch, "loss": loss}
         row.update(evaluate_link(net, data.x, sp, evaluation.hits_k))
-        curve.append(row)
-        selector.update(epoch, row)
-        if callback is not None:
-            callback(epoch, row)
-        if selector.should_stop(epoch):
+        if selector.log(epoch, row, curve, callback):
             break
     return selector.result(curve)

@@ -67,10 +67,6 @@ def run_node(data: Data, num_classes: int, model: ModelSettings, split: SplitSet
                "train_acc": accuracy(out[train_mask], y[train_mask]),
                "val_acc": accuracy(out[val_mask], y[val_mask]),
                "test_acc": accuracy(out[test_mask], y[test_mask])}
-        curve.append(row)
-        selector.update(epoch, row)
-        if callback is not None:
-            callback(epoch, row)
-        if selector.should_stop(epoch):
+        if selector.log(epoch, row, curve, callback):
             break
     return selector.result(curve)
