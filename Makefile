@@ -28,6 +28,7 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $(STAMP)
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check graphlab tests benchmarks
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 demo: $(STAMP)

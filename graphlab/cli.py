@@ -18,8 +18,7 @@ from typing import Optional, Sequence
 
 from graphlab.data import DATASETS, DatasetNotAvailableError, load_dataset
 from graphlab.nn import MODELS
-from graphlab.runner import (ConfigError, ResultsConflictError, load_config, run_config,
-                             write_report)
+from graphlab.runner import ConfigError, ResultsConflictError, load_config, run_config, write_report
 
 
 def _config_paths(items: Sequence[str]) -> list[Path]:
@@ -133,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     models = sub.add_parser("models", help="list registered models and their parameters")
     models.add_argument("--task", choices=["node", "link"])
     models.set_defaults(func=_cmd_models)
-    bench = sub.add_parser("bench", help="speed benchmarks (JSON + table): 'bench ops', 'bench ncn'")
+    bench = sub.add_parser("bench",
+                           help="speed benchmarks (JSON + table): 'bench ops', 'bench ncn'")
     bench.add_argument("name", choices=["ops", "ncn"])
     bench.add_argument("bench_args", nargs=argparse.REMAINDER,
                        help="options of the benchmark (see 'graphlab bench ops --help')")

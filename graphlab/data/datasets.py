@@ -5,8 +5,14 @@ Counts are what PyG 2.8 produces from the raw files of the offline mirror
 """
 from __future__ import annotations
 
-from torch_geometric.datasets import (Actor, CitationFull, Planetoid, TUDataset, WebKB,
-                                      WikipediaNetwork)
+from torch_geometric.datasets import (
+    Actor,
+    CitationFull,
+    Planetoid,
+    TUDataset,
+    WebKB,
+    WikipediaNetwork,
+)
 
 from graphlab.data.registry import SyntheticDataset, register_dataset
 from graphlab.data.synthetic import directed_csbm

@@ -13,8 +13,14 @@ from typing import Any, Callable, Optional, Sequence
 
 from torch_geometric.data import Data, InMemoryDataset
 
-from graphlab.data.mirror import (DatasetNotAvailableError, copy_from_mirror, data_root,
-                                  missing_raw_files, not_available_message, offline)
+from graphlab.data.mirror import (
+    DatasetNotAvailableError,
+    copy_from_mirror,
+    data_root,
+    missing_raw_files,
+    not_available_message,
+    offline,
+)
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def sage(in_channels: int, out_channels: int, hidden_channels: int = 64, num_lay
 @register_model("gat", task="node")
 def gat(in_channels: int, out_channels: int, hidden_channels: int = 64, num_layers: int = 2,
         dropout: float = 0.5, heads: int = 8, v2: bool = False) -> nn.Module:
-    """GAT (Veličković et al., ICLR 2018) or GATv2, PyG's ``GAT``; hidden = heads × (hidden/heads)."""
+    """GAT (Veličković et al., ICLR 2018) or GATv2, PyG's ``GAT`` (hidden split over heads)."""
     if hidden_channels % heads:
         raise ValueError(f"hidden_channels ({hidden_channels}) must be divisible by heads "
                          f"({heads})")

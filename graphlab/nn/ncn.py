@@ -27,8 +27,8 @@ from typing import Any, Optional
 import torch
 from torch import Tensor, nn
 
-from graphlab.ops import CSR, check_edge_index, check_features, common_neighbors, spmm
 from graphlab.nn.registry import register_model
+from graphlab.ops import CSR, check_edge_index, check_features, common_neighbors, spmm
 
 
 def _csr(adj: Any, num_nodes: int) -> CSR:
@@ -127,7 +127,7 @@ class PureGCN(nn.Module):
         """``lin(dropout(x))``. For mostly-zero ``x`` the product runs on the non-zeros only
         and the input dropout is drawn for them only (dropping a zero changes nothing, so
         the result has the same distribution as dense dropout)."""
-        sparse = self._as_sparse(x) if x.requires_grad is False else None
+        sparse = None if x.requires_grad else self._as_sparse(x)
         if sparse is None:
             return self.lin(self.input_dropout(x))
         values = nn.functional.dropout(sparse.values(), self.input_dropout.p, self.training)

@@ -31,8 +31,14 @@ import yaml
 from graphlab.data import DATASETS
 from graphlab.nn import get_model_spec
 from graphlab.runner.schema import ConfigError, from_dict, to_dict
-from graphlab.tasks import (TASKS, DatasetSettings, EvalSettings, ModelSettings, SplitSettings,
-                            TrainSettings)
+from graphlab.tasks import (
+    TASKS,
+    DatasetSettings,
+    EvalSettings,
+    ModelSettings,
+    SplitSettings,
+    TrainSettings,
+)
 
 FULL = "full"
 
@@ -137,8 +143,9 @@ def _check_semantics(cfg: Config, source: str) -> None:
         raise ConfigError(f"{source}: key 'model.name': {exc.args[0]}") from None
     for key in cfg.model.params:
         if key not in mspec.params():
+            takes = ", ".join(mspec.params()) or "nothing"
             raise ConfigError(f"{source}: unknown key 'model.params.{key}' for model "
-                              f"'{mspec.name}' (it takes: {', '.join(mspec.params()) or 'nothing'})")
+                              f"'{mspec.name}' (it takes: {takes})")
     if not cfg.eval.hits_k or min(cfg.eval.hits_k) < 1:
         raise ConfigError(f"{source}: key 'eval.hits_k' must list positive integers, got "
                           f"{cfg.eval.hits_k}")

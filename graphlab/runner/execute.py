@@ -14,8 +14,15 @@ from tqdm.auto import tqdm
 
 from graphlab.runner.config import Config, config_from_dict
 from graphlab.runner.seeding import seed_everything
-from graphlab.runner.store import (atomic_write_json, finished_seeds, git_commit, read_record,
-                                   seed_path, versions, write_config_snapshot)
+from graphlab.runner.store import (
+    atomic_write_json,
+    finished_seeds,
+    git_commit,
+    read_record,
+    seed_path,
+    versions,
+    write_config_snapshot,
+)
 from graphlab.tasks import EpochCallback, run_task
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from graphlab.runner.store import read_record
 from graphlab.runner.schema import from_dict
+from graphlab.runner.store import read_record
 from graphlab.tasks import TASKS, EvalSettings
 
 
@@ -129,7 +129,7 @@ def plot(summaries: list[Summary], path: str | Path) -> Path:
     stds = [0.0 if math.isnan(s.ours()[1]) else s.ours()[1] for s in summaries]
     ys = list(range(len(summaries)))
     ax.barh(ys, means, xerr=stds, color="#4C72B0", alpha=0.85, label="graphlab")
-    papers = [(y, float(s.paper["mean"])) for y, s in zip(ys, summaries) if s.paper]
+    papers = [(y, float(s.paper["mean"])) for y, s in zip(ys, summaries, strict=True) if s.paper]
     if papers:
         ax.scatter([p for _, p in papers], [y for y, _ in papers], color="#C44E52", marker="D",
                    zorder=3, label="paper")

@@ -8,8 +8,13 @@ import graphlab.heads  # noqa: F401  (registers the link models)
 from graphlab.data import load_dataset
 from graphlab.tasks import link, node
 from graphlab.tasks.common import EpochCallback, TaskResult
-from graphlab.tasks.settings import (DatasetSettings, EvalSettings, ModelSettings,
-                                     SplitSettings, TrainSettings)
+from graphlab.tasks.settings import (
+    DatasetSettings,
+    EvalSettings,
+    ModelSettings,
+    SplitSettings,
+    TrainSettings,
+)
 
 #: task name → ``default_metrics(eval_settings) -> (default monitor, primary metric)``
 TASKS = {

@@ -15,7 +15,6 @@ from graphlab.tasks.metrics import link_metrics
 from graphlab.tasks.settings import EvalSettings, ModelSettings, SplitSettings, TrainSettings
 
 
-
 def selection_k(hits_k: list[int]) -> int:
     """The K that selects the epoch and is reported by default: 100 when measured (the
     Planetoid protocol), else the largest K measured."""

@@ -14,7 +14,6 @@ from graphlab.tasks.metrics import accuracy
 from graphlab.tasks.settings import EvalSettings, ModelSettings, SplitSettings, TrainSettings
 
 
-
 def default_metrics(evaluation: Optional[EvalSettings] = None) -> tuple[str, str]:
     """(default monitor, primary metric) of the node task (``evaluation`` does not matter)."""
     return "val_acc", "test_acc"

@@ -3,8 +3,11 @@ import pytest
 import torch
 from scipy.stats import spearmanr
 
-from graphlab.construct import (approximate_topological_concentration, node_link_quality,
-                                topological_concentration)
+from graphlab.construct import (
+    approximate_topological_concentration,
+    node_link_quality,
+    topological_concentration,
+)
 from graphlab.data import load_dataset, random_link_split
 
 

@@ -1,7 +1,7 @@
 import pytest
 import torch
-
 import torch_geometric.io.fs as pyg_fs
+
 from graphlab.data import DATASETS, DatasetNotAvailableError, get_dataset_spec, load_dataset
 from graphlab.data.mirror import copy_from_mirror
 

@@ -33,8 +33,8 @@ def test_report_table_paper_gap_and_csv(tmp_path):
              paper={"metric": "test_acc", "mean": 81.5, "std": 0.5, "source": "Kipf 2017"})
     fake_run(tmp_path, "link_cn", [30.0, 31.0], task="link", metric="test_hits@100")
     table = write_report(tmp_path, plot_path=tmp_path / "plot.png")
-    assert "| gcn_cora | cora | gcn | 3 | test_acc | 82.00 ± 2.00 | 81.50 ± 0.50 | +0.50 | Kipf 2017 |" \
-        in table
+    assert ("| gcn_cora | cora | gcn | 3 | test_acc | 82.00 ± 2.00 | 81.50 ± 0.50 | +0.50 "
+            "| Kipf 2017 |") in table
     # link task without a paper block reports Hits@100 (std of 30, 31 = 0.7071)
     assert "| link_cn | cora | gcn | 2 | test_hits@100 | 30.50 ± 0.71 |  |  |  |" in table
     assert (tmp_path / "report.md").read_text() == table

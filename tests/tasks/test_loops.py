@@ -2,8 +2,14 @@ import pytest
 import torch
 
 from graphlab.data import directed_csbm
-from graphlab.tasks import (DatasetSettings, EvalSettings, ModelSettings, SplitSettings,
-                            TrainSettings, run_task)
+from graphlab.tasks import (
+    DatasetSettings,
+    EvalSettings,
+    ModelSettings,
+    SplitSettings,
+    TrainSettings,
+    run_task,
+)
 from graphlab.tasks.link import run_link
 from graphlab.tasks.node import run_node
 
