@@ -38,7 +38,7 @@ def bench_config(path: str, epochs: int, seed: int = 0) -> dict:
     data, _ = prepare_data(cfg.task, cfg.dataset)
     sp = link_split(data, cfg.split, seed)
     net = build_model(cfg.model.name, "link", cfg.model.params, in_channels=data.num_features)
-    opt = torch.optim.Adam(param_groups(net, cfg.train), lr=cfg.train.lr)
+    opt = torch.optim.Adam(param_groups(net, cfg.train), lr=cfg.train.lr, foreach=True)
     epoch_s = []
     for _ in range(epochs):
         start = time.perf_counter()

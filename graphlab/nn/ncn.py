@@ -27,6 +27,7 @@ from typing import Any, Optional
 import torch
 from torch import Tensor, nn
 
+from graphlab.nn.dropout import Dropout, dropout
 from graphlab.nn.registry import register_model
 from graphlab.ops import CSR, check_edge_index, check_features, common_neighbors, spmm
 
@@ -54,7 +55,7 @@ def _mlp(dims: list[int], dropout: float, ln_after: Optional[int] = None,
         if ln_after is not None and k == ln_after:
             layers.append(nn.LayerNorm(dims[k + 1]))
         if k < len(dims) - 2 or tail:
-            layers += [nn.Dropout(dropout), nn.ReLU()]
+            layers += [Dropout(dropout), nn.ReLU()]
     return nn.Sequential(*layers)
 
 
@@ -92,10 +93,10 @@ class PureGCN(nn.Module):
             raise ValueError(f"num_layers must be at least 1, got {num_layers}")
         self.in_channels, self.hidden_channels, self.num_layers = (in_channels,
                                                                    hidden_channels, num_layers)
-        self.input_dropout = nn.Dropout(input_dropout)
+        self.input_dropout = Dropout(input_dropout)
         self.lin = nn.Linear(in_channels, hidden_channels)
-        self.dropout = nn.Dropout(dropout)
-        self.tail_dropout = nn.Dropout(tail_dropout)
+        self.dropout = Dropout(dropout)
+        self.tail_dropout = Dropout(tail_dropout)
         self.edge_dropout, self.residual, self.jk = edge_dropout, residual, jk
         self.jk_weights = nn.Parameter(torch.empty(num_layers)) if jk else None
         self._sparse_x: Optional[tuple[tuple, Optional[Tensor]]] = None
@@ -113,27 +114,32 @@ class PureGCN(nn.Module):
         h = norm * h
         return norm * (spmm(adj, h) + h)
 
-    def _as_sparse(self, x: Tensor) -> Optional[Tensor]:
-        """``x`` as a sparse COO tensor when under 10 % of it is non-zero (bag-of-words
-        features), cached per tensor version; ``None`` for dense features."""
+    def _as_sparse(self, x: Tensor) -> Optional[tuple[CSR, Tensor]]:
+        """``x`` as a ``[N, F]`` :class:`CSR` (and its values in CSR order) when under 10 % of
+        it is non-zero (bag-of-words features); cached per tensor version, together with the
+        transposed view the weight gradient uses. ``None`` for dense features."""
         key = (x.data_ptr(), x._version, tuple(x.shape), x.dtype)
         if self._sparse_x is None or self._sparse_x[0] != key:
             nnz = int(torch.count_nonzero(x))
-            sparse = x.to_sparse_coo().coalesce() if nnz < 0.1 * x.numel() else None
+            sparse = None
+            if nnz < 0.1 * x.numel():
+                node, feat = x.nonzero(as_tuple=True)
+                csr = CSR.from_edge_index(torch.stack([feat, node]), (x.size(1), x.size(0)))
+                csr.t()
+                sparse = (csr, x[node, feat][csr.perm])
             self._sparse_x = (key, sparse)
         return self._sparse_x[1]
 
     def embed(self, x: Tensor) -> Tensor:
-        """``lin(dropout(x))``. For mostly-zero ``x`` the product runs on the non-zeros only
-        and the input dropout is drawn for them only (dropping a zero changes nothing, so
-        the result has the same distribution as dense dropout)."""
+        """``lin(dropout(x))``. For mostly-zero ``x`` the product is a sparse-dense one over the
+        non-zeros (a cached CSR of ``x``) and the input dropout is drawn for the non-zeros only
+        (dropping a zero changes nothing, so the result has the dense dropout's distribution)."""
         sparse = None if x.requires_grad else self._as_sparse(x)
         if sparse is None:
             return self.lin(self.input_dropout(x))
-        values = nn.functional.dropout(sparse.values(), self.input_dropout.p, self.training)
-        xs = torch.sparse_coo_tensor(sparse.indices(), values, sparse.shape, is_coalesced=True,
-                                     check_invariants=False)
-        return torch.sparse.mm(xs, self.lin.weight.t()) + self.lin.bias
+        csr, values = sparse
+        values = dropout(values, self.input_dropout.p, self.training)
+        return spmm(csr.with_weight(values), self.lin.weight.t()) + self.lin.bias
 
     def forward(self, x: Tensor, adj: Any) -> Tensor:
         check_features(x, name="x")
@@ -188,7 +194,7 @@ class NCNPredictor(nn.Module):
                                     nn.Identity() if tailact else nn.Linear(H, H))
         self.xijlin = nn.Sequential(nn.Linear(H, H),
                                     nn.LayerNorm(H) if layer_norm else nn.Identity(),
-                                    nn.Dropout(dropout), nn.ReLU(),
+                                    Dropout(dropout), nn.ReLU(),
                                     nn.Identity() if tailact else nn.Linear(H, H))
         hidden = [H, H, H] if twolayerlin else [H, H]
         self.lin = nn.Sequential(_mlp(hidden, dropout, ln_after=0 if layer_norm else None),

@@ -109,6 +109,11 @@ class CSR:
             weight = check_edge_weight(weight, self.nnz)
         out = CSR(self.rowptr, self.col, self.perm, self.num_rows, self.num_cols, weight)
         out._row = self._row
+        if self._t is not None:  # reuse the transposed structure, with these weights
+            t = self._t
+            out._t = CSR(t.rowptr, t.col, t.perm, t.num_rows, t.num_cols,
+                         weight[t.perm] if weight is not None else None)
+            out._t._row, out._t._t = t._row, out
         return out
 
     def select(self, mask: Tensor, weight: Optional[Tensor] = None) -> "CSR":

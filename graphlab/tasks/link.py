@@ -117,7 +117,7 @@ def run_link(data: Data, model: ModelSettings, split: SplitSettings, train: Trai
         raise ValueError("a trained link model needs validation edges to select an epoch; "
                          "set split.val_ratio > 0")
     opt = torch.optim.Adam(param_groups(net, train), lr=train.lr,
-                           weight_decay=train.weight_decay)
+                           weight_decay=train.weight_decay, foreach=True)
     selector = Selector(monitor, train.patience)
     curve = []
     for epoch in epoch_bar(train.epochs, progress, f"{model.name} seed {seed}"):

@@ -63,3 +63,13 @@ def test_select_keeps_order_and_weights():
     assert torch.equal(sub.perm, csr.perm[mask])
     with pytest.raises(ValueError, match="mask must be a bool tensor of length 40"):
         csr.select(torch.ones(3, dtype=torch.bool))
+
+
+def test_with_weight_shares_the_transpose_with_the_new_weights():
+    _, ei = random_graph(9, 30, seed=5)
+    csr = CSR.from_edge_index(ei, 9)
+    csr.t()
+    w = torch.rand(csr.nnz)
+    other = csr.with_weight(w)
+    assert other._t is not None and other.t().t() is other
+    torch.testing.assert_close(other.t().to_dense(), other.to_dense().t())
