@@ -40,9 +40,9 @@ def link_heuristic(edge_index: Tensor, pairs: Tensor, num_nodes: int, kind: str 
         raise ValueError(f"unknown heuristic '{kind}'; choose one of {HEURISTICS}")
     check_edge_index(edge_index, num_nodes)
     check_edge_index(pairs, num_nodes, name="pairs")
-    adj = undirected_csr(edge_index, num_nodes)
     if pairs.size(1) == 0:
         return torch.zeros(0)
+    adj = undirected_csr(edge_index, num_nodes)
     deg = adj.degree().float()
     if kind == "cn":
         weight = torch.ones(num_nodes)

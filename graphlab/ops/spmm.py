@@ -33,9 +33,14 @@ from graphlab.ops.reduce import REDUCES, scatter
 _HALF = (torch.float16, torch.bfloat16)
 
 
+def _compute_dtype(x: Tensor) -> torch.dtype:
+    """torch's CPU CSR kernels lack half types: compute those in float32."""
+    return torch.float32 if (x.dtype in _HALF and x.device.type == "cpu") else x.dtype
+
+
 def _torch_csr_matmul(csr: CSR, weight: Optional[Tensor], x: Tensor) -> Tensor:
     """``A @ x`` with torch's CSR kernel (float32 compute for half types on CPU)."""
-    compute = torch.float32 if (x.dtype in _HALF and x.device.type == "cpu") else x.dtype
+    compute = _compute_dtype(x)
     return (_torch_csr(csr, weight, compute, x.device) @ x.to(compute)).to(x.dtype)
 
 
@@ -116,7 +121,7 @@ def _arg_forward(csr: CSR, weight: Optional[Tensor], x: Tensor, reduce: str,
     if backend == "triton":
         from graphlab.ops.triton_kernels import csr_reduce
         return csr_reduce(csr.rowptr, csr.col, weight, x, reduce)
-    compute = torch.float32 if (x.dtype in _HALF and x.device.type == "cpu") else x.dtype
+    compute = _compute_dtype(x)
     adj = _torch_csr(csr, weight, compute, x.device)
     # torch's CSR reduction kernel returns the arg only when an input requires grad
     with torch.enable_grad():
@@ -195,7 +200,7 @@ def spmm(adj: CSR | Tensor, x: Tensor, reduce: str = "sum", edge_weight: Optiona
                                                      weight.requires_grad):
         # torch's own CSR reduction and its autograd (gradient to x only) are the fastest
         # CPU path; the arg-keeping Function is needed only when weights need gradients
-        compute = torch.float32 if (x.dtype in _HALF and x.device.type == "cpu") else x.dtype
+        compute = _compute_dtype(x)
         adj = _torch_csr(csr, weight, compute, x.device)
         out = torch.sparse.mm(adj, x.to(compute), reduce="amax" if reduce == "max" else "amin")
         return out.to(x.dtype)
