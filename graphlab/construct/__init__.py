@@ -1,4 +1,21 @@
 """graphlab.construct: graph construction and topology measures."""
+from graphlab.construct.directed import (
+    PATTERNS,
+    AMUDResult,
+    amud_test,
+    directed_operator,
+    directed_operators,
+)
+from graphlab.construct.heterophily import (
+    adjusted_homophily,
+    class_insensitive_homophily,
+    edge_homophily,
+    format_homophily_table,
+    homophily_report,
+    label_informativeness,
+    node_homophily,
+    node_homophily_vector,
+)
 from graphlab.construct.link_heuristics import HEURISTICS, link_heuristic, undirected_csr
 from graphlab.construct.topology import (
     approximate_topological_concentration,
@@ -6,5 +23,9 @@ from graphlab.construct.topology import (
     topological_concentration,
 )
 
-__all__ = ["HEURISTICS", "approximate_topological_concentration", "link_heuristic",
-           "node_link_quality", "topological_concentration", "undirected_csr"]
+__all__ = ["AMUDResult", "HEURISTICS", "PATTERNS", "adjusted_homophily", "amud_test",
+           "approximate_topological_concentration", "class_insensitive_homophily",
+           "directed_operator", "directed_operators", "edge_homophily",
+           "format_homophily_table", "homophily_report", "label_informativeness",
+           "link_heuristic", "node_homophily", "node_homophily_vector", "node_link_quality",
+           "topological_concentration", "undirected_csr"]

@@ -13,8 +13,9 @@ from typing import Any, Callable
 
 from torch import nn
 
-#: Arguments the task supplies from the data; a config never sets them.
-DATA_ARGS = frozenset({"in_channels", "out_channels"})
+#: Arguments the task supplies from the data; a config never sets them. A builder receives
+#: only those it names in its signature.
+DATA_ARGS = frozenset({"in_channels", "out_channels", "num_nodes"})
 
 
 @dataclass(frozen=True)
@@ -61,4 +62,6 @@ def build_model(name: str, task: str, params: dict[str, Any], **data_args: int) 
     if unknown:
         raise TypeError(f"model '{spec.name}' got unknown parameter(s) {unknown}; it takes "
                         f"{sorted(spec.params())}")
-    return spec.builder(**data_args, **params)
+    accepted = inspect.signature(spec.builder).parameters
+    given = {k: v for k, v in data_args.items() if k in accepted}
+    return spec.builder(**given, **params)

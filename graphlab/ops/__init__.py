@@ -4,6 +4,7 @@
 * :func:`spmm` — fused gather-scatter aggregation (sum / mean / max / min, weighted).
 * :func:`sddmm`, :func:`edge_softmax` — per-edge scores and their row softmax.
 * :func:`scatter`, :func:`segment` — reductions with argmax / argmin.
+* :func:`spgemm` — sparse × sparse products (two-hop operators).
 * :func:`common_neighbors`, :func:`cn_aggregate` — sorted-key intersection (NCN / NCNC).
 
 Backends: Triton on CUDA, torch native on CPU, torch_scatter on request
@@ -15,8 +16,9 @@ from graphlab.ops.checks import check_edge_index, check_features
 from graphlab.ops.csr import CSR, as_csr
 from graphlab.ops.intersect import cn_aggregate, common_neighbors
 from graphlab.ops.reduce import scatter, segment
+from graphlab.ops.spgemm import sparse_coo, spgemm
 from graphlab.ops.spmm import edge_softmax, sddmm, spmm
 
 __all__ = ["BACKENDS", "CSR", "as_csr", "check_edge_index", "check_features", "cn_aggregate",
            "common_neighbors", "edge_softmax", "resolve_backend", "scatter", "sddmm", "segment",
-           "spmm"]
+           "sparse_coo", "spgemm", "spmm"]

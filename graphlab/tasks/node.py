@@ -42,8 +42,11 @@ def run_node(data: Data, num_classes: int, model: ModelSettings, split: SplitSet
         raise ValueError(f"node task input: label {int(data.y.max())} found but num_classes is "
                          f"{num_classes}")
     train_mask, val_mask, test_mask = node_masks(data, split, seed)
-    if not bool(train_mask.any()):
-        raise ValueError("the node split has no training nodes")
+    for part, mask in (("training", train_mask), ("validation", val_mask), ("test", test_mask)):
+        if not bool(mask.any()):
+            raise ValueError(f"the node split has no {part} nodes (split kind "
+                             f"'{split.kind or 'given'}'); check the ratios or the dataset's "
+                             "masks")
     net = build_model(model.name, "node", model.params, in_channels=data.num_features,
                       out_channels=num_classes)
     params = [p for p in net.parameters() if p.requires_grad]

@@ -72,3 +72,27 @@ def test_negative_sampling_refuses_impossible_requests():
         sample_non_edges(5, 1, full, torch.Generator().manual_seed(0))
     with pytest.raises(ValueError, match="at least 3 undirected edges"):
         random_link_split(torch.tensor([[0], [1]]), 2)
+
+
+GEOM_GCN_FILES = {
+    "chameleon": "WikipediaNetwork/chameleon/geom_gcn/raw/chameleon",
+    "squirrel": "WikipediaNetwork/squirrel/geom_gcn/raw/squirrel",
+    "actor": "Actor/raw/film",
+    "cornell": "WebKB/cornell/raw/cornell",
+    "texas": "WebKB/texas/raw/texas",
+    "wisconsin": "WebKB/wisconsin/raw/wisconsin",
+}
+
+
+@pytest.mark.mirror
+@pytest.mark.parametrize("name", sorted(GEOM_GCN_FILES))
+def test_given_split_per_seed_is_exactly_the_geom_gcn_file(name, mirror):
+    import numpy as np
+
+    from graphlab.data import load_dataset
+    data = load_dataset(name)[0]
+    for i in range(10):
+        split = np.load(f"{mirror}/{GEOM_GCN_FILES[name]}_split_0.6_0.2_{i}.npz")
+        masks = given_node_split(data, None, seed=i)
+        for key, mask in zip(("train_mask", "val_mask", "test_mask"), masks, strict=True):
+            assert torch.equal(mask, torch.from_numpy(split[key]).bool()), (name, i, key)

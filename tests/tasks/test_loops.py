@@ -85,3 +85,20 @@ def test_unknown_task():
         run_task("graph", DATA, ModelSettings("mlp"), SplitSettings(), TrainSettings(),
                  EvalSettings(), 0)
     assert torch.is_tensor(directed_csbm(num_nodes=10).x)
+
+
+@pytest.mark.parametrize("mask", ["train_mask", "val_mask", "test_mask"])
+def test_an_empty_split_part_is_an_error(mask):
+    data = directed_csbm(num_nodes=100)
+    getattr(data, mask).zero_()
+    part = {"train_mask": "training", "val_mask": "validation", "test_mask": "test"}[mask]
+    with pytest.raises(ValueError, match=f"no {part} nodes"):
+        run_node(data, 4, ModelSettings("mlp"), SplitSettings(kind="given"),
+                 TrainSettings(epochs=1), 0)
+
+
+def test_negative_labels_are_an_error_at_the_node_task():
+    data = directed_csbm(num_nodes=100)
+    data.y[3] = -1
+    with pytest.raises(ValueError, match="negative|label"):
+        run_node(data, 4, ModelSettings("mlp"), SplitSettings(), TrainSettings(epochs=1), 0)

@@ -1,0 +1,117 @@
+"""ADPA: precomputation against dense products, equivariance, cache, gradients, errors."""
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from graphlab.construct.directed import PATTERNS
+from graphlab.nn import ADPA, build_model
+from graphlab.nn.adpa import hop_weight, precompute_patterns
+from tests.helpers import assert_node_equivariant, random_graph
+
+
+def _dense_ops(edge_index, n, r):
+    a = torch.zeros(n, n, dtype=torch.float64)
+    keep = edge_index[0] != edge_index[1]
+    a[edge_index[0][keep], edge_index[1][keep]] = 1
+    eye = torch.eye(n, dtype=torch.float64)
+    mats = {"A": a + eye, "At": a.t() + eye, "AA": a @ a, "AAt": a @ a.t(),
+            "AtA": a.t() @ a, "AtAt": a.t() @ a.t()}
+    out = {}
+    for k, m in mats.items():
+        d = m.sum(1)
+        left = torch.where(d > 0, d.clamp(min=1e-300) ** (r - 1), torch.zeros_like(d))
+        right = torch.where(d > 0, d.clamp(min=1e-300) ** (-r), torch.zeros_like(d))
+        out[k] = left[:, None] * m * right[None, :]
+    return out
+
+
+def test_hop_weights_follow_the_paper():
+    assert hop_weight(1) == 1.0
+    assert hop_weight(2) == pytest.approx(1 - math.log(2))
+
+
+def test_precompute_matches_dense_recursion():
+    x, ei = random_graph(20, 60, 5, seed=0)
+    x = x.double()
+    feats = precompute_patterns(x, ei, PATTERNS, num_hops=3, r=0.43)
+    ops = _dense_ops(ei, 20, 0.43)
+    for pattern, got in zip(PATTERNS, feats, strict=True):
+        h = x
+        for k in range(1, 4):
+            h = ops[pattern] @ (hop_weight(k) * h)
+            torch.testing.assert_close(got[:, k - 1], h)
+
+
+def test_adpa_is_permutation_equivariant():
+    x, ei = random_graph(30, 90, 6, seed=1)
+    torch.manual_seed(0)
+    model = ADPA(6, 8, 3).eval()
+    assert_node_equivariant(lambda x_, e_: model(x_, e_), x, ei)
+
+
+def test_cache_is_reused_for_the_same_tensors_and_refreshed_otherwise():
+    x, ei = random_graph(15, 40, 4, seed=2)
+    model = ADPA(4, 8, 2).eval()
+    out1 = model(x, ei)
+    feats = model._cache[-1]
+    out2 = model(x, ei)
+    assert model._cache[-1] is feats and torch.equal(out1, out2)
+    x.mul_(2.0)                                   # in-place change → recompute
+    out3 = model(x, ei)
+    assert model._cache[-1] is not feats
+    fresh = ADPA(4, 8, 2).eval()
+    fresh.load_state_dict(model.state_dict())
+    torch.testing.assert_close(out3, fresh(x.clone(), ei.clone()))
+
+
+def test_gradients_reach_every_parameter_and_training_fits():
+    x, ei = random_graph(40, 160, 6, seed=3)
+    y = torch.randint(0, 3, (40,), generator=torch.Generator().manual_seed(0))
+    torch.manual_seed(0)
+    model = ADPA(6, 16, 3, dropout=0.0)
+    F.cross_entropy(model(x, ei), y).backward()
+    for name, p in model.named_parameters():
+        assert p.grad is not None and torch.isfinite(p.grad).all(), name
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    first = None
+    for _ in range(60):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x, ei), y)
+        first = first if first is not None else float(loss)
+        loss.backward()
+        opt.step()
+    assert float(loss) < 0.5 * first
+
+
+def test_hop_attention_is_a_distribution():
+    x, ei = random_graph(12, 30, 4, seed=4)
+    model = ADPA(4, 8, 2, num_hops=3)
+    att = model.hop_attention_weights(x, ei)
+    assert att.shape == (12, 6, 3)
+    torch.testing.assert_close(att.sum(-1), torch.ones(12, 6))
+
+
+def test_registry_builds_adpa_with_a_pattern_subset():
+    model = build_model("adpa", "node", {"patterns": ["A", "At"]}, in_channels=4,
+                        out_channels=3, num_nodes=10)
+    assert isinstance(model, ADPA) and model.patterns == ("A", "At")
+    x, ei = random_graph(10, 20, 4)
+    assert model(x, ei).shape == (10, 3)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="patterns"):
+        ADPA(4, 8, 2, patterns=["A", "B"])
+    with pytest.raises(ValueError, match="num_hops"):
+        ADPA(4, 8, 2, num_hops=0)
+    model = ADPA(4, 8, 2)
+    x, ei = random_graph(10, 20, 4)
+    with pytest.raises(ValueError, match="expects 4 input features"):
+        model(torch.randn(10, 5), ei)
+    with pytest.raises(ValueError, match="out of range"):
+        model(x, torch.tensor([[0], [10]]))
+    x[0, 0] = float("nan")
+    with pytest.raises(ValueError, match="NaN|nan|finite"):
+        model(x, ei)
