@@ -89,6 +89,31 @@ def _cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_homophily(args: argparse.Namespace) -> int:
+    from graphlab.construct import amud_test, format_homophily_table, homophily_report
+    from graphlab.data import given_node_split, random_node_split
+
+    graphs, reports = {}, {}
+    for name in args.names:
+        data = load_dataset(name)[0]
+        graphs[name] = data
+        reports[name] = homophily_report(data.edge_index, data.y)
+    print(format_homophily_table(reports))
+    if not args.amud:
+        return 0
+    print(f"\nAMUD-style test (graphlab's statistic), training nodes of split {args.split}:")
+    print("| dataset | 1-hop | 2-hop | statistic | p | decision |\n|---|---|---|---|---|---|")
+    for name, data in graphs.items():
+        if getattr(data, "train_mask", None) is not None:
+            train = given_node_split(data, args.split, seed=args.split)[0]
+        else:
+            train = random_node_split(data.num_nodes, 0.6, 0.2, seed=args.split)[0]
+        res = amud_test(data.edge_index, data.y, train, num_permutations=args.permutations)
+        print(f"| {name} | {res.one_hop:.4f} | {res.two_hop:.4f} | {res.statistic:.4f} | "
+              f"{res.p_value:.3f} | {res.decision} |")
+    return 0
+
+
 def _cmd_models(args: argparse.Namespace) -> int:
     for (task, name), spec in sorted(MODELS.items()):
         if args.task and task != args.task:
@@ -128,6 +153,16 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("action", choices=["list", "fetch"])
     data.add_argument("name", nargs="?")
     data.set_defaults(func=_cmd_data)
+
+    hom = sub.add_parser("homophily", help="homophily report (and the AMUD-style test) of "
+                                           "registered node datasets")
+    hom.add_argument("names", nargs="+", metavar="DATASET")
+    hom.add_argument("--amud", action="store_true", help="also decide directed vs undirected")
+    hom.add_argument("--split", type=int, default=0,
+                     help="split whose training nodes the test uses (default 0)")
+    hom.add_argument("--permutations", type=int, default=200,
+                     help="direction flips for the p-value (default 200)")
+    hom.set_defaults(func=_cmd_homophily)
 
     models = sub.add_parser("models", help="list registered models and their parameters")
     models.add_argument("--task", choices=["node", "link"])

@@ -1,5 +1,7 @@
 from pathlib import Path
 
+import pytest
+
 from graphlab.cli import default_out, main
 
 
@@ -49,3 +51,16 @@ def test_data_fetch_missing_dataset(tmp_path, monkeypatch, capsys):
 def test_default_out_follows_the_paper_folder():
     assert default_out(Path("experiments/ncnc/cora_ncn.yaml")) == Path("results/ncnc")
     assert default_out(Path("/tmp/x/cfg.yaml")) == Path("results/cfg")
+
+
+@pytest.mark.mirror
+def test_homophily_command_prints_the_table_and_the_decision(mirror, capsys):
+    assert main(["homophily", "texas", "--amud", "--permutations", "9"]) == 0
+    out = capsys.readouterr().out
+    assert "| texas | 0.061 |" in out                      # edge homophily, self-loops dropped
+    assert "AMUD-style test" in out and ("| directed |" in out or "| undirected |" in out)
+
+
+def test_homophily_command_unknown_dataset(capsys):
+    assert main(["homophily", "no_such_graph"]) == 2
+    assert "no_such_graph" in capsys.readouterr().err

@@ -6,10 +6,11 @@ Real datasets are PyG's own classes, loaded through the offline mirror (see
 """
 from __future__ import annotations
 
+import contextlib
 import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 from torch_geometric.data import Data, InMemoryDataset
 
@@ -99,6 +100,30 @@ def load_dataset(name: str, root: Optional[str | Path] = None, **params: Any) ->
     if spec.synthetic:
         return spec.loader(None, **params)
     root = Path(root) if root is not None else data_root()
+    # parallel seeds (process pool, Ray, torchrun) may load a dataset for the first time at
+    # once: one process copies and processes it, the others wait and then read the result
+    with dataset_lock(root, spec.mirror_path.split("/")[0]):
+        return _load_real(spec, root, params)
+
+
+@contextlib.contextmanager
+def dataset_lock(root: Path, folder: str) -> Iterator[None]:
+    """An exclusive inter-process lock on ``root/.<folder>.lock`` (no-op without ``fcntl``)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock, as before
+        yield
+        return
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / f".{folder}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _load_real(spec: DatasetSpec, root: Path, params: dict[str, Any]) -> InMemoryDataset:
     copy_from_mirror(spec.mirror_path, root)
     raw_dir = root / spec.raw_dir
     missing = missing_raw_files(raw_dir, spec.raw_files)

@@ -92,3 +92,26 @@ def test_synthetic_dataset_needs_no_files(tmp_path, monkeypatch):
     assert ds.num_classes == 3 and ds[0].num_nodes == 50
     assert isinstance(ds[0].x, torch.Tensor)
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.mirror
+def test_first_load_waits_for_another_process_holding_the_dataset_lock(mirror, tmp_path):
+    """Two seeds starting at once must not read a half-written processed file: a loader
+    blocks while another process holds the dataset's lock, then loads normally."""
+    import os
+    import subprocess
+    import sys
+
+    from graphlab.data.registry import dataset_lock
+    root = tmp_path / "root"
+    code = ("import sys; from graphlab.data import load_dataset; "
+            "print(load_dataset('texas', root=sys.argv[1])[0].num_nodes)")
+    env = {**os.environ, "GRAPHLAB_MIRROR": str(mirror)}
+    with dataset_lock(root, "WebKB"):
+        proc = subprocess.Popen([sys.executable, "-c", code, str(root)], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        with pytest.raises(subprocess.TimeoutExpired):
+            proc.wait(timeout=8)             # blocked on the lock (imports take ~3 s)
+        assert not (root / "WebKB").exists()
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0 and out.strip() == "183"
