@@ -18,7 +18,14 @@ from typing import Optional, Sequence
 
 from graphlab.data import DATASETS, DatasetNotAvailableError, load_dataset
 from graphlab.nn import MODELS
-from graphlab.runner import ConfigError, ResultsConflictError, load_config, run_config, write_report
+from graphlab.runner import (
+    ConfigError,
+    ResultsConflictError,
+    RunFailedError,
+    load_config,
+    run_config,
+    write_report,
+)
 
 
 def _config_paths(items: Sequence[str]) -> list[Path]:
@@ -56,14 +63,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # validate every config before any training starts
     configs = [(p, load_config(p, args.profile, overrides)) for p in paths]
     outs = set()
+    failed: list[RunFailedError] = []
     for path, cfg in configs:
         out = Path(args.out) if args.out else default_out(path)
         outs.add(out)
-        run_config(cfg, out, jobs=args.jobs, progress=not args.quiet and sys.stderr.isatty(),
-                   overwrite=args.overwrite)
+        try:
+            run_config(cfg, out, jobs=args.jobs,
+                       progress=not args.quiet and sys.stderr.isatty(),
+                       overwrite=args.overwrite)
+        except RunFailedError as exc:  # the other configs still run
+            print(f"graphlab: {exc}", file=sys.stderr)
+            failed.append(exc)
     for out in sorted(outs):
-        print(f"\nresults in {out}/")
-        print(write_report(out))
+        if any(out.glob("*/seed_*.json")):
+            print(f"\nresults in {out}/")
+            print(write_report(out))
+    if failed:
+        runs = sum(len(f.failures) for f in failed)
+        print(f"graphlab: error: {runs} run(s) failed; see the messages above", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -1,10 +1,10 @@
 """graphlab.runner: configs, seeding, the results store, execution and reports."""
 from graphlab.runner.config import Config, PaperSettings, config_from_dict, load_config
-from graphlab.runner.execute import run_config, run_seed
+from graphlab.runner.execute import RunFailedError, run_config, run_seed
 from graphlab.runner.report import collect, mean_std, write_report
 from graphlab.runner.schema import ConfigError
 from graphlab.runner.store import ResultsConflictError
 
-__all__ = ["Config", "ConfigError", "PaperSettings", "ResultsConflictError", "collect",
-           "config_from_dict", "load_config", "mean_std", "run_config", "run_seed",
+__all__ = ["Config", "ConfigError", "PaperSettings", "ResultsConflictError", "RunFailedError",
+           "collect", "config_from_dict", "load_config", "mean_std", "run_config", "run_seed",
            "write_report"]

@@ -26,6 +26,21 @@ from graphlab.runner.store import (
 from graphlab.tasks import EpochCallback, run_task
 
 
+class RunFailedError(RuntimeError):
+    """Some seeds of a config raised; the others finished and were saved.
+
+    Attributes:
+        failures: ``[(config name, seed, exception), ...]``.
+    """
+
+    def __init__(self, failures: list[tuple[str, int, BaseException]]):
+        self.failures = failures
+        lines = [f"config '{name}' seed {seed}: {type(exc).__name__}: {exc}"
+                 for name, seed, exc in failures]
+        super().__init__(f"{len(failures)} run(s) failed (the others are saved; re-run the "
+                         "same command to retry only these):\n  " + "\n  ".join(lines))
+
+
 def run_dir_for(cfg: Config, out: str | Path) -> Path:
     return Path(out) / cfg.name
 
@@ -81,10 +96,16 @@ def run_config(cfg: Config, out: str | Path, jobs: int = 1, progress: bool = Tru
     write_config_snapshot(run_dir, cfg.to_dict())
     bar = tqdm(total=len(seeds), initial=len(done), desc=cfg.name, disable=not progress,
                dynamic_ncols=True, unit="seed")
+    failures: list[tuple[str, int, BaseException]] = []
     try:
         if jobs == 1 or len(todo) <= 1:
             for seed in todo:
-                run_seed(cfg, seed, out, progress=progress, callback=callback)
+                try:
+                    run_seed(cfg, seed, out, progress=progress, callback=callback)
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except Exception as exc:  # noqa: BLE001 - reported with its seed below
+                    failures.append((cfg.name, seed, exc))
                 bar.update()
         else:
             raw = cfg.to_dict()
@@ -92,10 +113,15 @@ def run_config(cfg: Config, out: str | Path, jobs: int = 1, progress: bool = Tru
             threads = max(1, (os.cpu_count() or 1) // jobs)
             with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=get_context(
                     "spawn"), initializer=_worker_init, initargs=(threads,)) as pool:
-                futures = [pool.submit(_pool_job, raw, cfg.profile, s, str(out)) for s in todo]
+                futures = {pool.submit(_pool_job, raw, cfg.profile, s, str(out)): s
+                           for s in todo}
                 for fut in as_completed(futures):
-                    fut.result()
+                    exc = fut.exception()
+                    if exc is not None:
+                        failures.append((cfg.name, futures[fut], exc))
                     bar.update()
     finally:
         bar.close()
+    if failures:
+        raise RunFailedError(sorted(failures, key=lambda f: f[1]))
     return [read_record(seed_path(run_dir, s)) for s in seeds]

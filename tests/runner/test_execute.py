@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import graphlab.runner.execute as execute
-from graphlab.runner import ResultsConflictError, load_config, run_config
+from graphlab.runner import ResultsConflictError, RunFailedError, load_config, run_config
 from graphlab.runner.store import atomic_write_json
 
 REPO = Path(__file__).resolve().parents[2]
@@ -138,3 +138,41 @@ def test_changed_config_conflicts_with_stored_results(write_config, tmp_path):
         run_config(changed, tmp_path, progress=False)
     records = run_config(changed, tmp_path, progress=False, overwrite=True)
     assert records[0]["config"]["train"]["lr"] == 0.2
+
+
+def test_a_failing_seed_is_reported_with_its_config_and_the_others_finish(write_config,
+                                                                          tmp_path, monkeypatch):
+    cfg = load_config(write_config())
+    real = execute.run_task
+
+    def flaky(*args, **kwargs):
+        if args[6] == 1:
+            raise ValueError("bad luck on this seed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(execute, "run_task", flaky)
+    with pytest.raises(RunFailedError, match="config 'tiny' seed 1: ValueError: bad luck") as err:
+        run_config(cfg, tmp_path, progress=False)
+    assert [(name, seed) for name, seed, _ in err.value.failures] == [("tiny", 1)]
+    assert sorted(p.name for p in (tmp_path / "tiny").glob("seed_*.json")) == [
+        "seed_0.json", "seed_2.json"]
+
+
+def test_cli_goes_on_with_the_next_config_after_a_failure(write_config, tmp_path, monkeypatch,
+                                                          capsys):
+    from graphlab.cli import main
+    first = write_config(name="a.yaml")
+    second = write_config(name="b.yaml")
+    real = execute.run_task
+
+    def flaky(*args, **kwargs):
+        if args[6] == 0 and not (tmp_path / "out" / "b").exists():
+            raise ValueError("first config breaks")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(execute, "run_task", flaky)
+    assert main(["run", str(first), str(second), "--out", str(tmp_path / "out"),
+                 "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "config 'a' seed 0: ValueError: first config breaks" in err
+    assert len(list((tmp_path / "out" / "b").glob("seed_*.json"))) == 3
