@@ -115,3 +115,30 @@ def test_bad_input():
     x[0, 0] = float("nan")
     with pytest.raises(ValueError, match="NaN|nan|finite"):
         model(x, ei)
+
+
+def test_self_loop_only_graph_is_handled_as_documented():
+    """Self-loops are dropped: A and Aᵀ become I (normalised: I), the two-hop patterns are
+    empty (rows of zeros), so ADPA sees X itself and zeros; no error, no NaN."""
+    x = torch.randn(6, 4)
+    ei = torch.arange(6).repeat(2, 1)
+    feats = precompute_patterns(x, ei, PATTERNS, num_hops=2, r=0.43)
+    torch.testing.assert_close(feats[0][:, 0], x)                     # A: hop 1 = I x
+    torch.testing.assert_close(feats[0][:, 1], hop_weight(2) * x)     # hop 2 = w_2 I x
+    assert torch.count_nonzero(feats[2]) == 0                         # AA: no two-step walks
+    out = ADPA(4, 8, 3)(x, ei)
+    assert torch.isfinite(out).all()
+
+
+def test_propagation_is_reused_for_equal_content_only():
+    from graphlab.nn import adpa as mod
+    x, ei = random_graph(15, 40, 4, seed=5)
+    first = precompute_patterns(x, ei)
+    again = precompute_patterns(x.clone(), ei.clone())          # new tensors, same content
+    assert all(a is b for a, b in zip(first, again, strict=True))
+    y = x.clone()
+    y[0, 0] += 1.0
+    other = precompute_patterns(y, ei)
+    assert other[0] is not first[0]
+    torch.testing.assert_close(other[0], mod._propagate_patterns(y, ei, PATTERNS, 2, 0.43)[0])
+    assert len(mod._PROPAGATED) <= mod._PROPAGATED_MAX
