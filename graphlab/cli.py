@@ -22,7 +22,7 @@ from graphlab.runner import (
     ConfigError,
     ResultsConflictError,
     RunFailedError,
-    load_config,
+    load_configs,
     run_config,
     write_report,
 )
@@ -60,20 +60,30 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not targets:
         raise ConfigError("graphlab run needs at least one config file or folder")
     paths = _config_paths(targets)
-    # validate every config before any training starts
-    configs = [(p, load_config(p, args.profile, overrides)) for p in paths]
-    outs = set()
+    # validate every config (and expand sweeps) before any training starts
+    jobs = [(cfg, Path(args.out) if args.out else default_out(p))
+            for p in paths for cfg in load_configs(p, args.profile, overrides)]
+    outs = {out for _, out in jobs}
+    progress = not args.quiet and sys.stderr.isatty()
     failed: list[RunFailedError] = []
-    for path, cfg in configs:
-        out = Path(args.out) if args.out else default_out(path)
-        outs.add(out)
+    if args.launcher == "ray":
+        from graphlab.runner.ray_launcher import run_with_ray
         try:
-            run_config(cfg, out, jobs=args.jobs,
-                       progress=not args.quiet and sys.stderr.isatty(),
-                       overwrite=args.overwrite)
-        except RunFailedError as exc:  # the other configs still run
+            run_with_ray(jobs, address=args.address, num_cpus=args.jobs if args.jobs > 1
+                         else None, overwrite=args.overwrite, progress=progress)
+        except RunFailedError as exc:
             print(f"graphlab: {exc}", file=sys.stderr)
             failed.append(exc)
+    else:
+        if args.address:
+            raise ConfigError("--address is for --launcher ray")
+        for cfg, out in jobs:
+            try:
+                run_config(cfg, out, jobs=args.jobs, progress=progress,
+                           overwrite=args.overwrite)
+            except RunFailedError as exc:  # the other configs still run
+                print(f"graphlab: {exc}", file=sys.stderr)
+                failed.append(exc)
     for out in sorted(outs):
         if any(out.glob("*/seed_*.json")):
             print(f"\nresults in {out}/")
@@ -155,7 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="config files or folders of configs, then dotted overrides")
     run.add_argument("--profile", default="full", help="profile to apply (default: full)")
     run.add_argument("--seeds", type=int, help="run seeds 0..N-1 instead of the config's")
-    run.add_argument("--jobs", type=int, default=1, help="seeds run in parallel (local pool)")
+    run.add_argument("--jobs", type=int, default=1,
+                     help="runs in parallel (local pool; with --launcher ray: CPUs of the "
+                          "local Ray instance)")
+    run.add_argument("--launcher", choices=["local", "ray"], default="local",
+                     help="local process pool (default) or Ray tasks")
+    run.add_argument("--address", help="Ray cluster address to join (--launcher ray)")
     run.add_argument("--out", help="results folder (default: results/<paper>)")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.add_argument("--overwrite", action="store_true",
@@ -206,7 +221,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         return args.func(args)
     except (ConfigError, DatasetNotAvailableError, ResultsConflictError, FileNotFoundError,
-            KeyError, TypeError, ValueError) as exc:
+            KeyError, TypeError, ValueError, ImportError) as exc:
         if os.environ.get("GRAPHLAB_DEBUG"):
             raise
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc

@@ -1,10 +1,18 @@
 """graphlab.runner: configs, seeding, the results store, execution and reports."""
-from graphlab.runner.config import Config, PaperSettings, config_from_dict, load_config
+from graphlab.runner.config import (
+    Config,
+    PaperSettings,
+    ResourceSettings,
+    config_from_dict,
+    expand_sweep,
+    load_config,
+    load_configs,
+)
 from graphlab.runner.execute import RunFailedError, run_config, run_seed
 from graphlab.runner.report import collect, mean_std, write_report
 from graphlab.runner.schema import ConfigError
 from graphlab.runner.store import ResultsConflictError
 
-__all__ = ["Config", "ConfigError", "PaperSettings", "ResultsConflictError", "RunFailedError",
-           "collect", "config_from_dict", "load_config", "mean_std", "run_config", "run_seed",
-           "write_report"]
+__all__ = ["Config", "ConfigError", "PaperSettings", "ResourceSettings", "ResultsConflictError",
+           "RunFailedError", "collect", "config_from_dict", "expand_sweep", "load_config",
+           "load_configs", "mean_std", "run_config", "run_seed", "write_report"]

@@ -10,17 +10,25 @@ A config file (``experiments/<paper>/<name>.yaml``)::
     eval: {hits_k: [20, 50, 100]}
     seeds: 10                      # an int N (seeds 0..N-1) or a list of seeds
     paper: {metric: test_acc, mean: 81.5, std: 0.5, source: "Kipf & Welling 2017, Table 2"}
+    resources: {cpus: 1, gpus: 0}  # per run, for the Ray launcher
+    sweep:                         # optional grid: one run per combination (× seeds)
+      train.lr: [0.01, 0.001]
+      model.params.hidden_channels: [32, 64]
     profiles:
       smoke: {train.epochs: 5, seeds: 1}
 
 ``full`` is the config as written; any other profile applies its dotted overrides.
-Command-line overrides (``train.epochs=5``) come last. Every key is documented in
+Command-line overrides (``train.epochs=5``) come last. A ``sweep:`` block expands (with
+:func:`load_configs`) into one config per combination of its lists, named
+``<name>__<key>=<value>__…`` (the last part of each dotted key), each with its own results
+folder; a profile or override may not set a swept key. Every key is documented in
 the dataclasses below and in :mod:`graphlab.tasks.settings`.
 """
 from __future__ import annotations
 
 import copy
 import hashlib
+import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +69,19 @@ class PaperSettings:
 
 
 @dataclass
+class ResourceSettings:
+    """``resources:`` — what one run (one seed) needs; used by the Ray launcher.
+
+    Attributes:
+        cpus: CPU cores per run (also the torch thread count of the run).
+        gpus: GPUs per run (fractions allowed, as in Ray).
+    """
+
+    cpus: float = 1.0
+    gpus: float = 0.0
+
+
+@dataclass
 class Config:
     """A whole experiment config (one reported number)."""
 
@@ -74,6 +95,7 @@ class Config:
     eval: EvalSettings = field(default_factory=EvalSettings)
     seeds: Union[int, list[int]] = 1
     paper: Optional[PaperSettings] = None
+    resources: ResourceSettings = field(default_factory=ResourceSettings)
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     profile: str = FULL
 
@@ -93,9 +115,10 @@ class Config:
         return to_dict(self)
 
     def fingerprint(self) -> str:
-        """Hash of everything that changes a seed's result (not seeds, paper, profiles, text)."""
+        """Hash of everything that changes a seed's result (not seeds, paper, profiles, text,
+        resources)."""
         d = self.to_dict()
-        for key in ("seeds", "paper", "profiles", "profile", "description"):
+        for key in ("seeds", "paper", "profiles", "profile", "description", "resources"):
             d.pop(key)
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -162,6 +185,9 @@ def _check_semantics(cfg: Config, source: str) -> None:
                               f"{getattr(cfg.train, key)}")
     if cfg.train.lr <= 0:
         raise ConfigError(f"{source}: key 'train.lr' must be positive, got {cfg.train.lr}")
+    if cfg.resources.cpus <= 0 or cfg.resources.gpus < 0:
+        raise ConfigError(f"{source}: key 'resources' needs cpus > 0 and gpus >= 0, got "
+                          f"{cfg.resources}")
 
 
 def config_from_dict(raw: dict, source: str = "<dict>", profile: str = FULL,
@@ -170,6 +196,9 @@ def config_from_dict(raw: dict, source: str = "<dict>", profile: str = FULL,
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: a config must be a mapping, got {type(raw).__name__}")
     raw = copy.deepcopy(raw)
+    if "sweep" in raw:
+        raise ConfigError(f"{source}: has a 'sweep' block, which stands for several configs; "
+                          "load it with load_configs() (the CLI does)")
     profiles = raw.get("profiles") or {}
     if not isinstance(profiles, dict):
         raise ConfigError(f"{source}: key 'profiles' must be a mapping of profile name to "
@@ -215,3 +244,63 @@ def load_config(path: str | Path, profile: str = FULL, overrides: Sequence[str] 
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     return config_from_dict(raw if raw is not None else {}, str(path), profile, overrides)
+
+
+def _sweep_value_text(value: Any) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else value
+    return "".join(c if c.isalnum() or c in ".-+_" else "_" for c in text)
+
+
+def expand_sweep(raw: dict, source: str = "<dict>", profile: str = FULL,
+                 overrides: Sequence[str] = ()) -> list[Config]:
+    """The configs of a parsed YAML: one, or one per point of its ``sweep:`` grid.
+
+    Each point's values are applied as dotted overrides after the profile and before the
+    command-line ``overrides``; its name is ``<name>__<key>=<value>__…``.
+    """
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: a config must be a mapping, got {type(raw).__name__}")
+    raw = copy.deepcopy(raw)
+    sweep = raw.pop("sweep", None)
+    if sweep is None:
+        return [config_from_dict(raw, source, profile, overrides)]
+    if not isinstance(sweep, dict) or not sweep:
+        raise ConfigError(f"{source}: key 'sweep' must map dotted keys to lists of values")
+    for key, values in sweep.items():
+        if not isinstance(values, list) or not values:
+            raise ConfigError(f"{source}: key 'sweep.{key}' must be a non-empty list, got "
+                              f"{values!r}")
+    fixed = set((raw.get("profiles") or {}).get(profile, {}) if profile != FULL else {})
+    fixed |= {parse_override(t)[0] for t in overrides}
+    clash = sorted(fixed & set(sweep))
+    if clash:
+        raise ConfigError(f"{source}: '{clash[0]}' is swept; a profile or override may not "
+                          "set it (edit the sweep block instead)")
+    keys = list(sweep)
+    short = [k.split(".")[-1] for k in keys]
+    if len(set(short)) != len(short):
+        short = keys
+    base = raw.get("name") or (Path(source).stem if source.endswith((".yaml", ".yml"))
+                               else "run")
+    configs = []
+    for point in itertools.product(*(sweep[k] for k in keys)):
+        one = copy.deepcopy(raw)
+        for key, value in zip(keys, point, strict=True):
+            apply_override(one, key, value, f"{source} (sweep)")
+        one["name"] = base + "".join(f"__{s}={_sweep_value_text(v)}"
+                                     for s, v in zip(short, point, strict=True))
+        configs.append(config_from_dict(one, source, profile, overrides))
+    return configs
+
+
+def load_configs(path: str | Path, profile: str = FULL,
+                 overrides: Sequence[str] = ()) -> list[Config]:
+    """Like :func:`load_config`, but a ``sweep:`` block expands into one config per point."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file '{path}' does not exist")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    return expand_sweep(raw if raw is not None else {}, str(path), profile, overrides)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import resource
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
@@ -66,8 +67,27 @@ def run_seed(cfg: Config, seed: int, out: str | Path, progress: bool = False,
     return record
 
 
-def _worker_init(threads: int) -> None:
+def _worker_init(threads: int, parent: Optional[int] = None) -> None:
+    _exit_with_parent(parent if parent is not None else os.getppid())
     torch.set_num_threads(threads)
+
+
+def _exit_with_parent(parent: int, interval: float = 1.0) -> None:
+    """A pool worker must not outlive the run that started it: if the parent is killed
+    (SIGTERM, SIGKILL, a closed terminal), the worker would otherwise finish its seed as an
+    orphan, using the CPU that the resumed run needs. ``parent`` is passed from the parent
+    itself: a worker still importing when the parent dies must not take its new parent
+    (init) for the original one."""
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="graphlab-parent-watch", daemon=True).start()
 
 
 def _pool_job(raw: dict[str, Any], profile: str, seed: int, out: str) -> dict[str, Any]:
@@ -112,7 +132,7 @@ def run_config(cfg: Config, out: str | Path, jobs: int = 1, progress: bool = Tru
             raw.pop("profile")
             threads = max(1, (os.cpu_count() or 1) // jobs)
             with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=get_context(
-                    "spawn"), initializer=_worker_init, initargs=(threads,)) as pool:
+                    "spawn"), initializer=_worker_init, initargs=(threads, os.getpid())) as pool:
                 futures = {pool.submit(_pool_job, raw, cfg.profile, s, str(out)): s
                            for s in todo}
                 for fut in as_completed(futures):

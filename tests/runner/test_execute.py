@@ -176,3 +176,35 @@ def test_cli_goes_on_with_the_next_config_after_a_failure(write_config, tmp_path
     err = capsys.readouterr().err
     assert "config 'a' seed 0: ValueError: first config breaks" in err
     assert len(list((tmp_path / "out" / "b").glob("seed_*.json"))) == 3
+
+
+def test_pool_workers_exit_when_the_run_is_killed(write_config, tmp_path):
+    path = write_config(name="orphans.yaml")
+    cmd = [sys.executable, "-m", "graphlab", "run", str(path), "--out", str(tmp_path / "o"),
+           "--quiet", "--jobs", "2", "train.epochs=100000", "seeds=2"]
+    proc = subprocess.Popen(cmd, env=dict(os.environ, PYTHONPATH=str(REPO)),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    workers: list[int] = []
+    deadline = time.monotonic() + 120
+    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.5)
+        ps = subprocess.run(["ps", "-ww", "-o", "pid=,args=", "--ppid", str(proc.pid)],
+                            capture_output=True, text=True).stdout
+        workers = [int(line.split()[0]) for line in ps.splitlines() if "spawn_main" in line
+                   and "resource_tracker" not in line]
+    assert len(workers) == 2, f"the pool never started (exit status {proc.poll()})"
+    time.sleep(1)          # workers may still be importing: they must exit all the same
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+    def alive(pid: int) -> bool:  # a zombie (exited, not yet reaped) counts as gone
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return False
+        return state != "Z"
+
+    deadline = time.monotonic() + 30
+    while any(alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(alive(p) for p in workers), "orphaned workers kept running"
