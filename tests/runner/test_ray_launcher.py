@@ -62,7 +62,7 @@ def test_ray_sweep_gives_the_local_launchers_metrics(ray_instance, write_config,
 
 
 def test_killed_ray_sweep_resumes_only_the_missing_runs(ray_instance, write_config, tmp_path):
-    path = write_config(grid(epochs=150), "grid.yaml")
+    path = write_config(grid(epochs=600), "grid.yaml")
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen([sys.executable, "-m", "graphlab.cli", "run", str(path), "--out",
