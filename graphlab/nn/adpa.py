@@ -27,7 +27,8 @@ _PROPAGATED_MAX = 2
 
 
 def _digest(t: Tensor) -> str:
-    return hashlib.blake2b(t.detach().contiguous().numpy().tobytes(), digest_size=16).hexdigest()
+    raw = t.detach().contiguous().reshape(-1).view(torch.uint8)   # any dtype, bf16 too
+    return hashlib.blake2b(raw.numpy().tobytes(), digest_size=16).hexdigest()
 
 
 def precompute_patterns(x: Tensor, edge_index: Tensor, patterns: Sequence[str] = PATTERNS,

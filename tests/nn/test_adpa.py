@@ -142,3 +142,11 @@ def test_propagation_is_reused_for_equal_content_only():
     assert other[0] is not first[0]
     torch.testing.assert_close(other[0], mod._propagate_patterns(y, ei, PATTERNS, 2, 0.43)[0])
     assert len(mod._PROPAGATED) <= mod._PROPAGATED_MAX
+
+
+def test_bfloat16_features_propagate_and_hit_the_cache():
+    x, ei = random_graph(12, 30, 4, seed=6)
+    xb = x.bfloat16()
+    first = precompute_patterns(xb, ei)
+    assert first[0].dtype == torch.bfloat16
+    assert precompute_patterns(xb.clone(), ei)[0] is first[0]
