@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from graphlab.data import DATASETS
-from graphlab.runner import load_config, run_config
+from graphlab.runner import load_configs, run_config
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = sorted((REPO / "experiments").rglob("*.yaml"))
@@ -17,15 +17,15 @@ def test_there_are_configs():
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.relative_to(REPO / "experiments")))
 def test_config_is_valid_and_smoke_profile_runs(path, tmp_path, request):
-    full = load_config(path)
-    assert "smoke" in full.profiles, f"{path} has no smoke profile"
-    smoke = load_config(path, "smoke")
-    spec = DATASETS[smoke.dataset.name.lower()]
-    if not spec.synthetic:
-        mirror = request.getfixturevalue("mirror")  # skips, with a message, without a mirror
-        if not (mirror / spec.mirror_path).is_dir():
-            pytest.skip(f"{spec.name} is not in the offline mirror: {path.name} runs only on a "
-                        "networked machine")
-    records = run_config(smoke, tmp_path, progress=False)
-    assert len(records) == len(smoke.seed_list)
-    assert smoke.primary_metric in records[0]["metrics"]
+    for full in load_configs(path):                      # a sweep is several configs
+        assert "smoke" in full.profiles, f"{path} has no smoke profile"
+    for smoke in load_configs(path, "smoke"):
+        spec = DATASETS[smoke.dataset.name.lower()]
+        if not spec.synthetic:
+            mirror = request.getfixturevalue("mirror")  # skips, with a message, without one
+            if not (mirror / spec.mirror_path).is_dir():
+                pytest.skip(f"{spec.name} is not in the offline mirror: {path.name} runs only "
+                            "on a networked machine")
+        records = run_config(smoke, tmp_path, progress=False)
+        assert len(records) == len(smoke.seed_list)
+        assert smoke.primary_metric in records[0]["metrics"]
