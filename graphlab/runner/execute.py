@@ -90,8 +90,10 @@ def _exit_with_parent(parent: int, interval: float = 1.0) -> None:
     threading.Thread(target=watch, name="graphlab-parent-watch", daemon=True).start()
 
 
-def _pool_job(raw: dict[str, Any], profile: str, seed: int, out: str) -> dict[str, Any]:
-    # ``raw`` is already resolved: re-validate it as written, then restore the profile name.
+def run_resolved(raw: dict[str, Any], profile: str, seed: int, out: str) -> dict[str, Any]:
+    """One seed of a config shipped to another process (pool worker, Ray task) as a dict:
+    ``raw`` is already resolved, so it is re-validated as written and the profile name is
+    restored."""
     cfg = config_from_dict(raw, f"{raw.get('name')} (worker)")
     cfg.profile = profile
     return run_seed(cfg, seed, out)
@@ -133,7 +135,7 @@ def run_config(cfg: Config, out: str | Path, jobs: int = 1, progress: bool = Tru
             threads = max(1, (os.cpu_count() or 1) // jobs)
             with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=get_context(
                     "spawn"), initializer=_worker_init, initargs=(threads, os.getpid())) as pool:
-                futures = {pool.submit(_pool_job, raw, cfg.profile, s, str(out)): s
+                futures = {pool.submit(run_resolved, raw, cfg.profile, s, str(out)): s
                            for s in todo}
                 for fut in as_completed(futures):
                     exc = fut.exception()

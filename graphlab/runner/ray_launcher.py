@@ -17,8 +17,8 @@ from typing import Any, Optional, Sequence
 
 from tqdm.auto import tqdm
 
-from graphlab.runner.config import Config, config_from_dict
-from graphlab.runner.execute import RunFailedError, run_dir_for, run_seed
+from graphlab.runner.config import Config
+from graphlab.runner.execute import RunFailedError, run_dir_for, run_resolved
 from graphlab.runner.store import finished_seeds, write_config_snapshot
 
 #: Environment variables passed to the Ray workers (data location, backends, debugging).
@@ -41,12 +41,10 @@ def import_ray() -> Any:
 
 
 def _ray_run(raw: dict[str, Any], profile: str, seed: int, out: str, threads: int) -> float:
-    """Body of one Ray task: rebuild the config (re-validated) and run one seed."""
+    """Body of one Ray task: one seed, with the run's CPU share as torch threads."""
     import torch
     torch.set_num_threads(max(1, threads))
-    cfg = config_from_dict(raw, f"{raw.get('name')} (ray worker)")
-    cfg.profile = profile
-    return float(run_seed(cfg, seed, out)["wall_time_s"])
+    return float(run_resolved(raw, profile, seed, out)["wall_time_s"])
 
 
 def run_with_ray(jobs: Sequence[tuple[Config, Path]], address: Optional[str] = None,
