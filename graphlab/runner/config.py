@@ -234,16 +234,21 @@ def config_from_dict(raw: dict, source: str = "<dict>", profile: str = FULL,
     return cfg
 
 
-def load_config(path: str | Path, profile: str = FULL, overrides: Sequence[str] = ()) -> Config:
-    """Read and validate a YAML config; errors name the key and the file."""
-    path = Path(path)
+def _read_yaml(path: Path) -> dict:
+    """The parsed config file (``{}`` when empty); a missing file or bad YAML is a
+    :class:`ConfigError` naming the file."""
     if not path.is_file():
         raise ConfigError(f"config file '{path}' does not exist")
     try:
         raw = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    return config_from_dict(raw if raw is not None else {}, str(path), profile, overrides)
+    return raw if raw is not None else {}
+
+
+def load_config(path: str | Path, profile: str = FULL, overrides: Sequence[str] = ()) -> Config:
+    """Read and validate a YAML config; errors name the key and the file."""
+    return config_from_dict(_read_yaml(Path(path)), str(path), profile, overrides)
 
 
 def _sweep_value_text(value: Any) -> str:
@@ -296,11 +301,4 @@ def expand_sweep(raw: dict, source: str = "<dict>", profile: str = FULL,
 def load_configs(path: str | Path, profile: str = FULL,
                  overrides: Sequence[str] = ()) -> list[Config]:
     """Like :func:`load_config`, but a ``sweep:`` block expands into one config per point."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config file '{path}' does not exist")
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    return expand_sweep(raw if raw is not None else {}, str(path), profile, overrides)
+    return expand_sweep(_read_yaml(Path(path)), str(path), profile, overrides)
