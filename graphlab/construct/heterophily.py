@@ -154,7 +154,10 @@ def _labelled_pairs(edge_index: Tensor, y: Tensor, direction: str, hops: int,
 def edge_homophily(edge_index: Tensor, y: Tensor, direction: str = "undirected", hops: int = 1,
                    unlabelled: str = "error") -> float:
     """Fraction of neighbour pairs whose labels agree."""
-    c, n, y = _labelled_pairs(edge_index, y, direction, hops, unlabelled)
+    return _edge(*_labelled_pairs(edge_index, y, direction, hops, unlabelled))
+
+
+def _edge(c: Tensor, n: Tensor, y: Tensor) -> float:
     return float((y[c] == y[n]).double().mean())
 
 
@@ -162,7 +165,10 @@ def node_homophily_vector(edge_index: Tensor, y: Tensor, direction: str = "undir
                           hops: int = 1, unlabelled: str = "error") -> Tensor:
     """Per-node homophily ``h_v = |{n ∈ N(v) : y_n = y_v}| / |N(v)|``, float64 ``[N]``;
     ``nan`` for nodes with no (labelled) neighbour and for unlabelled nodes."""
-    c, n, y = _labelled_pairs(edge_index, y, direction, hops, unlabelled)
+    return _node_vector(*_labelled_pairs(edge_index, y, direction, hops, unlabelled))
+
+
+def _node_vector(c: Tensor, n: Tensor, y: Tensor) -> Tensor:
     num_nodes = y.size(0)
     same = torch.zeros(num_nodes, dtype=torch.float64).index_add_(
         0, c, (y[c] == y[n]).double())
@@ -173,7 +179,11 @@ def node_homophily_vector(edge_index: Tensor, y: Tensor, direction: str = "undir
 def node_homophily(edge_index: Tensor, y: Tensor, direction: str = "undirected", hops: int = 1,
                    unlabelled: str = "error") -> float:
     """Mean of :func:`node_homophily_vector` over the nodes that have a neighbour."""
-    h = node_homophily_vector(edge_index, y, direction, hops, unlabelled)
+    return _node(*_labelled_pairs(edge_index, y, direction, hops, unlabelled))
+
+
+def _node(c: Tensor, n: Tensor, y: Tensor) -> float:
+    h = _node_vector(c, n, y)
     return float(h[~torch.isnan(h)].mean())
 
 
@@ -189,7 +199,10 @@ def class_insensitive_homophily(edge_index: Tensor, y: Tensor, direction: str = 
     """``1/(C−1) Σ_k max(0, h_k − |C_k|/N)`` with ``h_k`` the fraction of same-label pairs
     among pairs centred on class ``k`` and ``C`` the number of classes present; ``nan``
     when only one class occurs."""
-    c, n, y = _labelled_pairs(edge_index, y, direction, hops, unlabelled)
+    return _class_insensitive(*_labelled_pairs(edge_index, y, direction, hops, unlabelled))
+
+
+def _class_insensitive(c: Tensor, n: Tensor, y: Tensor) -> float:
     joint, num_classes = _joint(c, n, y)
     labelled = y[y >= 0]
     present = torch.bincount(labelled, minlength=num_classes) > 0
@@ -207,7 +220,10 @@ def adjusted_homophily(edge_index: Tensor, y: Tensor, direction: str = "undirect
                        hops: int = 1, unlabelled: str = "error") -> float:
     """Edge homophily adjusted for chance agreement (Platonov et al., 2023); ``nan`` when the
     chance agreement is 1 (a single class)."""
-    c, n, y = _labelled_pairs(edge_index, y, direction, hops, unlabelled)
+    return _adjusted(*_labelled_pairs(edge_index, y, direction, hops, unlabelled))
+
+
+def _adjusted(c: Tensor, n: Tensor, y: Tensor) -> float:
     joint, _ = _joint(c, n, y)
     chance = float((joint.sum(1) * joint.sum(0)).sum())
     if chance >= 1.0 - 1e-12:
@@ -224,7 +240,10 @@ def label_informativeness(edge_index: Tensor, y: Tensor, direction: str = "undir
                           hops: int = 1, unlabelled: str = "error") -> float:
     """``I(y_c; y_n) / H(y_c)`` over neighbour pairs (Platonov et al., 2023); ``nan`` when the
     centres' labels have zero entropy."""
-    c, n, y = _labelled_pairs(edge_index, y, direction, hops, unlabelled)
+    return _label_informativeness(*_labelled_pairs(edge_index, y, direction, hops, unlabelled))
+
+
+def _label_informativeness(c: Tensor, n: Tensor, y: Tensor) -> float:
     joint, _ = _joint(c, n, y)
     h_c, h_n, h_cn = _entropy(joint.sum(1)), _entropy(joint.sum(0)), _entropy(joint.flatten())
     if h_c <= 0:
@@ -232,9 +251,10 @@ def label_informativeness(edge_index: Tensor, y: Tensor, direction: str = "undir
     return (h_c + h_n - h_cn) / h_c
 
 
-_FUNCTIONS = {"edge": edge_homophily, "node": node_homophily,
-              "class_insensitive": class_insensitive_homophily, "adjusted": adjusted_homophily,
-              "label_informativeness": label_informativeness}
+#: Each measure from the (centre, neighbour, labels) pairs, so a report builds the pairs of a
+#: variant (a sparse product for 2 hops) once for all measures.
+_FROM_PAIRS = {"edge": _edge, "node": _node, "class_insensitive": _class_insensitive,
+               "adjusted": _adjusted, "label_informativeness": _label_informativeness}
 
 
 def homophily_report(edge_index: Tensor, y: Tensor,
@@ -259,19 +279,18 @@ def homophily_report(edge_index: Tensor, y: Tensor,
         if name not in VARIANTS:
             raise ValueError(f"unknown variant '{name}'; choose from {sorted(VARIANTS)}")
     for name in measures:
-        if name not in _FUNCTIONS:
+        if name not in _FROM_PAIRS:
             raise ValueError(f"unknown measure '{name}'; choose from {MEASURES}")
     y = check_labels(y, y.size(0) if isinstance(y, Tensor) else -1, unlabelled)
     report: dict[str, dict[str, float]] = {}
     for variant in variants:
         direction, hops = VARIANTS[variant]
-        row: dict[str, float] = {}
-        for measure in measures:
-            try:
-                row[measure] = _FUNCTIONS[measure](edge_index, y, direction, hops, unlabelled)
-            except NoNeighbourPairsError:
-                row[measure] = math.nan
-        report[variant] = row
+        try:
+            pairs = _labelled_pairs(edge_index, y, direction, hops, unlabelled)
+        except NoNeighbourPairsError:
+            report[variant] = {measure: math.nan for measure in measures}
+            continue
+        report[variant] = {measure: _FROM_PAIRS[measure](*pairs) for measure in measures}
     return report
 
 
