@@ -37,3 +37,23 @@ def assert_pair_symmetric(fn: Callable[[Tensor], Tensor], pairs: Tensor,
                           atol: float = 1e-5) -> None:
     """``fn(pairs)`` scores pairs of an undirected graph: swapping (i, j) must not matter."""
     torch.testing.assert_close(fn(pairs), fn(pairs.flip(0)), atol=atol, rtol=1e-4)
+
+
+def dense_adjacency(edge_index: Tensor, num_nodes: int) -> Tensor:
+    """Binary float64 ``A[u, v] = 1`` for each edge ``u → v``, self-loops dropped."""
+    a = torch.zeros(num_nodes, num_nodes, dtype=torch.float64)
+    keep = edge_index[0] != edge_index[1]
+    a[edge_index[0][keep], edge_index[1][keep]] = 1.0
+    return a
+
+
+def dense_directed_operator(a: Tensor, pattern: str, r: float, self_loops: bool = True) -> Tensor:
+    """The obviously-correct ADPA operator: the dense pattern product, ``I`` added to
+    ``A`` / ``Aᵀ``, normalised ``D^(r−1) M D^(−r)`` with row-sum degrees (0 where 0)."""
+    eye = torch.eye(a.size(0), dtype=a.dtype)
+    m = {"A": a + eye * self_loops, "At": a.t() + eye * self_loops, "AA": a @ a,
+         "AAt": a @ a.t(), "AtA": a.t() @ a, "AtAt": a.t() @ a.t()}[pattern]
+    d = m.sum(1)
+    left = torch.where(d > 0, d.clamp(min=1e-300) ** (r - 1), torch.zeros_like(d))
+    right = torch.where(d > 0, d.clamp(min=1e-300) ** (-r), torch.zeros_like(d))
+    return left[:, None] * m * right[None, :]

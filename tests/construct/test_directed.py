@@ -6,23 +6,7 @@ from torch_geometric.utils import to_undirected
 
 from graphlab.construct.directed import PATTERNS, amud_test, directed_operator, propagate
 from graphlab.data.synthetic import directed_csbm
-
-
-def _dense(edge_index, n):
-    a = torch.zeros(n, n, dtype=torch.float64)
-    keep = edge_index[0] != edge_index[1]
-    a[edge_index[0][keep], edge_index[1][keep]] = 1.0
-    return a
-
-
-def _reference(a, pattern, r, self_loops=True):
-    eye = torch.eye(a.size(0), dtype=a.dtype)
-    m = {"A": a + eye * self_loops, "At": a.t() + eye * self_loops, "AA": a @ a,
-         "AAt": a @ a.t(), "AtA": a.t() @ a, "AtAt": a.t() @ a.t()}[pattern]
-    d = m.sum(1)
-    left = torch.where(d > 0, d.clamp(min=1e-300) ** (r - 1), torch.zeros_like(d))
-    right = torch.where(d > 0, d.clamp(min=1e-300) ** (-r), torch.zeros_like(d))
-    return left[:, None] * m * right[None, :]
+from tests.helpers import dense_adjacency, dense_directed_operator
 
 
 @pytest.fixture
@@ -38,13 +22,14 @@ def digraph():
 def test_operator_equals_the_dense_normalised_product(digraph, pattern, r):
     ei, n = digraph
     op = directed_operator(ei, n, pattern, r=r, dtype=torch.float64)
-    assert torch.allclose(op.to_dense(), _reference(_dense(ei, n), pattern, r))
+    ref = dense_directed_operator(dense_adjacency(ei, n), pattern, r)
+    assert torch.allclose(op.to_dense(), ref)
 
 
 @pytest.mark.parametrize("pattern", PATTERNS)
 def test_raw_operator_and_propagation(digraph, pattern):
     ei, n = digraph
-    a = _dense(ei, n)
+    a = dense_adjacency(ei, n)
     raw = directed_operator(ei, n, pattern, normalise=False, self_loops=False,
                             dtype=torch.float64)
     expected = {"A": a, "At": a.t(), "AA": a @ a, "AAt": a @ a.t(), "AtA": a.t() @ a,
@@ -52,7 +37,7 @@ def test_raw_operator_and_propagation(digraph, pattern):
     assert torch.equal(raw.to_dense(), expected)
     x = torch.randn(n, 4, dtype=torch.float64)
     op = directed_operator(ei, n, pattern, r=0.43, dtype=torch.float64)
-    assert torch.allclose(propagate(op, x), _reference(a, pattern, 0.43) @ x)
+    assert torch.allclose(propagate(op, x), dense_directed_operator(a, pattern, 0.43) @ x)
 
 
 def test_r_half_is_the_symmetric_gcn_normalisation():

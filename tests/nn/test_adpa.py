@@ -8,23 +8,12 @@ import torch.nn.functional as F
 from graphlab.construct.directed import PATTERNS
 from graphlab.nn import ADPA, build_model
 from graphlab.nn.adpa import hop_weight, precompute_patterns
-from tests.helpers import assert_node_equivariant, random_graph
-
-
-def _dense_ops(edge_index, n, r):
-    a = torch.zeros(n, n, dtype=torch.float64)
-    keep = edge_index[0] != edge_index[1]
-    a[edge_index[0][keep], edge_index[1][keep]] = 1
-    eye = torch.eye(n, dtype=torch.float64)
-    mats = {"A": a + eye, "At": a.t() + eye, "AA": a @ a, "AAt": a @ a.t(),
-            "AtA": a.t() @ a, "AtAt": a.t() @ a.t()}
-    out = {}
-    for k, m in mats.items():
-        d = m.sum(1)
-        left = torch.where(d > 0, d.clamp(min=1e-300) ** (r - 1), torch.zeros_like(d))
-        right = torch.where(d > 0, d.clamp(min=1e-300) ** (-r), torch.zeros_like(d))
-        out[k] = left[:, None] * m * right[None, :]
-    return out
+from tests.helpers import (
+    assert_node_equivariant,
+    dense_adjacency,
+    dense_directed_operator,
+    random_graph,
+)
 
 
 def test_hop_weights_follow_the_paper():
@@ -36,11 +25,11 @@ def test_precompute_matches_dense_recursion():
     x, ei = random_graph(20, 60, 5, seed=0)
     x = x.double()
     feats = precompute_patterns(x, ei, PATTERNS, num_hops=3, r=0.43)
-    ops = _dense_ops(ei, 20, 0.43)
+    a = dense_adjacency(ei, 20)
     for pattern, got in zip(PATTERNS, feats, strict=True):
         h = x
         for k in range(1, 4):
-            h = ops[pattern] @ (hop_weight(k) * h)
+            h = dense_directed_operator(a, pattern, 0.43) @ (hop_weight(k) * h)
             torch.testing.assert_close(got[:, k - 1], h)
 
 
