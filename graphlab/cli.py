@@ -1,7 +1,8 @@
 """The ``graphlab`` command.
 
     graphlab run CONFIG|DIR ... [key=value ...] [--profile smoke] [--seeds N] [--jobs J]
-                 [--out DIR] [--quiet] [--overwrite]
+                 [--launcher local|ray [--address ADDR]] [--out DIR] [--quiet] [--overwrite]
+    torchrun --standalone --nproc_per_node=K -m graphlab.cli run CONFIG --ddp
     graphlab report RESULTS_DIR [--plot FILE]
     graphlab data list | graphlab data fetch NAME
     graphlab models [--task node|link]
@@ -66,6 +67,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     outs = {out for _, out in jobs}
     progress = not args.quiet and sys.stderr.isatty()
     failed: list[RunFailedError] = []
+    if args.ddp:
+        return _run_ddp(jobs, args, progress)
     if args.launcher == "ray":
         from graphlab.runner.ray_launcher import run_with_ray
         try:
@@ -92,6 +95,38 @@ def _cmd_run(args: argparse.Namespace) -> int:
         runs = sum(len(f.failures) for f in failed)
         print(f"graphlab: error: {runs} run(s) failed; see the messages above", file=sys.stderr)
         return 1
+    return 0
+
+
+def _run_ddp(jobs, args: argparse.Namespace, progress: bool) -> int:
+    """``graphlab run --ddp`` in one of the processes torchrun started: every config's seeds
+    in turn, each trained by all processes; rank 0 writes and reports."""
+    from graphlab.runner import run_config_ddp
+    from graphlab.tasks import check_ddp_task
+    from graphlab.tasks.distributed import TORCHRUN_ENV, init_distributed, launched_by_torchrun
+    from graphlab.tasks.distributed import shutdown
+
+    if args.launcher != "local" or args.address:
+        raise ConfigError("--ddp trains one model across the torchrun processes; it does not "
+                          "combine with --launcher ray / --address")
+    if args.jobs != 1:
+        raise ConfigError("--ddp runs one seed at a time across the processes; drop --jobs")
+    if not launched_by_torchrun():
+        raise ConfigError("--ddp must run under torchrun, which starts the K processes and "
+                          f"sets {', '.join(TORCHRUN_ENV)}: torchrun --standalone "
+                          "--nproc_per_node=K -m graphlab.cli run CONFIG --ddp")
+    for cfg, _ in jobs:
+        check_ddp_task(cfg.task)
+    ddp = init_distributed()
+    try:
+        for cfg, out in jobs:
+            run_config_ddp(cfg, out, ddp, progress=progress, overwrite=args.overwrite)
+        if ddp.is_main:
+            for out in sorted({out for _, out in jobs}):
+                print(f"\nresults in {out}/ ({ddp.world_size} processes, {ddp.backend})")
+                print(write_report(out))
+    finally:
+        shutdown()
     return 0
 
 
@@ -171,6 +206,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--launcher", choices=["local", "ray"], default="local",
                      help="local process pool (default) or Ray tasks")
     run.add_argument("--address", help="Ray cluster address to join (--launcher ray)")
+    run.add_argument("--ddp", action="store_true",
+                     help="train each run data-parallel across the processes of torchrun "
+                          "(torchrun --standalone --nproc_per_node=K -m graphlab.cli run ... "
+                          "--ddp; link task only)")
     run.add_argument("--out", help="results folder (default: results/<paper>)")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.add_argument("--overwrite", action="store_true",

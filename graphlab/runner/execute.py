@@ -24,7 +24,8 @@ from graphlab.runner.store import (
     versions,
     write_config_snapshot,
 )
-from graphlab.tasks import EpochCallback, run_task
+from graphlab.tasks import EpochCallback, check_ddp_task, run_task
+from graphlab.tasks.distributed import Distributed, barrier, broadcast_object
 
 
 class RunFailedError(RuntimeError):
@@ -47,13 +48,20 @@ def run_dir_for(cfg: Config, out: str | Path) -> Path:
 
 
 def run_seed(cfg: Config, seed: int, out: str | Path, progress: bool = False,
-             callback: Optional[EpochCallback] = None) -> dict[str, Any]:
-    """Run one seed of ``cfg`` and write its record atomically; returns the record."""
+             callback: Optional[EpochCallback] = None,
+             ddp: Optional[Distributed] = None) -> Optional[dict[str, Any]]:
+    """Run one seed of ``cfg`` and write its record atomically; returns the record.
+
+    With ``ddp`` every rank trains and only rank 0 writes (and returns) the record; the
+    others return ``None``.
+    """
     seed_everything(seed)
     start = time.perf_counter()
     result = run_task(cfg.task, cfg.dataset, cfg.model, cfg.split, cfg.train, cfg.eval, seed,
-                      progress=progress, callback=callback)
+                      progress=progress, callback=callback, ddp=ddp)
     wall = time.perf_counter() - start
+    if ddp is not None and not ddp.is_main:
+        return None
     record = {
         "name": cfg.name, "task": cfg.task, "seed": seed, "profile": cfg.profile,
         "fingerprint": cfg.fingerprint(), "config": cfg.to_dict(),
@@ -63,6 +71,8 @@ def run_seed(cfg: Config, seed: int, out: str | Path, progress: bool = False,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "metrics": result.metrics, "curve": result.curve, "info": result.info,
     }
+    if ddp is not None:
+        record["distributed"] = {"world_size": ddp.world_size, "backend": ddp.backend}
     atomic_write_json(seed_path(run_dir_for(cfg, out), seed), record)
     return record
 
@@ -146,4 +156,37 @@ def run_config(cfg: Config, out: str | Path, jobs: int = 1, progress: bool = Tru
         bar.close()
     if failures:
         raise RunFailedError(sorted(failures, key=lambda f: f[1]))
+    return [read_record(seed_path(run_dir, s)) for s in seeds]
+
+
+def run_config_ddp(cfg: Config, out: str | Path, ddp: Distributed, progress: bool = True,
+                   overwrite: bool = False) -> Optional[list[dict[str, Any]]]:
+    """Run every unfinished seed of ``cfg`` one after the other, each trained by all ranks
+    of the process group (``graphlab run --ddp`` under torchrun).
+
+    Rank 0 decides which seeds are missing (the same resume rule as :func:`run_config`) and
+    writes the results; it returns the records of all seeds, the other ranks ``None``. A
+    seed that raises stops the run (torchrun then stops the other ranks); re-running the
+    command resumes after the seeds already written.
+    """
+    check_ddp_task(cfg.task)  # before any rank loads data
+    run_dir = run_dir_for(cfg, out)
+    seeds = cfg.seed_list
+    todo = None
+    if ddp.is_main:
+        done = finished_seeds(run_dir, cfg.fingerprint(), seeds, overwrite)
+        todo = [s for s in seeds if s not in done]
+        write_config_snapshot(run_dir, cfg.to_dict())
+    todo = broadcast_object(ddp, todo)
+    bar = tqdm(total=len(seeds), initial=len(seeds) - len(todo), desc=cfg.name,
+               disable=not (progress and ddp.is_main), dynamic_ncols=True, unit="seed")
+    try:
+        for seed in todo:
+            run_seed(cfg, seed, out, progress=progress, ddp=ddp)
+            bar.update()
+    finally:
+        bar.close()
+    barrier(ddp)
+    if not ddp.is_main:
+        return None
     return [read_record(seed_path(run_dir, s)) for s in seeds]

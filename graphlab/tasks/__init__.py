@@ -8,6 +8,7 @@ import graphlab.heads  # noqa: F401  (registers the link models)
 from graphlab.data import load_dataset
 from graphlab.tasks import link, node
 from graphlab.tasks.common import EpochCallback, TaskResult
+from graphlab.tasks.distributed import Distributed, DistributedUnsupportedError
 from graphlab.tasks.settings import (
     DatasetSettings,
     EvalSettings,
@@ -21,6 +22,21 @@ TASKS = {
     "node": node.default_metrics,
     "link": link.default_metrics,
 }
+
+
+#: tasks that train data-parallel under ``--ddp``
+DDP_TASKS = {"link"}
+NODE_NO_DDP = ("it trains full-batch, one forward pass over the whole graph per step, so there "
+               "is no batch to shard: K processes would repeat the same work. Run its seeds in "
+               "parallel instead (--jobs N or --launcher ray)")
+
+
+def check_ddp_task(task: str) -> None:
+    """Raise :class:`DistributedUnsupportedError`, saying why, unless ``task`` trains
+    data-parallel."""
+    if task not in DDP_TASKS:
+        why = NODE_NO_DDP if task == "node" else "it has no batches to shard"
+        raise DistributedUnsupportedError(f"task '{task}' cannot be trained with --ddp: {why}")
 
 
 def prepare_data(task: str, dataset: DatasetSettings):
@@ -41,15 +57,23 @@ def prepare_data(task: str, dataset: DatasetSettings):
 
 def run_task(task: str, dataset: DatasetSettings, model: ModelSettings, split: SplitSettings,
              train: TrainSettings, evaluation: EvalSettings, seed: int, progress: bool = False,
-             callback: Optional[EpochCallback] = None) -> TaskResult:
-    """Run one seed of ``task``. The caller seeds the RNGs (see ``graphlab.runner.seeding``)."""
+             callback: Optional[EpochCallback] = None,
+             ddp: Optional[Distributed] = None) -> TaskResult:
+    """Run one seed of ``task``. The caller seeds the RNGs (see ``graphlab.runner.seeding``).
+
+    ``ddp``: train data-parallel in an initialised process group (link task only; see
+    :mod:`graphlab.tasks.distributed` for why the node task refuses).
+    """
     if task not in TASKS:
         raise ValueError(f"unknown task '{task}'; choose one of {sorted(TASKS)}")
+    if ddp is not None:
+        check_ddp_task(task)
     data, num_classes = prepare_data(task, dataset)
     if task == "node":
         return node.run_node(data, num_classes, model, split, train, seed, progress, callback)
-    return link.run_link(data, model, split, train, evaluation, seed, progress, callback)
+    return link.run_link(data, model, split, train, evaluation, seed, progress, callback, ddp)
 
 
-__all__ = ["TASKS", "DatasetSettings", "EpochCallback", "EvalSettings", "ModelSettings",
-           "SplitSettings", "TaskResult", "TrainSettings", "prepare_data", "run_task"]
+__all__ = ["DDP_TASKS", "TASKS", "DatasetSettings", "Distributed", "DistributedUnsupportedError",
+           "EpochCallback", "EvalSettings", "ModelSettings", "SplitSettings", "TaskResult",
+           "TrainSettings", "check_ddp_task", "prepare_data", "run_task"]

@@ -2,6 +2,7 @@
 validation epoch. The model sees only training edges."""
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Optional
 
 import torch
@@ -11,6 +12,7 @@ from torch_geometric.data import Data
 from graphlab.data import LinkSplit, check_graph, random_link_split
 from graphlab.nn import build_model
 from graphlab.tasks.common import EpochCallback, Selector, TaskResult, epoch_bar
+from graphlab.tasks.distributed import Distributed
 from graphlab.tasks.metrics import link_metrics
 from graphlab.tasks.settings import EvalSettings, ModelSettings, SplitSettings, TrainSettings
 
@@ -40,8 +42,8 @@ def link_split(data: Data, split: SplitSettings, seed: int) -> LinkSplit:
 def remove_target_links(train_pos: torch.Tensor, batch: torch.Tensor) -> torch.Tensor:
     """The training adjacency (both directions) without the undirected edges
     ``train_pos[:, batch]`` — what the model may see while it is trained on them."""
-    keep = torch.ones(train_pos.size(1), dtype=torch.bool)
-    keep[batch] = False
+    keep = torch.ones(train_pos.size(1), dtype=torch.bool, device=train_pos.device)
+    keep[batch.to(train_pos.device)] = False
     kept = train_pos[:, keep]
     return torch.cat([kept, kept.flip(0)], dim=1)
 
@@ -62,70 +64,118 @@ def param_groups(net: torch.nn.Module, train: TrainSettings) -> list[dict]:
 
 
 def train_epoch(net: torch.nn.Module, x: torch.Tensor, sp: LinkSplit,
-                opt: torch.optim.Optimizer, train: TrainSettings) -> float:
+                opt: torch.optim.Optimizer, train: TrainSettings,
+                ddp: Optional[Distributed] = None,
+                generator: Optional[torch.Generator] = None) -> float:
     """One pass over the training positives in shuffled batches, each scored against as many
-    uniform random pairs with binary cross-entropy; returns the mean loss."""
+    uniform random pairs with binary cross-entropy; returns the mean loss.
+
+    With ``ddp`` (and its ``generator``), every rank draws the same global batches and
+    negatives and trains on its shard of each; the loss is weighted so that DDP's gradient
+    average is the gradient of the global batch's mean loss.
+    """
     net.train()
     num_pos = sp.train_pos.size(1)
     total = 0.0
-    for chunk in torch.randperm(num_pos).split(train.batch_size or num_pos):
-        pos = sp.train_pos[:, chunk]
-        neg = torch.randint(sp.num_nodes, pos.shape)
+    for chunk in torch.randperm(num_pos, generator=generator).split(
+            train.batch_size or num_pos):
+        neg = torch.randint(sp.num_nodes, (2, chunk.numel()), generator=generator)
         adj = (remove_target_links(sp.train_pos, chunk) if train.target_link_removal
                else sp.train_edge_index)
+        if ddp is not None:
+            local = ddp.shard(chunk.numel())
+            chunk_local, neg = chunk[local], neg[:, local]
+        else:
+            chunk_local = chunk
+        pos = sp.train_pos[:, chunk_local.to(sp.train_pos.device)]
+        neg = neg.to(pos.device)
         opt.zero_grad()
         logits = net(x, adj, torch.cat([pos, neg], dim=1))
-        target = torch.cat([torch.ones(pos.size(1)), torch.zeros(neg.size(1))])
-        loss = F.binary_cross_entropy_with_logits(logits, target)
-        loss.backward()
+        target = torch.cat([torch.ones(pos.size(1)), torch.zeros(neg.size(1))]).to(logits)
+        if pos.size(1):
+            loss = F.binary_cross_entropy_with_logits(logits, target)
+        else:  # an empty shard still joins the gradient all-reduce, with zero gradients
+            loss = logits.sum() * 0.0
+        weight = 1.0 if ddp is None else ddp.loss_weight(pos.size(1), chunk.numel())
+        (loss * weight).backward()
         opt.step()
         total += float(loss.detach()) * pos.size(1)
-    return total / num_pos
+    return total / num_pos if ddp is None else ddp.all_sum(total) / num_pos
 
 
 def evaluate_link(net: torch.nn.Module, x: torch.Tensor, sp: LinkSplit,
-                  hits_k: list[int]) -> dict[str, float]:
+                  hits_k: list[int], ddp: Optional[Distributed] = None) -> dict[str, float]:
+    """Validation and test metrics; with ``ddp`` each rank scores its shard of the pairs
+    and all ranks compute the metrics from the gathered scores."""
     net.eval()
     sets = [sp.val_pos, sp.val_neg, sp.test_pos, sp.test_neg]
+    pairs = torch.cat(sets, dim=1)
     with torch.no_grad():
-        scores = net(x, sp.train_edge_index, torch.cat(sets, dim=1)).split(
-            [s.size(1) for s in sets])
+        if ddp is None:
+            scores = net(x, sp.train_edge_index, pairs)
+        else:
+            scores = ddp.gather(net(x, sp.train_edge_index,
+                                    pairs[:, ddp.shard(pairs.size(1))]))
+    scores = scores.float().cpu().split([s.size(1) for s in sets])
     out = link_metrics(scores[0], scores[1], hits_k, "val") if sp.val_pos.size(1) else {}
     out.update(link_metrics(scores[2], scores[3], hits_k, "test"))
     return out
 
 
+def split_to(sp: LinkSplit, device: torch.device) -> LinkSplit:
+    return LinkSplit(sp.num_nodes, *(getattr(sp, f.name).to(device)
+                                     for f in fields(LinkSplit)[1:]))
+
+
 def run_link(data: Data, model: ModelSettings, split: SplitSettings, train: TrainSettings,
              evaluation: EvalSettings, seed: int, progress: bool = False,
-             callback: Optional[EpochCallback] = None) -> TaskResult:
+             callback: Optional[EpochCallback] = None,
+             ddp: Optional[Distributed] = None) -> TaskResult:
     """Train ``model`` for link prediction on a random edge split of ``data``.
 
     Each step scores a batch of training positives and as many uniform random pairs
     as negatives with binary cross-entropy. Models without trainable parameters
     (heuristics) are evaluated once. Metrics: ``{val,test}_{hits@K,mrr,auc}``.
+
+    ``ddp``: train data-parallel across the ranks of an initialised process group (see
+    :mod:`graphlab.tasks.distributed`): each global batch of ``train.batch_size`` positives
+    is split among the ranks. Batch order and negatives then come from a dedicated
+    generator seeded by ``seed`` (the same on all ranks), so a run differs from a plain
+    single-process run in its random stream; with the same global batch it matches a
+    one-process ``ddp`` run up to floating point as long as the model has no dropout or
+    batch statistics (those are drawn / computed per rank).
     """
     check_graph(data, name="link task input", need_labels=False)
     sp = link_split(data, split, seed)
     net = build_model(model.name, "link", model.params, in_channels=data.num_features)
+    x = data.x
+    generator = None
+    if ddp is not None:
+        sp, x = split_to(sp, ddp.device), x.to(ddp.device)
+        generator = ddp.sampling_generator(seed)
+        progress = progress and ddp.is_main
     params = [p for p in net.parameters() if p.requires_grad]
     monitor = train.monitor or default_metrics(evaluation)[0]
     if not params:
-        metrics = evaluate_link(net, data.x, sp, evaluation.hits_k)
+        metrics = evaluate_link(net.to(x.device), x, sp, evaluation.hits_k, ddp)
         metrics["best_epoch"] = 0
         return TaskResult(metrics, [dict(epoch=0, **metrics)])
     if sp.val_pos.size(1) == 0:
         raise ValueError("a trained link model needs validation edges to select an epoch; "
                          "set split.val_ratio > 0")
+    # the optimiser holds the parameters that DDP keeps in sync (the wrapped module's own)
+    trained = net if ddp is None else ddp.wrap(net)
     opt = torch.optim.Adam(param_groups(net, train), lr=train.lr,
                            weight_decay=train.weight_decay, foreach=True)
     selector = Selector(monitor, train.patience)
     curve = []
     for epoch in epoch_bar(train.epochs, progress, f"{model.name} seed {seed}"):
-        loss = train_epoch(net, data.x, sp, opt, train)
+        loss = train_epoch(trained, x, sp, opt, train, ddp, generator)
         if epoch % train.eval_every and epoch != train.epochs:
             continue
         row = {"epoch": epoch, "loss": loss}
-        row.update(evaluate_link(net, data.x, sp, evaluation.hits_k))
-        if selector.log(epoch, row, curve, callback):
+        # evaluation runs the bare module: DDP's forward would sync buffers collectively
+        row.update(evaluate_link(net, x, sp, evaluation.hits_k, ddp))
+        if selector.log(epoch, row, curve, callback if ddp is None or ddp.is_main else None):
             break
     return selector.result(curve)
