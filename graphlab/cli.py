@@ -103,8 +103,12 @@ def _run_ddp(jobs, args: argparse.Namespace, progress: bool) -> int:
     in turn, each trained by all processes; rank 0 writes and reports."""
     from graphlab.runner import run_config_ddp
     from graphlab.tasks import check_ddp_task
-    from graphlab.tasks.distributed import TORCHRUN_ENV, init_distributed, launched_by_torchrun
-    from graphlab.tasks.distributed import shutdown
+    from graphlab.tasks.distributed import (
+        TORCHRUN_ENV,
+        init_distributed,
+        launched_by_torchrun,
+        shutdown,
+    )
 
     if args.launcher != "local" or args.address:
         raise ConfigError("--ddp trains one model across the torchrun processes; it does not "

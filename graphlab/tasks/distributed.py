@@ -91,7 +91,7 @@ class Distributed:
         padded[:local.numel()] = local
         parts = [torch.empty_like(padded) for _ in range(self.world_size)]
         dist.all_gather(parts, padded)
-        return torch.cat([p[:int(s.item())] for p, s in zip(parts, sizes)])
+        return torch.cat([p[:int(s.item())] for p, s in zip(parts, sizes, strict=True)])
 
     def wrap(self, module: torch.nn.Module) -> torch.nn.Module:
         """``module`` moved to this rank's device inside ``DistributedDataParallel`` (its
