@@ -57,3 +57,27 @@ def dense_directed_operator(a: Tensor, pattern: str, r: float, self_loops: bool 
     left = torch.where(d > 0, d.clamp(min=1e-300) ** (r - 1), torch.zeros_like(d))
     right = torch.where(d > 0, d.clamp(min=1e-300) ** (-r), torch.zeros_like(d))
     return left[:, None] * m * right[None, :]
+
+
+def graph_dataset(graphs: list) -> "torch_geometric.data.InMemoryDataset":  # noqa: F821
+    """An in-memory PyG dataset holding ``graphs`` (a list of ``Data``), for graph-task tests."""
+    from torch_geometric.data import InMemoryDataset
+
+    class Graphs(InMemoryDataset):
+        def __init__(self):
+            super().__init__(None)
+            self.data, self.slices = self.collate(graphs)
+
+    return Graphs()
+
+
+def assert_graph_invariant(fn: Callable[[Tensor, Tensor], Tensor], x: Tensor,
+                           edge_index: Tensor, seed: int = 1, atol: float = 1e-5) -> None:
+    """``fn(x, edge_index)`` returns a graph-level output: relabelling the nodes must not
+    change it."""
+    n = x.size(0)
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    inv = torch.empty_like(perm)
+    inv[perm] = torch.arange(n)
+    torch.testing.assert_close(fn(x[perm], inv[edge_index]), fn(x, edge_index), atol=atol,
+                               rtol=1e-4)

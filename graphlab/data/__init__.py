@@ -2,10 +2,18 @@
 from graphlab.data import datasets as _datasets  # noqa: F401  (fills the registry)
 from graphlab.data.mirror import DatasetNotAvailableError, data_root, mirror_dir
 from graphlab.data.registry import DATASETS, DatasetSpec, get_dataset_spec, load_dataset
-from graphlab.data.splits import LinkSplit, given_node_split, random_link_split, random_node_split
+from graphlab.data.splits import (
+    LinkSplit,
+    given_node_split,
+    graph_cv_split,
+    random_graph_split,
+    random_link_split,
+    random_node_split,
+)
 from graphlab.data.synthetic import directed_csbm
 from graphlab.data.validate import check_graph
 
-__all__ = ["DATASETS", "DatasetSpec", "DatasetNotAvailableError", "LinkSplit", "check_graph",
-           "data_root", "directed_csbm", "get_dataset_spec", "given_node_split", "load_dataset",
-           "mirror_dir", "random_link_split", "random_node_split"]
+__all__ = ["DATASETS", "DatasetNotAvailableError", "DatasetSpec", "LinkSplit", "check_graph",
+           "data_root", "directed_csbm", "get_dataset_spec", "given_node_split",
+           "graph_cv_split", "load_dataset", "mirror_dir", "random_graph_split",
+           "random_link_split", "random_node_split"]

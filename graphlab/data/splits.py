@@ -131,3 +131,59 @@ def random_link_split(edge_index: Tensor, num_nodes: int, val_ratio: float = 0.1
     train_edge_index = torch.cat([train_pos, train_pos.flip(0)], dim=1)
     return LinkSplit(num_nodes, train_edge_index, train_pos, val_pos, negs[:, :n_val_neg],
                      test_pos, negs[:, n_val_neg:])
+
+
+def graph_cv_split(y: Tensor, folds: int, fold: int, val_ratio: float = 0.1,
+                   seed: int = 0) -> tuple[Tensor, Tensor, Tensor]:
+    """Graph indices ``(train, val, test)`` of fold ``fold`` of a ``folds``-fold
+    cross-validation, the TU-dataset protocol.
+
+    The folds are stratified by class for integer ``y`` (one label per graph) and plain
+    K-fold for float targets; the partition depends only on ``seed`` (default 0), so every
+    fold of a run sees the same partition. Test = the fold; a stratified ``val_ratio`` of the
+    remaining graphs is held out for model selection (``val_ratio = 0`` gives an empty
+    validation set, for selection rules that do not use one; a hold-out too small to hold
+    every class is drawn unstratified).
+    """
+    from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+
+    n = y.size(0)
+    if folds < 2:
+        raise ValueError(f"cross-validation needs at least 2 folds, got {folds}")
+    if not 0 <= fold < folds:
+        raise ValueError(f"fold {fold} out of range for {folds} folds")
+    if n < folds:
+        raise ValueError(f"{folds}-fold cross-validation needs at least {folds} graphs, got {n}")
+    if not 0 <= val_ratio < 1:
+        raise ValueError(f"val_ratio must be in [0, 1), got {val_ratio}")
+    labels = None if y.is_floating_point() else y.view(n, -1)[:, 0]
+    classes = None if labels is None else labels.numpy()
+    index = torch.arange(n).numpy()
+    if labels is not None:
+        counts = torch.bincount(labels)
+        smallest = int(counts[counts > 0].min())
+        if smallest < folds:
+            raise ValueError(f"stratified {folds}-fold cross-validation needs at least {folds} "
+                             f"graphs per class; the smallest class has {smallest}")
+        splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    else:
+        splitter = KFold(folds, shuffle=True, random_state=seed)
+    train, test = list(splitter.split(index, classes))[fold]
+    val = train[:0]
+    if val_ratio > 0:
+        stratify = None if classes is None else classes[train]
+        if stratify is not None:
+            _, counts = torch.unique(torch.as_tensor(stratify), return_counts=True)
+            n_val = int(-(-val_ratio * len(train) // 1))
+            if n_val < len(counts) or int(counts.min()) < 2:
+                stratify = None  # too few graphs to stratify the hold-out: a plain shuffle
+        train, val = train_test_split(train, test_size=val_ratio, random_state=seed,
+                                      stratify=stratify)
+    return tuple(torch.as_tensor(sorted(part), dtype=torch.long) for part in (train, val, test))
+
+
+def random_graph_split(num_graphs: int, train_ratio: float, val_ratio: float,
+                       seed: int) -> tuple[Tensor, Tensor, Tensor]:
+    """Graph indices ``(train, val, test)`` from a seeded permutation (test = the rest)."""
+    masks = random_node_split(num_graphs, train_ratio, val_ratio, seed)
+    return tuple(m.nonzero().view(-1) for m in masks)

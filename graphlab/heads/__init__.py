@@ -1,4 +1,6 @@
-"""graphlab.heads: task heads (pair scorers, link models)."""
+"""graphlab.heads: task heads (pair scorers and link models; graph pooling and graph models)."""
+from graphlab.heads.graph import POOLS, GINGraph, GraphPool
 from graphlab.heads.link import GAE, DotScorer, HeuristicLinkModel, MLPScorer
 
-__all__ = ["GAE", "DotScorer", "HeuristicLinkModel", "MLPScorer"]
+__all__ = ["GAE", "POOLS", "DotScorer", "GINGraph", "GraphPool", "HeuristicLinkModel",
+           "MLPScorer"]

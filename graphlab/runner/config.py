@@ -2,7 +2,7 @@
 
 A config file (``experiments/<paper>/<name>.yaml``)::
 
-    task: node                     # node | link
+    task: node                     # node | link | graph
     dataset: {name: cora, params: {}, undirected: false}
     split: {kind: given}           # see graphlab.tasks.settings.SplitSettings
     model: {name: gcn, params: {hidden_channels: 64}}
@@ -81,6 +81,20 @@ class ResourceSettings:
     gpus: float = 0.0
 
 
+#: Settings added after results were first recorded, with their neutral value: at that
+#: value they leave a run unchanged, so they are left out of the fingerprint and older
+#: results stay valid (resume does not ask for --overwrite).
+LATER_SETTINGS = (
+    ("dataset", "node_features", None),
+    ("split", "folds", 10),
+    ("train", "scheduler", None),
+    ("train", "lr_step", 50),
+    ("train", "lr_factor", 0.5),
+    ("train", "lr_patience", 20),
+    ("train", "eval_batch_size", None),
+)
+
+
 @dataclass
 class Config:
     """A whole experiment config (one reported number)."""
@@ -120,6 +134,9 @@ class Config:
         d = self.to_dict()
         for key in ("seeds", "paper", "profiles", "profile", "description", "resources"):
             d.pop(key)
+        for section, key, neutral in LATER_SETTINGS:
+            if d[section].get(key) == neutral:
+                d[section].pop(key)
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -172,9 +189,18 @@ def _check_semantics(cfg: Config, source: str) -> None:
     if not cfg.eval.hits_k or min(cfg.eval.hits_k) < 1:
         raise ConfigError(f"{source}: key 'eval.hits_k' must list positive integers, got "
                           f"{cfg.eval.hits_k}")
-    if not cfg.monitor.startswith("val_"):
+    if not cfg.monitor.startswith("val_") and cfg.monitor != "last":
         raise ConfigError(f"{source}: key 'train.monitor' must name a validation metric "
-                          f"(val_…), got '{cfg.monitor}'")
+                          f"(val_…) or be 'last', got '{cfg.monitor}'")
+    choices = (("train.scheduler", cfg.train.scheduler, (None, "step", "plateau")),
+               ("dataset.node_features", cfg.dataset.node_features, (None, "degree", "constant")))
+    for key, value, allowed in choices:
+        if value not in allowed:
+            raise ConfigError(f"{source}: key '{key}' must be one of {list(allowed)}, got "
+                              f"{value!r}")
+    if cfg.split.folds < 2:
+        raise ConfigError(f"{source}: key 'split.folds' must be at least 2, got "
+                          f"{cfg.split.folds}")
     seeds = cfg.seed_list
     if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
         raise ConfigError(f"{source}: key 'seeds' must be a positive count or a list of distinct "

@@ -6,7 +6,7 @@ from typing import Optional
 
 import graphlab.heads  # noqa: F401  (registers the link models)
 from graphlab.data import load_dataset
-from graphlab.tasks import link, node
+from graphlab.tasks import graph, link, node
 from graphlab.tasks.common import EpochCallback, TaskResult
 from graphlab.tasks.distributed import Distributed, DistributedUnsupportedError
 from graphlab.tasks.settings import (
@@ -21,11 +21,12 @@ from graphlab.tasks.settings import (
 TASKS = {
     "node": node.default_metrics,
     "link": link.default_metrics,
+    "graph": graph.default_metrics,
 }
 
 
 #: tasks that train data-parallel under ``--ddp``
-DDP_TASKS = {"link"}
+DDP_TASKS = {"link", "graph"}
 NODE_NO_DDP = ("it trains full-batch, one forward pass over the whole graph per step, so there "
                "is no batch to shard: K processes would repeat the same work. Run its seeds in "
                "parallel instead (--jobs N or --launcher ray)")
@@ -68,6 +69,11 @@ def run_task(task: str, dataset: DatasetSettings, model: ModelSettings, split: S
         raise ValueError(f"unknown task '{task}'; choose one of {sorted(TASKS)}")
     if ddp is not None:
         check_ddp_task(task)
+    if task == "graph":
+        ds = graph.add_node_features(load_dataset(dataset.name, **dataset.params),
+                                     dataset.node_features)
+        return graph.run_graph(ds, model, split, train, seed, progress, callback, ddp,
+                               name=dataset.name)
     data, num_classes = prepare_data(task, dataset)
     if task == "node":
         return node.run_node(data, num_classes, model, split, train, seed, progress, callback)

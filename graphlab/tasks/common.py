@@ -20,22 +20,36 @@ class TaskResult:
     info: dict[str, Any] = field(default_factory=dict)
 
 
+#: metric-name parts that mark an error (lower is better)
+ERROR_METRICS = ("mae", "rmse", "mape", "loss")
+
+
+def minimised(metric: str) -> bool:
+    """Whether a smaller value of ``metric`` is better (errors and losses)."""
+    return any(part in metric.lower() for part in ERROR_METRICS)
+
+
 class Selector:
-    """Keeps the metrics of the epoch with the best (largest) ``monitor`` value and says
-    when ``patience`` epochs have passed without improvement."""
+    """Keeps the metrics of the epoch with the best ``monitor`` value — the smallest for
+    error metrics (:func:`minimised`), else the largest — and says when ``patience`` epochs
+    have passed without improvement. ``monitor='last'`` keeps the latest epoch."""
 
     def __init__(self, monitor: str, patience: Optional[int]):
         self.monitor, self.patience = monitor, patience
+        self.sign = -1.0 if minimised(monitor) else 1.0
         self.best_value = -math.inf
         self.best_epoch = 0
         self.best: dict[str, float] = {}
 
     def update(self, epoch: int, row: dict[str, float]) -> None:
+        if self.monitor == "last":
+            self.best_epoch, self.best = epoch, dict(row)
+            return
         if self.monitor not in row:
             raise KeyError(f"monitor metric '{self.monitor}' is not measured by this task; "
                            f"available: {sorted(k for k in row if k.startswith('val_'))}")
-        if row[self.monitor] > self.best_value:
-            self.best_value, self.best_epoch = row[self.monitor], epoch
+        if self.sign * row[self.monitor] > self.best_value:
+            self.best_value, self.best_epoch = self.sign * row[self.monitor], epoch
             self.best = dict(row)
 
     def log(self, epoch: int, row: dict[str, float], curve: list[dict[str, float]],

@@ -19,11 +19,15 @@ class DatasetSettings:
         params: keyword parameters of the loader (synthetic generators: size, homophily, …).
         undirected: symmetrise ``edge_index`` before training (directed datasets stay
             directed otherwise).
+        node_features: graph task, for datasets without node features (IMDB-BINARY):
+            ``'degree'`` (one-hot degree up to the dataset's maximum, as in GIN) or
+            ``'constant'`` (a single 1); ``None`` = use the dataset's ``x``.
     """
 
     name: str
     params: dict[str, Any] = field(default_factory=dict)
     undirected: bool = False
+    node_features: Optional[str] = None
 
 
 @dataclass
@@ -33,9 +37,12 @@ class SplitSettings:
     Attributes:
         kind: node task: ``'given'`` (the dataset's masks; default) or ``'random'`` (a
             fresh split per seed); link task: ``'random_edge'`` (default, a fresh edge split
-            per seed).
+            per seed); graph task: ``'cv'`` (default: stratified ``folds``-fold
+            cross-validation, fold ``seed % folds``; the partition is fixed, a stratified
+            ``val_ratio`` of the training folds is held out for selection) or ``'random'``.
         index: for datasets shipping several splits (``[N, S]`` masks), the split to use;
-            ``None`` = ``seed % S``.
+            ``None`` = ``seed % S``. Graph task ``'cv'``: the fold (``None`` = ``seed % folds``).
+        folds: graph task ``'cv'``: number of folds (default 10).
         train_ratio, val_ratio, test_ratio: fractions (node random: train 0.6, val 0.2, test
             the rest; link: val 0.1, test 0.2, train the rest).
         val_neg_ratio, test_neg_ratio: link task: negatives per positive in val / test.
@@ -48,6 +55,7 @@ class SplitSettings:
     test_ratio: Optional[float] = None
     val_neg_ratio: float = 1.0
     test_neg_ratio: float = 1.0
+    folds: int = 10
 
 
 @dataclass
@@ -68,14 +76,21 @@ class TrainSettings:
         weight_decay: Adam weight decay.
         patience: stop after this many epochs without a better validation score
             (``None`` = never stop early).
-        batch_size: link task: positive pairs per step (``None`` = all in one step).
-        monitor: validation metric that selects the reported epoch (maximised);
-            default ``val_acc`` (node) or ``val_hits@100`` (link).
+        batch_size: link task: positive pairs per step (``None`` = all in one step); graph
+            task: graphs per step (``None`` = 32).
+        monitor: validation metric that selects the reported epoch; default ``val_acc``
+            (node, graph classification), ``val_hits@100`` (link), ``val_mae`` (graph
+            regression). Error metrics (``mae``, ``rmse``, ``mape``, ``loss``) are minimised,
+            the rest maximised; ``'last'`` reports the final epoch (no selection).
         eval_every: evaluate every this many epochs.
         predictor_lr: link task: a separate learning rate for the model's ``predictor``
             sub-module (``lr`` then applies to the rest, e.g. the encoder).
         target_link_removal: link task: remove each training batch's positive edges from
             the adjacency the model sees for that batch (the encoder is re-run per batch).
+        scheduler: learning-rate schedule (graph task): ``None``, ``'step'`` (multiply by
+            ``lr_factor`` every ``lr_step`` epochs, GIN's protocol) or ``'plateau'`` (by
+            ``lr_factor`` after ``lr_patience`` epochs without a better monitored value).
+        eval_batch_size: graph task: graphs per evaluation batch (``None`` = ``batch_size``).
     """
 
     epochs: int = 200
@@ -87,6 +102,11 @@ class TrainSettings:
     eval_every: int = 1
     predictor_lr: Optional[float] = None
     target_link_removal: bool = False
+    scheduler: Optional[str] = None
+    lr_step: int = 50
+    lr_factor: float = 0.5
+    lr_patience: int = 20
+    eval_batch_size: Optional[int] = None
 
 
 @dataclass

@@ -1,7 +1,11 @@
+from pathlib import Path
+
 import pytest
 
 from graphlab.runner import ConfigError, load_config
 from graphlab.runner.config import config_from_dict, parse_override
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_valid_config_profile_and_overrides(write_config):
@@ -67,3 +71,25 @@ def test_unknown_profile_bad_override_and_missing_file(write_config, tmp_path):
         load_config(write_config("task: [node", "broken.yaml"))
     with pytest.raises(ConfigError, match="must be a mapping"):
         config_from_dict(["task"], "list.yaml")
+
+
+def test_fingerprints_of_results_recorded_before_later_settings_are_unchanged():
+    # values computed at commit 952bc2a, before the graph task added settings: results
+    # recorded then must still count as finished seeds
+    assert load_config(REPO / "experiments/ncnc/cora_ncn.yaml").fingerprint() == "b0833281fb1c9d33"
+    assert load_config(REPO / "experiments/adpa/chameleon_dir_gcn.yaml").fingerprint() == \
+        "3c07a0f27501e0a2"
+    base = load_config(REPO / "experiments/ncnc/cora_ncn.yaml")
+    assert load_config(REPO / "experiments/ncnc/cora_ncn.yaml",
+                       overrides=["train.scheduler=step"]).fingerprint() != base.fingerprint()
+
+
+def test_choice_settings_are_checked(write_config):
+    path = write_config()
+    with pytest.raises(ConfigError, match="'train.scheduler' must be one of"):
+        load_config(path, overrides=["train.scheduler=cosine"])
+    with pytest.raises(ConfigError, match="'dataset.node_features' must be one of"):
+        load_config(path, overrides=["dataset.node_features=pagerank"])
+    with pytest.raises(ConfigError, match="'split.folds' must be at least 2"):
+        load_config(path, overrides=["split.folds=1"])
+    assert load_config(path, overrides=["train.monitor=last"]).monitor == "last"

@@ -1,9 +1,9 @@
 """Data-parallel training (``graphlab run --ddp`` under torchrun, gloo on CPU).
 
-The end-to-end test starts real torchrun process groups: a 2-process run of a small link
-config must give the metrics and loss curve of a 1-process run with the same global batch
-(up to floating point: the gradient is summed in a different order), and re-running it with
-more seeds trains only the missing ones.
+The end-to-end test starts a real 2-process torchrun group: small link and graph configs
+must give the metrics and loss curves of a 1-process group with the same global batch (up
+to floating point: the gradient is summed in a different order). Re-running with more
+seeds trains only the missing ones.
 """
 import json
 import os
@@ -39,6 +39,13 @@ train: {epochs: 4, lr: 0.01, batch_size: 50, target_link_removal: true}
 eval: {hits_k: [10, 20]}
 seeds: 2
 """
+GRAPH = """
+task: graph
+dataset: {name: mutag}
+model: {name: gin, params: {hidden_channels: 16, norm: none, dropout: 0.0}}
+train: {epochs: 3, lr: 0.01, batch_size: 16}
+seeds: 2
+"""
 
 
 def fake(rank: int, world: int) -> Distributed:
@@ -66,6 +73,7 @@ def test_node_task_refuses_ddp_with_the_reason():
     with pytest.raises(DistributedUnsupportedError, match="full-batch"):
         check_ddp_task("node")
     check_ddp_task("link")
+    check_ddp_task("graph")
     with pytest.raises(DistributedUnsupportedError, match="full-batch"):
         run_task("node", DatasetSettings("dcsbm"), ModelSettings("gcn"), SplitSettings(),
                  TrainSettings(), EvalSettings(), 0, ddp=fake(0, 2))
@@ -80,10 +88,10 @@ def test_ddp_outside_torchrun_is_a_clear_error(write_config, capsys, monkeypatch
     assert main(["run", str(path), "--ddp", "--jobs", "2", "--quiet"]) == 2
 
 
-def torchrun(nproc: int, config: Path, out: Path, *extra: str) -> None:
+def torchrun(nproc: int, configs: list[Path], out: Path, *extra: str) -> None:
     env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS="1")
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone",
-           f"--nproc_per_node={nproc}", "-m", "graphlab.cli", "run", str(config), "--ddp",
+           f"--nproc_per_node={nproc}", "-m", "graphlab.cli", "run", *map(str, configs), "--ddp",
            "--quiet", "--out", str(out), *extra]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -102,9 +110,9 @@ def one_process_group(tmp_path: Path):
         dist.destroy_process_group()
 
 
-def records(out: Path) -> dict[int, dict]:
+def records(out: Path, name: str) -> dict[int, dict]:
     return {int(p.stem.split("_")[1]): json.loads(p.read_text())
-            for p in sorted((out / "link").glob("seed_*.json"))}
+            for p in sorted((out / name).glob("seed_*.json"))}
 
 
 def test_ddp_run_resumes_after_the_written_seeds(write_config, tmp_path):
@@ -118,21 +126,25 @@ def test_ddp_run_resumes_after_the_written_seeds(write_config, tmp_path):
 
 
 def test_two_process_ddp_matches_one_process(write_config, tmp_path):
-    config = write_config(LINK, "link.yaml")
-    torchrun(2, config, tmp_path / "two")
+    """Link (sharded edge batches) and graph (DistributedSampler) configs, no dropout or
+    batch norm (those draw / compute per rank)."""
+    configs = [write_config(LINK, "link.yaml"), write_config(GRAPH, "graph.yaml")]
+    torchrun(2, configs, tmp_path / "two")
     with one_process_group(tmp_path) as ddp:
-        run_config_ddp(load_config(config), tmp_path / "one", ddp, progress=False)
-    one, two = records(tmp_path / "one"), records(tmp_path / "two")
-    assert sorted(one) == sorted(two) == [0, 1]
-    for seed in (0, 1):
-        assert one[seed]["distributed"] == {"world_size": 1, "backend": "gloo"}
-        assert two[seed]["distributed"] == {"world_size": 2, "backend": "gloo"}
-        a, b = one[seed]["metrics"], two[seed]["metrics"]
-        assert a.keys() == b.keys()
-        for key in a:
-            assert a[key] == pytest.approx(b[key], rel=1e-5, abs=1e-6), key
-        losses_a = [row["loss"] for row in one[seed]["curve"]]
-        losses_b = [row["loss"] for row in two[seed]["curve"]]
-        assert losses_a == pytest.approx(losses_b, rel=1e-5)
-        # training really moved: later epochs have a lower loss than the first
-        assert losses_b[-1] < losses_b[0]
+        for config in configs:
+            run_config_ddp(load_config(config), tmp_path / "one", ddp, progress=False)
+    for name in ("link", "graph"):
+        one, two = records(tmp_path / "one", name), records(tmp_path / "two", name)
+        assert sorted(one) == sorted(two) == [0, 1]
+        for seed in (0, 1):
+            assert one[seed]["distributed"] == {"world_size": 1, "backend": "gloo"}
+            assert two[seed]["distributed"] == {"world_size": 2, "backend": "gloo"}
+            a, b = one[seed]["metrics"], two[seed]["metrics"]
+            assert a.keys() == b.keys()
+            for key in a:
+                assert a[key] == pytest.approx(b[key], rel=1e-5, abs=1e-6), (name, key)
+            losses_a = [row["loss"] for row in one[seed]["curve"]]
+            losses_b = [row["loss"] for row in two[seed]["curve"]]
+            assert losses_a == pytest.approx(losses_b, rel=1e-5)
+            # training really moved: later epochs have a lower loss than the first
+            assert losses_b[-1] < losses_b[0], name

@@ -1,0 +1,143 @@
+"""Graph-level heads: pooling node states into one vector per graph, and the graph-task
+models built from an encoder and a head.
+
+Every graph model maps a PyG ``Batch`` (``x``, ``edge_index``, ``batch``, plus whatever
+its encoder reads, e.g. positional encodings) to ``[G, out_channels]``: class logits or
+regression targets.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+from torch import Tensor, nn
+from torch_geometric.nn import MLP, AttentionalAggregation
+from torch_geometric.nn import global_add_pool, global_max_pool, global_mean_pool
+
+from graphlab.nn import GINConv
+from graphlab.nn.registry import register_model
+from graphlab.ops import CSR
+
+POOLS = ("sum", "mean", "max", "attention")
+
+
+class GraphPool(nn.Module):
+    r"""Readout of node states into graph states.
+
+    ``'sum'`` / ``'mean'`` / ``'max'`` over each graph's nodes, or ``'attention'``:
+    :math:`\mathbf{h}_G = \sum_{v \in G} \mathrm{softmax}_{v \in G}(\mathrm{gate}(\mathbf{h}_v))
+    \, \mathbf{h}_v` (Li et al., "Gated Graph Sequence Neural Networks", ICLR 2016) with a
+    2-layer MLP gate.
+
+    Args:
+        kind (str): ``'sum'`` (default), ``'mean'``, ``'max'`` or ``'attention'``.
+        channels (int): node-state width (needed for ``'attention'`` only).
+
+    Shapes:
+        h ``[N, F]``, batch ``[N]`` (graph of each node, sorted) → ``[G, F]``.
+    """
+
+    def __init__(self, kind: str = "sum", channels: Optional[int] = None):
+        super().__init__()
+        if kind not in POOLS:
+            raise ValueError(f"unknown pooling '{kind}'; choose one of {POOLS}")
+        if kind == "attention" and channels is None:
+            raise ValueError("attention pooling needs the node-state width (channels)")
+        self.kind = kind
+        self.attention = (AttentionalAggregation(MLP([channels, channels, 1], norm=None))
+                          if kind == "attention" else None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        if self.attention is not None:
+            self.attention.reset_parameters()
+
+    def forward(self, h: Tensor, batch: Tensor, num_graphs: Optional[int] = None) -> Tensor:
+        if self.kind == "sum":
+            return global_add_pool(h, batch, num_graphs)
+        if self.kind == "mean":
+            return global_mean_pool(h, batch, num_graphs)
+        if self.kind == "max":
+            return global_max_pool(h, batch, num_graphs)
+        return self.attention(h, batch, dim_size=num_graphs)
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}('{self.kind}')"
+
+
+class GINGraph(nn.Module):
+    r"""GIN for graph-level prediction, as in "How Powerful are Graph Neural Networks?"
+    (Xu et al., ICLR 2019): ``num_layers`` GIN layers (2-layer MLPs with batch norm), each
+    layer's state (and the input's) pooled per graph, passed through its own linear
+    prediction layer with dropout, and the predictions summed (``jk='sum'``); or only the
+    last layer's state pooled (``jk='last'``).
+
+    Args:
+        in_channels (int): node-feature width.
+        out_channels (int): classes, or regression targets.
+        hidden_channels (int): width (default ``64``).
+        num_layers (int): GIN layers (default ``4``; the paper's "5 layers" count the input).
+        pool (str): readout, see :class:`GraphPool` (default ``'sum'``).
+        jk (str): ``'sum'`` (default) or ``'last'``.
+        dropout (float): dropout before each prediction layer (default ``0.5``).
+        norm (str): ``'batch'`` (default) or ``'none'`` inside the GIN MLPs.
+        train_eps (bool): learn GIN's :math:`\epsilon` (default ``False``).
+
+    Shapes:
+        a ``Batch`` with ``x`` ``[N, F]``, ``edge_index`` ``[2, E]``, ``batch`` ``[N]`` →
+        ``[G, out_channels]``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, hidden_channels: int = 64,
+                 num_layers: int = 4, pool: str = "sum", jk: str = "sum", dropout: float = 0.5,
+                 norm: str = "batch", train_eps: bool = False):
+        super().__init__()
+        if jk not in ("sum", "last"):
+            raise ValueError(f"jk must be 'sum' or 'last', got '{jk}'")
+        if norm not in ("batch", "none"):
+            raise ValueError(f"norm must be 'batch' or 'none', got '{norm}'")
+        if num_layers < 1:
+            raise ValueError(f"num_layers must be at least 1, got {num_layers}")
+        self.jk, self.dropout = jk, dropout
+        widths = [in_channels] + [hidden_channels] * num_layers
+        self.convs = nn.ModuleList(
+            GINConv(MLP([w, hidden_channels, hidden_channels],
+                        norm="batch_norm" if norm == "batch" else None, plain_last=False),
+                    train_eps=train_eps)
+            for w in widths[:-1])
+        # one readout per pooled state (attention pooling learns a gate for each)
+        self.pools = nn.ModuleList(GraphPool(pool, w) for w in widths)
+        self.heads = nn.ModuleList(nn.Linear(w, out_channels)
+                                   for w in (widths if jk == "sum" else widths[-1:]))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        for module in [*self.convs, *self.heads, *self.pools]:
+            module.reset_parameters()
+
+    def forward(self, data) -> Tensor:
+        x, batch = data.x, data.batch
+        if batch is None:
+            batch = torch.zeros(x.size(0), dtype=torch.long, device=x.device)
+        num_graphs = int(getattr(data, "num_graphs", 1) or 1)
+        adj = CSR.from_edge_index(data.edge_index, x.size(0))
+        states = [x]
+        for conv in self.convs:
+            states.append(conv(states[-1], adj).relu())
+        pools = self.pools
+        if self.jk == "last":
+            states, pools = states[-1:], pools[-1:]
+        out = 0
+        for h, pool, head in zip(states, pools, self.heads, strict=True):
+            pooled = pool(h, batch, num_graphs)
+            out = out + head(nn.functional.dropout(pooled, self.dropout, self.training))
+        return out
+
+
+@register_model("gin", task="graph")
+def gin_graph(in_channels: int, out_channels: int, hidden_channels: int = 64,
+              num_layers: int = 4, pool: str = "sum", jk: str = "sum", dropout: float = 0.5,
+              norm: str = "batch", train_eps: bool = False) -> GINGraph:
+    """GIN with per-layer readout (Xu et al., ICLR 2019)."""
+    return GINGraph(in_channels, out_channels, hidden_channels, num_layers, pool, jk, dropout,
+                    norm, train_eps)

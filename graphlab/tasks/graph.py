@@ -1,0 +1,233 @@
+"""Graph-level prediction: classification (cross-entropy, accuracy) or regression (L1, MAE)
+over mini-batches of graphs, on a cross-validation fold or a random split.
+
+The target kind follows the labels: integer ``y`` (one per graph) → classification,
+floating ``y`` → regression (``[G]`` or ``[G, T]``). Models for this task map a PyG
+``Batch`` to ``[G, C]`` (see :mod:`graphlab.heads.graph`).
+"""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from torch_geometric.loader import DataLoader
+
+from graphlab.data import graph_cv_split, random_graph_split
+from graphlab.nn import build_model
+from graphlab.ops import check_edge_index, check_features
+from graphlab.tasks.common import EpochCallback, Selector, TaskResult, epoch_bar
+from graphlab.tasks.distributed import Distributed
+from graphlab.tasks.settings import DatasetSettings, ModelSettings, SplitSettings, TrainSettings
+
+DEFAULT_BATCH = 32
+
+
+def default_metrics(evaluation=None) -> tuple[str, str]:
+    """(default monitor, primary metric): accuracy. Regression configs set
+    ``train.monitor: val_mae`` and report ``test_mae``."""
+    return "val_acc", "test_acc"
+
+
+def add_node_features(ds, kind: Optional[str]):
+    """Give a dataset without node features ``x`` the features ``kind`` names:
+    ``'degree'`` = one-hot in-degree up to the dataset's maximum (GIN's choice for the
+    social TU datasets), ``'constant'`` = a single 1 per node."""
+    import torch_geometric.transforms as T
+    from torch_geometric.utils import degree
+
+    if kind is None:
+        return ds
+    if kind == "constant":
+        transform = T.Constant(1.0)
+    elif kind == "degree":
+        max_degree = max(int(degree(g.edge_index[1], g.num_nodes).max()) if g.num_edges else 0
+                         for g in ds)
+        transform = T.OneHotDegree(max_degree)
+    else:
+        raise ValueError(f"unknown node_features '{kind}'; use 'degree' or 'constant'")
+    ds = ds.copy()
+    ds.transform = transform if ds.transform is None else T.Compose([ds.transform, transform])
+    return ds
+
+
+def check_graph_dataset(ds, name: str) -> str:
+    """Validate every graph of a graph-level dataset; returns ``'classification'`` or
+    ``'regression'``."""
+    if len(ds) == 0:
+        raise ValueError(f"{name}: the dataset holds no graphs")
+    first = ds[0]
+    if getattr(first, "x", None) is None:
+        raise ValueError(f"{name}: the graphs have no node features 'x'; set "
+                         "dataset.node_features to 'degree' or 'constant'")
+    if getattr(first, "y", None) is None:
+        raise ValueError(f"{name}: the graphs have no target 'y'")
+    for i, g in enumerate(ds):
+        try:
+            if not g.num_nodes:
+                raise ValueError("the graph is empty (0 nodes)")
+            check_edge_index(g.edge_index, g.num_nodes)
+            check_features(g.x, g.num_nodes)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"{name}: graph {i}: {exc}") from None
+    y = torch.cat([g.y.view(1, -1) for g in ds])
+    if y.is_floating_point():
+        if not torch.isfinite(y).all():
+            raise ValueError(f"{name}: the regression targets contain NaN or inf")
+        return "regression"
+    if y.size(1) != 1:
+        raise ValueError(f"{name}: classification needs one integer label per graph, got "
+                         f"y of width {y.size(1)}")
+    if int(y.min()) < 0:
+        raise ValueError(f"{name}: y contains negative labels (min {int(y.min())})")
+    return "classification"
+
+
+def graph_split(y: Tensor, split: SplitSettings, seed: int) -> tuple[Tensor, Tensor, Tensor]:
+    kind = split.kind or "cv"
+    if kind == "cv":
+        fold = seed % split.folds if split.index is None else split.index
+        return graph_cv_split(y, split.folds, fold,
+                              0.1 if split.val_ratio is None else split.val_ratio)
+    if kind == "random":
+        return random_graph_split(y.size(0), split.train_ratio or 0.8,
+                                  0.1 if split.val_ratio is None else split.val_ratio, seed)
+    raise ValueError(f"split kind '{kind}' is not a graph split; use 'cv' or 'random'")
+
+
+def _loss(out: Tensor, y: Tensor, target: str) -> Tensor:
+    if target == "classification":
+        return F.cross_entropy(out, y.view(-1))
+    return F.l1_loss(out, y.view(out.shape).to(out.dtype))
+
+
+def _scores(out: Tensor, y: Tensor, target: str) -> Tensor:
+    """Per-graph score: 1/0 correct (classification) or the mean absolute error."""
+    if target == "classification":
+        return (out.argmax(-1) == y.view(-1)).double()
+    return (out - y.view(out.shape).to(out.dtype)).abs().view(out.size(0), -1).mean(-1).double()
+
+
+def evaluate_graphs(net: torch.nn.Module, ds, parts: Sequence[tuple[str, Tensor]],
+                    target: str, batch_size: int, device: torch.device,
+                    ddp: Optional[Distributed] = None) -> dict[str, float]:
+    """``{part}_acc`` (percent) or ``{part}_mae`` for every named index set; with ``ddp``
+    each rank scores a contiguous shard and the scores are gathered."""
+    net.eval()
+    name = "acc" if target == "classification" else "mae"
+    out: dict[str, float] = {}
+    for part, index in parts:
+        if index.numel() == 0:
+            continue
+        local = index if ddp is None else index[ddp.shard(index.numel())]
+        scores = [torch.zeros(0, dtype=torch.float64, device=device)]
+        with torch.no_grad():
+            for batch in DataLoader(ds[local], batch_size=batch_size):
+                batch = batch.to(device)
+                scores.append(_scores(net(batch), batch.y, target))
+        s = torch.cat(scores) if ddp is None else ddp.gather(torch.cat(scores))
+        value = float(s.mean())
+        out[f"{part}_{name}"] = 100.0 * value if name == "acc" else value
+    return out
+
+
+def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettings, seed: int,
+              progress: bool = False, callback: Optional[EpochCallback] = None,
+              ddp: Optional[Distributed] = None, name: str = "graph task input") -> TaskResult:
+    """Train ``model`` on a graph-level dataset; metrics at the selected epoch.
+
+    Metrics: ``{train,val,test}_acc`` (percent; classification) or ``{train,val,test}_mae``
+    (regression), ``best_epoch``; the curve holds ``loss`` and those per evaluated epoch.
+    ``ddp``: data-parallel across a process group — a ``DistributedSampler`` gives each rank
+    ``batch_size / world_size`` graphs of every global batch; the loss weight makes DDP's
+    averaged gradient the global batch mean.
+    """
+    target = check_graph_dataset(ds, name)
+    y = torch.cat([g.y.view(1, -1) for g in ds])
+    y = y.view(-1) if y.size(1) == 1 else y
+    train_idx, val_idx, test_idx = graph_split(y, split, seed)
+    if train_idx.numel() == 0 or test_idx.numel() == 0:
+        raise ValueError(f"{name}: the graph split has an empty training or test part")
+    monitor = train.monitor or ("val_acc" if target == "classification" else "val_mae")
+    if val_idx.numel() == 0 and monitor != "last":
+        raise ValueError(f"{name}: no validation graphs to select an epoch (split.val_ratio = "
+                         "0); set train.monitor: last to report the final epoch")
+    out_channels = int(y.max()) + 1 if target == "classification" else (
+        1 if y.dim() == 1 else y.size(1))
+    net = build_model(model.name, "graph", model.params, in_channels=ds.num_features,
+                      out_channels=out_channels)
+    device = torch.device("cpu") if ddp is None else ddp.device
+    trained = net if ddp is None else ddp.wrap(net)
+    params = [p for p in net.parameters() if p.requires_grad]
+    opt = torch.optim.Adam(params, lr=train.lr, weight_decay=train.weight_decay, foreach=True)
+    scheduler = _scheduler(opt, train, monitor)
+    batch_size = train.batch_size or DEFAULT_BATCH
+    sampler = None
+    if ddp is not None:
+        from torch.utils.data.distributed import DistributedSampler
+
+        if batch_size % ddp.world_size:
+            raise ValueError(f"train.batch_size {batch_size} must be divisible by the "
+                             f"{ddp.world_size} DDP processes")
+        sampler = DistributedSampler(ds[train_idx], ddp.world_size, ddp.rank, shuffle=True,
+                                     seed=seed)
+        loader = DataLoader(ds[train_idx], batch_size=batch_size // ddp.world_size,
+                            sampler=sampler)
+        progress = progress and ddp.is_main
+    else:
+        loader = DataLoader(ds[train_idx], batch_size=batch_size, shuffle=True)
+    eval_batch = train.eval_batch_size or batch_size
+    parts = [("train", train_idx), ("val", val_idx), ("test", test_idx)]
+    selector = Selector(monitor, train.patience)
+    curve: list[dict[str, float]] = []
+    for epoch in epoch_bar(train.epochs, progress, f"{model.name} seed {seed}"):
+        if sampler is not None:
+            sampler.set_epoch(epoch)
+        trained.train()
+        total, count = 0.0, 0
+        for batch in loader:
+            batch = batch.to(device)
+            opt.zero_grad()
+            loss = _loss(trained(batch), batch.y, target)
+            weight = 1.0
+            if ddp is not None:
+                weight = ddp.loss_weight(batch.num_graphs, int(ddp.all_sum(batch.num_graphs)))
+            (loss * weight).backward()
+            opt.step()
+            total += float(loss.detach()) * batch.num_graphs
+            count += batch.num_graphs
+        if ddp is not None:
+            total, count = ddp.all_sum(total), int(ddp.all_sum(count))
+        row = {"epoch": epoch, "loss": total / max(count, 1)}
+        evaluate = not (epoch % train.eval_every and epoch != train.epochs)
+        if evaluate or train.scheduler == "plateau":
+            row.update(evaluate_graphs(net, ds, parts, target, eval_batch, device, ddp))
+        if scheduler is not None:
+            if train.scheduler == "plateau":
+                scheduler.step(row.get(monitor, row["loss"]))
+            else:
+                scheduler.step()
+        if not evaluate:
+            continue
+        row["lr"] = opt.param_groups[0]["lr"]
+        if selector.log(epoch, row, curve, callback if ddp is None or ddp.is_main else None):
+            break
+    result = selector.result(curve)
+    result.info.update(target=target, num_train=int(train_idx.numel()),
+                       num_val=int(val_idx.numel()), num_test=int(test_idx.numel()))
+    return result
+
+
+def _scheduler(opt: torch.optim.Optimizer, train: TrainSettings, monitor: str):
+    from graphlab.tasks.common import minimised
+
+    if train.scheduler is None:
+        return None
+    if train.scheduler == "step":
+        return torch.optim.lr_scheduler.StepLR(opt, train.lr_step, train.lr_factor)
+    if train.scheduler == "plateau":
+        mode = "min" if monitor == "last" or minimised(monitor) else "max"
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode, train.lr_factor,
+                                                          train.lr_patience)
+    raise ValueError(f"unknown scheduler '{train.scheduler}'; use 'step' or 'plateau'")

@@ -1,0 +1,137 @@
+"""The graph-level task: cross-validation folds, classification and regression, selection,
+node features for feature-less datasets, bad input."""
+import pytest
+import torch
+from torch_geometric.data import Data
+
+from graphlab.data import graph_cv_split
+from graphlab.tasks import DatasetSettings, EvalSettings, ModelSettings, SplitSettings
+from graphlab.tasks import TrainSettings, run_task
+from graphlab.tasks.common import Selector
+from graphlab.tasks.graph import add_node_features, run_graph
+from tests.helpers import graph_dataset, random_graph
+
+
+def test_cv_folds_partition_the_graphs_and_are_stratified():
+    y = torch.tensor([0] * 30 + [1] * 20 + [2] * 10)
+    tests = []
+    for fold in range(10):
+        train, val, test = graph_cv_split(y, 10, fold, val_ratio=0.1)
+        assert not set(train.tolist()) & set(test.tolist())
+        assert not set(train.tolist()) & set(val.tolist())
+        assert not set(val.tolist()) & set(test.tolist())
+        assert len(train) + len(val) + len(test) == 60
+        assert torch.bincount(y[test], minlength=3).tolist() == [3, 2, 1]
+        tests.append(test)
+    assert sorted(torch.cat(tests).tolist()) == list(range(60))
+    # the partition is fixed: the same call gives the same fold
+    assert torch.equal(graph_cv_split(y, 10, 3)[2], tests[3])
+
+
+def test_cv_split_regression_and_errors():
+    y = torch.randn(25)
+    train, val, test = graph_cv_split(y, 5, 0, val_ratio=0.0)
+    assert len(test) == 5 and len(val) == 0 and len(train) == 20
+    with pytest.raises(ValueError, match="at least 2 folds"):
+        graph_cv_split(y, 1, 0)
+    with pytest.raises(ValueError, match="fold 5 out of range"):
+        graph_cv_split(y, 5, 5)
+    with pytest.raises(ValueError, match="smallest class has 2"):
+        graph_cv_split(torch.tensor([0] * 20 + [1] * 2), 5, 0)
+
+
+def test_selector_minimises_errors_and_can_take_the_last_epoch():
+    rows = [{"val_mae": 3.0, "val_acc": 50.0}, {"val_mae": 1.0, "val_acc": 40.0},
+            {"val_mae": 2.0, "val_acc": 60.0}]
+    for monitor, best in (("val_mae", 2), ("val_acc", 3), ("last", 3)):
+        sel = Selector(monitor, None)
+        for epoch, row in enumerate(rows, 1):
+            sel.update(epoch, row)
+        assert sel.best_epoch == best, monitor
+
+
+def size_graphs(n_graphs=60, seed=0, regression=False):
+    """Graphs whose class / target is their size: learnable from sum pooling."""
+    gen = torch.Generator().manual_seed(seed)
+    graphs = []
+    for i in range(n_graphs):
+        n = int(torch.randint(3, 15, (1,), generator=gen))
+        x, ei = random_graph(n, 2 * n, 3, seed=seed * 1000 + i, self_loops=False)
+        y = torch.tensor([n / 10.0]) if regression else torch.tensor([int(n >= 9)])
+        graphs.append(Data(x=torch.ones(n, 3), edge_index=ei, y=y))
+    return graph_dataset(graphs)
+
+
+def test_classification_learns_graph_size():
+    res = run_graph(size_graphs(), ModelSettings("gin", {"hidden_channels": 16}),
+                    SplitSettings(folds=5), TrainSettings(epochs=40, lr=0.01, batch_size=16),
+                    seed=0)
+    assert res.metrics["test_acc"] >= 75.0  # chance ~ 50 %
+    assert res.info["target"] == "classification"
+    assert res.info["num_test"] == 12
+
+
+def test_regression_uses_l1_and_selects_the_smallest_validation_error():
+    res = run_graph(size_graphs(regression=True),
+                    ModelSettings("gin", {"hidden_channels": 16, "dropout": 0.0}),
+                    SplitSettings(folds=5), TrainSettings(epochs=30, lr=0.01, batch_size=16,
+                                                          scheduler="plateau", lr_patience=3),
+                    seed=1)
+    assert res.info["target"] == "regression"
+    curve = res.curve
+    assert res.metrics["val_mae"] == min(row["val_mae"] for row in curve)
+    assert curve[-1]["train_mae"] < curve[0]["train_mae"]
+    assert res.metrics["test_mae"] < 0.5  # targets spread over 0.3 .. 1.4
+
+
+def test_step_schedule_halves_the_learning_rate():
+    res = run_graph(size_graphs(30), ModelSettings("gin", {"hidden_channels": 8}),
+                    SplitSettings(folds=3),
+                    TrainSettings(epochs=5, lr=0.02, batch_size=8, scheduler="step", lr_step=2,
+                                  monitor="last"), seed=0)
+    assert [row["lr"] for row in res.curve] == [0.02, 0.01, 0.01, 0.005, 0.005]
+    assert res.metrics["best_epoch"] == 5
+
+
+def test_feature_less_graphs_need_node_features():
+    graphs = [Data(edge_index=torch.tensor([[0, 1, 1, 2], [1, 0, 2, 1]]), num_nodes=3,
+                   y=torch.tensor([i % 2])) for i in range(20)]
+    ds = graph_dataset(graphs)
+    with pytest.raises(ValueError, match="dataset.node_features"):
+        run_graph(ds, ModelSettings("gin"), SplitSettings(folds=2), TrainSettings(epochs=1), 0)
+    degree = add_node_features(ds, "degree")
+    assert degree[0].x.tolist() == [[0, 1, 0], [0, 0, 1], [0, 1, 0]]  # degrees 1, 2, 1
+    assert add_node_features(ds, "constant")[0].x.tolist() == [[1.0]] * 3
+    assert getattr(ds[0], "x", None) is None  # the input dataset is not changed
+    res = run_graph(degree, ModelSettings("gin", {"hidden_channels": 4}), SplitSettings(folds=2),
+                    TrainSettings(epochs=1), 0)
+    assert "test_acc" in res.metrics
+
+
+def test_bad_graph_datasets_are_named():
+    good = [Data(x=torch.ones(2, 1), edge_index=torch.tensor([[0], [1]]), y=torch.tensor([0]))
+            for _ in range(4)]
+    nan = good + [Data(x=torch.tensor([[float("nan")], [1.0]]),
+                       edge_index=torch.tensor([[0], [1]]), y=torch.tensor([1]))]
+    with pytest.raises(ValueError, match="graph 4: .*NaN"):
+        run_graph(graph_dataset(nan), ModelSettings("gin"), SplitSettings(folds=2),
+                  TrainSettings(epochs=1), 0)
+    out_of_range = good + [Data(x=torch.ones(2, 1), edge_index=torch.tensor([[0], [5]]),
+                                y=torch.tensor([1]))]
+    with pytest.raises(ValueError, match="graph 4"):
+        run_graph(graph_dataset(out_of_range), ModelSettings("gin"), SplitSettings(folds=2),
+                  TrainSettings(epochs=1), 0)
+    with pytest.raises(ValueError, match="no validation graphs"):
+        run_graph(size_graphs(20), ModelSettings("gin"), SplitSettings(folds=2, val_ratio=0.0),
+                  TrainSettings(epochs=1), 0)
+    with pytest.raises(ValueError, match="not a graph split"):
+        run_graph(size_graphs(20), ModelSettings("gin"), SplitSettings(kind="given"),
+                  TrainSettings(epochs=1), 0)
+
+
+def test_tu_dataset_through_run_task():
+    res = run_task("graph", DatasetSettings("mutag"), ModelSettings("gin", {"hidden_channels": 8}),
+                   SplitSettings(), TrainSettings(epochs=2, batch_size=64), EvalSettings(),
+                   seed=3)
+    assert res.info["num_test"] in (18, 19)  # fold 3 of 188 graphs
+    assert 0 <= res.metrics["test_acc"] <= 100
