@@ -11,8 +11,13 @@ from typing import Optional
 
 import torch
 from torch import Tensor, nn
-from torch_geometric.nn import MLP, AttentionalAggregation
-from torch_geometric.nn import global_add_pool, global_max_pool, global_mean_pool
+from torch_geometric.nn import (
+    MLP,
+    AttentionalAggregation,
+    global_add_pool,
+    global_max_pool,
+    global_mean_pool,
+)
 
 from graphlab.nn import GINConv
 from graphlab.nn.registry import register_model

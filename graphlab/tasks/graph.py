@@ -19,7 +19,7 @@ from graphlab.nn import build_model
 from graphlab.ops import check_edge_index, check_features
 from graphlab.tasks.common import EpochCallback, Selector, TaskResult, epoch_bar
 from graphlab.tasks.distributed import Distributed
-from graphlab.tasks.settings import DatasetSettings, ModelSettings, SplitSettings, TrainSettings
+from graphlab.tasks.settings import ModelSettings, SplitSettings, TrainSettings
 
 DEFAULT_BATCH = 32
 

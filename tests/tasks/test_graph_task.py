@@ -5,8 +5,14 @@ import torch
 from torch_geometric.data import Data
 
 from graphlab.data import graph_cv_split
-from graphlab.tasks import DatasetSettings, EvalSettings, ModelSettings, SplitSettings
-from graphlab.tasks import TrainSettings, run_task
+from graphlab.tasks import (
+    DatasetSettings,
+    EvalSettings,
+    ModelSettings,
+    SplitSettings,
+    TrainSettings,
+    run_task,
+)
 from graphlab.tasks.common import Selector
 from graphlab.tasks.graph import add_node_features, run_graph
 from tests.helpers import graph_dataset, random_graph
