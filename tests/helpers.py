@@ -59,16 +59,11 @@ def dense_directed_operator(a: Tensor, pattern: str, r: float, self_loops: bool 
     return left[:, None] * m * right[None, :]
 
 
-def graph_dataset(graphs: list) -> "torch_geometric.data.InMemoryDataset":  # noqa: F821
+def graph_dataset(graphs: list):
     """An in-memory PyG dataset holding ``graphs`` (a list of ``Data``), for graph-task tests."""
-    from torch_geometric.data import InMemoryDataset
+    from graphlab.data import GraphList
 
-    class Graphs(InMemoryDataset):
-        def __init__(self):
-            super().__init__(None)
-            self.data, self.slices = self.collate(graphs)
-
-    return Graphs()
+    return GraphList(graphs)
 
 
 def assert_graph_invariant(fn: Callable[[Tensor, Tensor], Tensor], x: Tensor,

@@ -17,15 +17,17 @@ from graphlab.construct.heterophily import (
     node_homophily_vector,
 )
 from graphlab.construct.link_heuristics import HEURISTICS, link_heuristic, undirected_csr
+from graphlab.construct.spectral import EigenPE, laplacian_eigenpairs, normalized_laplacian
 from graphlab.construct.topology import (
     approximate_topological_concentration,
     node_link_quality,
     topological_concentration,
 )
 
-__all__ = ["AMUDResult", "HEURISTICS", "PATTERNS", "adjusted_homophily", "amud_test",
+__all__ = ["AMUDResult", "EigenPE", "HEURISTICS", "PATTERNS", "adjusted_homophily", "amud_test",
            "approximate_topological_concentration", "class_insensitive_homophily",
            "directed_operator", "directed_operators", "edge_homophily",
            "format_homophily_table", "homophily_report", "label_informativeness",
-           "link_heuristic", "node_homophily", "node_homophily_vector", "node_link_quality",
-           "topological_concentration", "undirected_csr"]
+           "laplacian_eigenpairs", "link_heuristic", "node_homophily", "node_homophily_vector",
+           "node_link_quality", "normalized_laplacian", "topological_concentration",
+           "undirected_csr"]

@@ -19,7 +19,7 @@ from torch_geometric.nn import (
     global_mean_pool,
 )
 
-from graphlab.nn import GINConv
+from graphlab.nn import PE_MODELS, SPE, GINConv, GINEConv
 from graphlab.nn.registry import register_model
 from graphlab.ops import CSR
 
@@ -146,3 +146,102 @@ def gin_graph(in_channels: int, out_channels: int, hidden_channels: int = 64,
     """GIN with per-layer readout (Xu et al., ICLR 2019)."""
     return GINGraph(in_channels, out_channels, hidden_channels, num_layers, pool, jk, dropout,
                     norm, train_eps)
+
+
+class GINEGraph(nn.Module):
+    r"""GINE with an optional eigen positional encoding, the base model of the SPE paper
+    (Huang et al., ICLR 2024): node embedding :math:`\mathbf{h}^{(0)} = W_x\mathbf{x} +
+    W_0\,\mathrm{PE}`, and before every GINE layer the PE is added again through its own
+    linear map, :math:`\mathbf{h} \leftarrow \mathbf{h} + W_\ell\,\mathrm{PE}` (ANCHORS.md
+    §4); the last layer's states are pooled and an MLP predicts.
+
+    Args:
+        in_channels (int), out_channels (int): node-feature width, targets.
+        edge_channels (int): edge-feature width (``0``: none).
+        hidden_channels (int): width (default ``64``).
+        num_layers (int): GINE layers (default ``4``).
+        pe (str): ``'none'`` (default), ``'spe'``, ``'signnet'`` or ``'lappe'``; the batch
+            then needs ``eigvals`` / ``eigvecs`` / ``eig_mask``
+            (:class:`graphlab.construct.EigenPE`).
+        num_eigs (int): ``d`` of the eigen-PE (default ``8``; SignNet and LapPE need it).
+        pe_channels (int): PE width ``p`` (default ``16``).
+        spe_m (int), spe_rho_layers (int), spe_rho_hidden (int): SPE's options.
+        pool (str): readout (default ``'sum'``).
+        dropout (float): dropout in the prediction MLP (default ``0.0``).
+        norm (str): ``'batch'`` (default) or ``'none'`` in the GINE MLPs.
+
+    Shapes:
+        a ``Batch`` (``x``, ``edge_index``, ``batch``, optional ``edge_attr`` and eigen-PE)
+        → ``[G, out_channels]``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, edge_channels: int = 0,
+                 hidden_channels: int = 64, num_layers: int = 4, pe: str = "none",
+                 num_eigs: int = 8, pe_channels: int = 16, spe_m: int = 16,
+                 spe_rho_layers: int = 2, spe_rho_hidden: int = 64, pool: str = "sum",
+                 dropout: float = 0.0, norm: str = "batch"):
+        super().__init__()
+        if pe != "none" and pe not in PE_MODELS:
+            raise ValueError(f"unknown pe '{pe}'; choose 'none' or one of {sorted(PE_MODELS)}")
+        if norm not in ("batch", "none"):
+            raise ValueError(f"norm must be 'batch' or 'none', got '{norm}'")
+        self.pe_kind = pe
+        if pe == "spe":
+            self.pe = SPE(pe_channels, m=spe_m, rho_hidden=spe_rho_hidden,
+                          rho_layers=spe_rho_layers)
+        elif pe != "none":
+            self.pe = PE_MODELS[pe](num_eigs, pe_channels)
+        else:
+            self.pe = None
+        self.embed = nn.Linear(in_channels, hidden_channels)
+        self.pe_in = nn.ModuleList(nn.Linear(pe_channels, hidden_channels)
+                                   for _ in range(num_layers + 1)) if self.pe else None
+        self.convs = nn.ModuleList(
+            GINEConv(MLP([hidden_channels, hidden_channels, hidden_channels],
+                         norm="batch_norm" if norm == "batch" else None, plain_last=False),
+                     hidden_channels, edge_channels)
+            for _ in range(num_layers))
+        self.pool = GraphPool(pool, hidden_channels)
+        self.head = MLP([hidden_channels, hidden_channels, out_channels], dropout=dropout,
+                        norm=None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        modules = [self.embed, *self.convs, self.pool, self.head]
+        if self.pe is not None:
+            modules += [self.pe, *self.pe_in]
+        for module in modules:
+            module.reset_parameters()
+
+    def forward(self, data) -> Tensor:
+        x = data.x
+        batch = data.batch if data.batch is not None else torch.zeros(
+            x.size(0), dtype=torch.long, device=x.device)
+        num_graphs = int(getattr(data, "num_graphs", 1) or 1)
+        adj = CSR.from_edge_index(data.edge_index, x.size(0))
+        h = self.embed(x.to(self.embed.weight.dtype))
+        pe = None
+        if self.pe is not None:
+            if getattr(data, "eigvecs", None) is None:
+                raise ValueError(f"pe='{self.pe_kind}' needs eigenpairs on the batch "
+                                 "(graphlab.construct.EigenPE; in a config: dataset.eigen_pe)")
+            pe = self.pe(data.eigvals, data.eigvecs, adj, batch, data.eig_mask)
+            h = h + self.pe_in[0](pe)
+        edge_attr = getattr(data, "edge_attr", None)
+        for i, conv in enumerate(self.convs):
+            if pe is not None:
+                h = h + self.pe_in[i + 1](pe)
+            h = conv(h, adj, edge_attr).relu()
+        return self.head(self.pool(h, batch, num_graphs))
+
+
+@register_model("gine", task="graph")
+def gine_graph(in_channels: int, out_channels: int, edge_channels: int = 0,
+               hidden_channels: int = 64, num_layers: int = 4, pe: str = "none",
+               num_eigs: int = 8, pe_channels: int = 16, spe_m: int = 16,
+               spe_rho_layers: int = 2, spe_rho_hidden: int = 64, pool: str = "sum",
+               dropout: float = 0.0, norm: str = "batch") -> GINEGraph:
+    """GINE with an optional eigen-PE: none, SPE, SignNet or LapPE (Huang et al., ICLR 2024)."""
+    return GINEGraph(in_channels, out_channels, edge_channels, hidden_channels, num_layers, pe,
+                     num_eigs, pe_channels, spe_m, spe_rho_layers, spe_rho_hidden, pool,
+                     dropout, norm)

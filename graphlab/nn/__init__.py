@@ -4,10 +4,12 @@ from graphlab.nn.adpa import ADPA
 from graphlab.nn.aggregate import OpsMessagePassing, to_csr
 from graphlab.nn.baselines import NodeMLP
 from graphlab.nn.dirgnn import DirGCNNormConv, DirGNN
-from graphlab.nn.gin import GINConv
+from graphlab.nn.gin import GINConv, GINEConv
 from graphlab.nn.ncn import NCNCPredictor, NCNLinkModel, NCNPredictor, PureGCN
 from graphlab.nn.registry import MODELS, ModelSpec, build_model, get_model_spec, register_model
+from graphlab.nn.spe import PE_MODELS, SPE, ElementwiseMLPs, LapPE, SignNet
 
-__all__ = ["ADPA", "DirGCNNormConv", "DirGNN", "GINConv", "MODELS", "ModelSpec",
-           "NCNCPredictor", "NCNLinkModel", "NCNPredictor", "NodeMLP", "OpsMessagePassing",
-           "PureGCN", "build_model", "get_model_spec", "register_model", "to_csr"]
+__all__ = ["ADPA", "DirGCNNormConv", "DirGNN", "ElementwiseMLPs", "GINConv", "GINEConv",
+           "LapPE", "MODELS", "ModelSpec", "NCNCPredictor", "NCNLinkModel", "NCNPredictor",
+           "NodeMLP", "OpsMessagePassing", "PE_MODELS", "PureGCN", "SPE", "SignNet",
+           "build_model", "get_model_spec", "register_model", "to_csr"]

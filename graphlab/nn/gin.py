@@ -66,3 +66,60 @@ class GINConv(OpsMessagePassing):
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}(nn={self.nn}, aggr='{self.aggr}')"
+
+
+class GINEConv(torch.nn.Module):
+    r"""GIN with edge features, from "Strategies for Pre-training Graph Neural Networks"
+    (Hu et al., ICLR 2020), aggregated through :func:`graphlab.ops.segment`:
+
+    .. math::
+        \mathbf{x}'_i = h_{\Theta}\Big((1 + \epsilon)\,\mathbf{x}_i
+        + \sum_{j \in \mathcal{N}(i)} \mathrm{ReLU}(\mathbf{x}_j + \mathbf{W}\mathbf{e}_{ji})\Big)
+
+    Args:
+        nn (torch.nn.Module): the MLP :math:`h_\Theta`.
+        channels (int): node-feature width ``F`` (the edge features are mapped to it).
+        edge_dim (int): edge-feature width; ``0`` (default) means no edge features, so
+            messages are :math:`\mathrm{ReLU}(\mathbf{x}_j)`.
+        train_eps (bool): learn :math:`\epsilon` (default ``False``, :math:`\epsilon = 0`).
+
+    Shapes:
+        x ``[N, F]``, adj ``edge_index`` ``[2, E]`` or ``CSR``, edge_attr ``[E, edge_dim]``
+        (in ``edge_index`` order) → ``[N, F_out]``.
+    """
+
+    def __init__(self, nn: Callable, channels: int, edge_dim: int = 0, train_eps: bool = False):
+        super().__init__()
+        self.nn, self.channels, self.edge_dim = nn, channels, edge_dim
+        self.edge_lin = torch.nn.Linear(edge_dim, channels) if edge_dim > 0 else None
+        if train_eps:
+            self.eps = torch.nn.Parameter(torch.empty(1))
+        else:
+            self.register_buffer("eps", torch.empty(1))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        if hasattr(self.nn, "reset_parameters"):
+            self.nn.reset_parameters()
+        if self.edge_lin is not None:
+            self.edge_lin.reset_parameters()
+        self.eps.data.fill_(0.0)
+
+    def forward(self, x: Tensor, adj: Any, edge_attr: Optional[Tensor] = None) -> Tensor:
+        from graphlab.nn.aggregate import to_csr
+        from graphlab.ops import segment
+
+        check_features(x, name="x")
+        csr = to_csr(adj, x.size(0))
+        msg = x[csr.col]
+        if self.edge_lin is not None:
+            if edge_attr is None or edge_attr.dim() != 2 or edge_attr.size(0) != csr.nnz:
+                shape = None if edge_attr is None else list(edge_attr.shape)
+                raise ValueError(f"GINEConv with edge_dim={self.edge_dim} needs edge_attr "
+                                 f"[{csr.nnz}, {self.edge_dim}], got {shape}")
+            msg = msg + self.edge_lin(edge_attr.to(x.dtype)[csr.perm])
+        out = segment(msg.relu(), csr.rowptr, "sum")
+        return self.nn((1 + self.eps) * x + out)
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(nn={self.nn}, edge_dim={self.edge_dim})"

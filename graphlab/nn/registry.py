@@ -15,7 +15,7 @@ from torch import nn
 
 #: Arguments the task supplies from the data; a config never sets them. A builder receives
 #: only those it names in its signature.
-DATA_ARGS = frozenset({"in_channels", "out_channels", "num_nodes"})
+DATA_ARGS = frozenset({"in_channels", "out_channels", "num_nodes", "edge_channels"})
 
 
 @dataclass(frozen=True)

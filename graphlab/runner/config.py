@@ -86,6 +86,7 @@ class ResourceSettings:
 #: results stay valid (resume does not ask for --overwrite).
 LATER_SETTINGS = (
     ("dataset", "node_features", None),
+    ("dataset", "eigen_pe", None),
     ("split", "folds", 10),
     ("train", "scheduler", None),
     ("train", "lr_step", 50),
@@ -198,6 +199,9 @@ def _check_semantics(cfg: Config, source: str) -> None:
         if value not in allowed:
             raise ConfigError(f"{source}: key '{key}' must be one of {list(allowed)}, got "
                               f"{value!r}")
+    if cfg.dataset.eigen_pe is not None and cfg.dataset.eigen_pe < 1:
+        raise ConfigError(f"{source}: key 'dataset.eigen_pe' must be a positive number of "
+                          f"eigenpairs, got {cfg.dataset.eigen_pe}")
     if cfg.split.folds < 2:
         raise ConfigError(f"{source}: key 'split.folds' must be at least 2, got "
                           f"{cfg.split.folds}")

@@ -52,6 +52,22 @@ def add_node_features(ds, kind: Optional[str]):
     return ds
 
 
+def add_eigen_pe(ds, k: Optional[int], progress: bool = False):
+    """A copy of ``ds`` whose graphs carry their first ``k`` Laplacian eigenpairs
+    (:class:`graphlab.construct.EigenPE`), computed once."""
+    from tqdm.auto import tqdm
+
+    from graphlab.construct import EigenPE
+    from graphlab.data import GraphList
+
+    if k is None:
+        return ds
+    transform = EigenPE(k)
+    graphs = [transform(g) for g in tqdm(ds, desc=f"eigen-PE k={k}", disable=not progress,
+                                         leave=False)]
+    return GraphList(graphs)
+
+
 def check_graph_dataset(ds, name: str) -> str:
     """Validate every graph of a graph-level dataset; returns ``'classification'`` or
     ``'regression'``."""
@@ -156,7 +172,7 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
     out_channels = int(y.max()) + 1 if target == "classification" else (
         1 if y.dim() == 1 else y.size(1))
     net = build_model(model.name, "graph", model.params, in_channels=ds.num_features,
-                      out_channels=out_channels)
+                      out_channels=out_channels, edge_channels=ds.num_edge_features)
     device = torch.device("cpu") if ddp is None else ddp.device
     trained = net if ddp is None else ddp.wrap(net)
     params = [p for p in net.parameters() if p.requires_grad]

@@ -22,12 +22,16 @@ class DatasetSettings:
         node_features: graph task, for datasets without node features (IMDB-BINARY):
             ``'degree'`` (one-hot degree up to the dataset's maximum, as in GIN) or
             ``'constant'`` (a single 1); ``None`` = use the dataset's ``x``.
+        eigen_pe: graph task: compute the first ``eigen_pe`` Laplacian eigenpairs of every
+            graph once before training (:class:`graphlab.construct.EigenPE`), for models
+            with a positional encoding (``model.params.pe``).
     """
 
     name: str
     params: dict[str, Any] = field(default_factory=dict)
     undirected: bool = False
     node_features: Optional[str] = None
+    eigen_pe: Optional[int] = None
 
 
 @dataclass

@@ -1,8 +1,10 @@
 import pytest
 import torch
 from torch_geometric.data import Batch, Data
+from torch_geometric.utils import to_undirected
 
-from graphlab.heads import GINGraph, GraphPool
+from graphlab.construct import EigenPE
+from graphlab.heads import GINEGraph, GINGraph, GraphPool
 from graphlab.nn import build_model
 from tests.helpers import assert_graph_invariant, random_graph
 
@@ -73,3 +75,30 @@ def test_gin_graph_is_registered_and_checks_arguments():
         GINGraph(4, 2, jk="max")
     with pytest.raises(ValueError, match="num_layers"):
         GINGraph(4, 2, num_layers=0)
+
+
+@pytest.mark.parametrize("pe", ["none", "spe", "signnet", "lappe"])
+def test_gine_graph_with_each_pe_is_invariant_to_node_order(pe):
+    torch.manual_seed(0)
+    net = GINEGraph(3, 2, hidden_channels=16, num_layers=2, pe=pe, num_eigs=5,
+                    pe_channels=4).double().eval()
+    x, ei = random_graph(7, 14, 3, self_loops=False)
+    ei = to_undirected(ei)
+
+    def fn(x, ei):
+        data = EigenPE(5, torch.float64)(Data(x=x.double(), edge_index=ei))
+        return net(Batch.from_data_list([data]))
+
+    assert fn(x, ei).shape == (1, 2)
+    if pe != "lappe":  # the relabelled graph's fresh eigensolve has other signs / bases
+        assert_graph_invariant(fn, x, ei, atol=1e-6)
+
+
+def test_gine_graph_needs_eigenpairs_for_a_pe():
+    net = GINEGraph(3, 2, pe="spe")
+    square = to_undirected(torch.tensor([[0, 1, 2, 3], [1, 2, 3, 0]]))
+    data = Batch.from_data_list([Data(x=torch.ones(4, 3), edge_index=square)])
+    with pytest.raises(ValueError, match="dataset.eigen_pe"):
+        net(data)
+    with pytest.raises(ValueError, match="unknown pe 'rwse'"):
+        GINEGraph(3, 2, pe="rwse")

@@ -73,3 +73,34 @@ def test_bad_input():
         conv(torch.full((5, 6), float("nan")), ei)
     with pytest.raises(ValueError, match="aggr must be one of"):
         GINConv(mlp(), aggr="softmax")
+
+
+@pytest.mark.parametrize("edge_dim", [0, 3])
+def test_gine_conv_equals_pyg_gine_conv(edge_dim):
+    from torch_geometric.nn import GINEConv as PyGGINEConv
+
+    from graphlab.nn import GINEConv
+
+    torch.manual_seed(0)
+    x, ei = random_graph(12, 40, 6)
+    mlp = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.ReLU(), torch.nn.Linear(8, 6))
+    ours = GINEConv(mlp, 6, edge_dim, train_eps=True)
+    with torch.no_grad():
+        ours.eps.fill_(0.25)
+    if edge_dim:
+        ref = PyGGINEConv(mlp, train_eps=True, edge_dim=edge_dim)
+        ref.lin.load_state_dict(ours.edge_lin.state_dict())
+        edge_attr = torch.randn(ei.size(1), edge_dim)
+    else:
+        ref = PyGGINEConv(mlp, train_eps=True, edge_dim=6)
+        with torch.no_grad():  # a zero edge map gives messages ReLU(x_j)
+            ref.lin.weight.zero_()
+            ref.lin.bias.zero_()
+        edge_attr = None
+    with torch.no_grad():
+        ref.eps.fill_(0.25)
+    expected = ref(x, ei, edge_attr if edge_dim else torch.zeros(ei.size(1), 6))
+    torch.testing.assert_close(ours(x, ei, edge_attr), expected, atol=1e-5, rtol=1e-4)
+    if edge_dim:
+        with pytest.raises(ValueError, match="needs edge_attr"):
+            ours(x, ei)
