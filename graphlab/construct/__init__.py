@@ -18,16 +18,22 @@ from graphlab.construct.heterophily import (
 )
 from graphlab.construct.link_heuristics import HEURISTICS, link_heuristic, undirected_csr
 from graphlab.construct.spectral import EigenPE, laplacian_eigenpairs, normalized_laplacian
+from graphlab.construct.subgraphs import (
+    SubgraphBag,
+    SubgraphData,
+    shortest_path_distances,
+    subgraph_bag,
+)
 from graphlab.construct.topology import (
     approximate_topological_concentration,
     node_link_quality,
     topological_concentration,
 )
 
-__all__ = ["AMUDResult", "EigenPE", "HEURISTICS", "PATTERNS", "adjusted_homophily", "amud_test",
-           "approximate_topological_concentration", "class_insensitive_homophily",
-           "directed_operator", "directed_operators", "edge_homophily",
-           "format_homophily_table", "homophily_report", "label_informativeness",
+__all__ = ["AMUDResult", "EigenPE", "HEURISTICS", "PATTERNS", "SubgraphBag", "SubgraphData",
+           "adjusted_homophily", "amud_test", "approximate_topological_concentration",
+           "class_insensitive_homophily", "directed_operator", "directed_operators",
+           "edge_homophily", "format_homophily_table", "homophily_report", "label_informativeness",
            "laplacian_eigenpairs", "link_heuristic", "node_homophily", "node_homophily_vector",
-           "node_link_quality", "normalized_laplacian", "topological_concentration",
-           "undirected_csr"]
+           "node_link_quality", "normalized_laplacian", "shortest_path_distances", "subgraph_bag",
+           "topological_concentration", "undirected_csr"]

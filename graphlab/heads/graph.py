@@ -121,7 +121,7 @@ class GINGraph(nn.Module):
             module.reset_parameters()
 
     def forward(self, data) -> Tensor:
-        x, batch = data.x, data.batch
+        x, batch = data.x.to(self.heads[0].weight.dtype), data.batch
         if batch is None:
             batch = torch.zeros(x.size(0), dtype=torch.long, device=x.device)
         num_graphs = int(getattr(data, "num_graphs", 1) or 1)

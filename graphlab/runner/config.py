@@ -87,6 +87,8 @@ class ResourceSettings:
 LATER_SETTINGS = (
     ("dataset", "node_features", None),
     ("dataset", "eigen_pe", None),
+    ("dataset", "bag", None),
+    ("dataset", "subset", None),
     ("split", "folds", 10),
     ("train", "scheduler", None),
     ("train", "lr_step", 50),
@@ -199,6 +201,13 @@ def _check_semantics(cfg: Config, source: str) -> None:
         if value not in allowed:
             raise ConfigError(f"{source}: key '{key}' must be one of {list(allowed)}, got "
                               f"{value!r}")
+    unknown_bag = sorted(set(cfg.dataset.bag or {}) - {"max_dis", "hops"})
+    if unknown_bag:
+        raise ConfigError(f"{source}: unknown key 'dataset.bag.{unknown_bag[0]}' (allowed: "
+                          "max_dis, hops)")
+    if cfg.dataset.subset is not None and cfg.dataset.subset < 1:
+        raise ConfigError(f"{source}: key 'dataset.subset' must be a positive number of graphs, "
+                          f"got {cfg.dataset.subset}")
     if cfg.dataset.eigen_pe is not None and cfg.dataset.eigen_pe < 1:
         raise ConfigError(f"{source}: key 'dataset.eigen_pe' must be a positive number of "
                           f"eigenpairs, got {cfg.dataset.eigen_pe}")

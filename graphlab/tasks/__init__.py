@@ -72,7 +72,8 @@ def run_task(task: str, dataset: DatasetSettings, model: ModelSettings, split: S
     if task == "graph":
         ds = graph.add_node_features(load_dataset(dataset.name, **dataset.params),
                                      dataset.node_features)
-        ds = graph.add_eigen_pe(ds, dataset.eigen_pe, progress)
+        ds = graph.take_subset(ds, dataset.subset)
+        ds = graph.precompute(ds, dataset.eigen_pe, dataset.bag, progress)
         return graph.run_graph(ds, model, split, train, seed, progress, callback, ddp,
                                name=dataset.name)
     data, num_classes = prepare_data(task, dataset)

@@ -52,19 +52,37 @@ def add_node_features(ds, kind: Optional[str]):
     return ds
 
 
-def add_eigen_pe(ds, k: Optional[int], progress: bool = False):
-    """A copy of ``ds`` whose graphs carry their first ``k`` Laplacian eigenpairs
-    (:class:`graphlab.construct.EigenPE`), computed once."""
+def take_subset(ds, size: Optional[int]):
+    """``size`` graphs of ``ds`` chosen by a fixed permutation (seed 0), or ``ds`` itself."""
+    if size is None or size >= len(ds):
+        return ds
+    perm = torch.randperm(len(ds), generator=torch.Generator().manual_seed(0))
+    return ds[perm[:size].sort().values]
+
+
+def precompute(ds, eigen_pe: Optional[int] = None, bag: Optional[dict] = None,
+               progress: bool = False):
+    """A copy of ``ds`` whose graphs carry, computed once, their first ``eigen_pe``
+    Laplacian eigenpairs (:class:`graphlab.construct.EigenPE`) and / or their subgraph bag
+    (:class:`graphlab.construct.SubgraphBag` with the options in ``bag``)."""
     from tqdm.auto import tqdm
 
-    from graphlab.construct import EigenPE
+    from graphlab.construct import EigenPE, SubgraphBag
     from graphlab.data import GraphList
 
-    if k is None:
+    transforms = []
+    if eigen_pe is not None:
+        transforms.append(EigenPE(eigen_pe))
+    if bag is not None:
+        transforms.append(SubgraphBag(**bag))
+    if not transforms:
         return ds
-    transform = EigenPE(k)
-    graphs = [transform(g) for g in tqdm(ds, desc=f"eigen-PE k={k}", disable=not progress,
-                                         leave=False)]
+    graphs = []
+    for g in tqdm(ds, desc="precomputing " + ", ".join(map(repr, transforms)),
+                  disable=not progress, leave=False):
+        for transform in transforms:
+            g = transform(g)
+        graphs.append(g)
     return GraphList(graphs)
 
 

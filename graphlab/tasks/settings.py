@@ -25,6 +25,11 @@ class DatasetSettings:
         eigen_pe: graph task: compute the first ``eigen_pe`` Laplacian eigenpairs of every
             graph once before training (:class:`graphlab.construct.EigenPE`), for models
             with a positional encoding (``model.params.pe``).
+        subset: graph task: keep only this many graphs, drawn by a fixed permutation
+            (seed 0) — for smoke profiles of large datasets; ``None`` = all.
+        bag: graph task: turn every graph into a subgraph bag once before training
+            (:class:`graphlab.construct.SubgraphBag`; keys ``max_dis``, ``hops``), for
+            subgraph GNNs (model ``swl``).
     """
 
     name: str
@@ -32,6 +37,8 @@ class DatasetSettings:
     undirected: bool = False
     node_features: Optional[str] = None
     eigen_pe: Optional[int] = None
+    bag: Optional[dict[str, Any]] = None
+    subset: Optional[int] = None
 
 
 @dataclass

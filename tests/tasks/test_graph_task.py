@@ -141,3 +141,26 @@ def test_tu_dataset_through_run_task():
                    seed=3)
     assert res.info["num_test"] in (18, 19)  # fold 3 of 188 graphs
     assert 0 <= res.metrics["test_acc"] <= 100
+
+
+@pytest.mark.parametrize("dataset, model", [
+    (DatasetSettings("mutag", subset=40, eigen_pe=6),
+     ModelSettings("gine", {"hidden_channels": 8, "pe": "spe", "num_eigs": 6})),
+    (DatasetSettings("mutag", subset=40, bag={"max_dis": 3, "hops": 2}),
+     ModelSettings("swl", {"preset": "PSWL(SV)", "hidden_channels": 8, "max_dis": 3})),
+])
+def test_precomputed_encodings_through_run_task(dataset, model):
+    res = run_task("graph", dataset, model, SplitSettings(folds=4), TrainSettings(epochs=1),
+                   EvalSettings(), seed=0)
+    assert res.info["num_train"] + res.info["num_val"] + res.info["num_test"] == 40
+
+
+def test_subset_is_a_fixed_sample():
+    from graphlab.data import load_dataset
+    from graphlab.tasks.graph import take_subset
+
+    ds = load_dataset("mutag")
+    a, b = take_subset(ds, 30), take_subset(ds, 30)
+    assert len(a) == 30 and torch.equal(a.y, b.y)
+    assert set(a.y.tolist()) == {0, 1}
+    assert take_subset(ds, None) is ds

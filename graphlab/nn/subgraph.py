@@ -1,0 +1,226 @@
+"""Subgraph GNNs of the SWL hierarchy, from "A Complete Expressiveness Hierarchy for
+Subgraph GNNs via Subgraph Weisfeiler-Lehman Tests" (Zhang et al., ICML 2023).
+
+States live on the pairs ``(u, v)`` of a subgraph bag (:func:`graphlab.construct.subgraph_bag`).
+The atomic aggregations, all through :mod:`graphlab.ops`:
+
+- ``uL``: :math:`\\sum_{w \\in N(v)} h(u, w)` (local, inside subgraph ``u``);
+- ``vL``: :math:`\\sum_{w \\in N(u)} h(w, v)`;
+- ``uG``: :math:`\\sum_w h(u, w)`; ``vG``: :math:`\\sum_w h(w, v)` (global);
+- ``uu``: :math:`h(u, u)`; ``vv``: :math:`h(v, v)`; ``vu``: :math:`h(v, u)` (points).
+
+Presets (ANCHORS.md §3, weakest → strongest): SWL(VS) = {uL} + VS pooling, SWL(SV) = {uL}
++ SV pooling, PSWL(VS/SV) = {uL, vv}, GSWL = {uL, vG}, SSWL = {uL, vL}, SSWL+ = {uL, vL, vv}.
+"""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import torch
+from torch import Tensor, nn
+
+from graphlab.nn.registry import register_model
+from graphlab.ops import CSR, scatter, spmm
+
+AGGREGATIONS = ("uL", "vL", "uG", "vG", "uu", "vv", "vu")
+
+#: name → (aggregations, pooling)
+PRESETS = {
+    "SWL(VS)": (("uL",), "VS"),
+    "SWL(SV)": (("uL",), "SV"),
+    "PSWL(VS)": (("uL", "vv"), "VS"),
+    "PSWL(SV)": (("uL", "vv"), "SV"),
+    "GSWL": (("uL", "vG"), "VS"),
+    "SSWL": (("uL", "vL"), "VS"),
+    "SSWL+": (("uL", "vL", "vv"), "VS"),
+}
+
+
+class PairGraph:
+    """The index structures of a (batched) subgraph bag, built once per batch: CSRs of the
+    local pair graphs and the pair/node index vectors.
+
+    Args:
+        pair_index: ``[2, P]`` global node ids ``(u, v)`` of each pair.
+        ul_index, vl_index: ``[2, *]`` pair edges (source pair → target pair).
+        uu_index, vv_index, vu_index: ``[P]`` pair ids.
+        num_nodes: ``N`` in the batch.
+    """
+
+    def __init__(self, pair_index: Tensor, ul_index: Tensor, vl_index: Tensor,
+                 uu_index: Tensor, vv_index: Tensor, vu_index: Tensor, num_nodes: int):
+        p = pair_index.size(1)
+        for name, idx in (("uu_index", uu_index), ("vv_index", vv_index),
+                          ("vu_index", vu_index)):
+            if idx.numel() != p or (p and (int(idx.min()) < 0 or int(idx.max()) >= p)):
+                raise ValueError(f"{name} must hold {p} pair ids in [0, {p}), got shape "
+                                 f"{list(idx.shape)}")
+        self.pair_index, self.num_pairs, self.num_nodes = pair_index, p, num_nodes
+        self.ul = CSR.from_edge_index(ul_index, p)
+        self.vl = CSR.from_edge_index(vl_index, p)
+        self.uu, self.vv, self.vu = uu_index, vv_index, vu_index
+
+    @classmethod
+    def from_batch(cls, data) -> "PairGraph":
+        for key in ("pair_index", "ul_index", "vl_index", "uu_index", "vv_index", "vu_index"):
+            if getattr(data, key, None) is None:
+                raise ValueError(f"the batch has no '{key}': build the graphs with "
+                                 "graphlab.construct.SubgraphBag")
+        return cls(data.pair_index, data.ul_index, data.vl_index, data.uu_index,
+                   data.vv_index, data.vu_index, data.num_nodes)
+
+    def aggregate(self, h: Tensor, name: str) -> Tensor:
+        """Atomic aggregation ``name`` of pair states ``h`` ``[P, F]`` → ``[P, F]``."""
+        if name == "uL":
+            return spmm(self.ul, h)
+        if name == "vL":
+            return spmm(self.vl, h)
+        if name in ("uG", "vG"):
+            key = self.pair_index[0 if name == "uG" else 1]
+            return scatter(h, key, self.num_nodes, "sum")[key]
+        if name == "uu":
+            return h[self.uu]
+        if name == "vv":
+            return h[self.vv]
+        if name == "vu":
+            return h[self.vu]
+        raise ValueError(f"unknown aggregation '{name}'; choose from {AGGREGATIONS}")
+
+
+class SWLConv(nn.Module):
+    r"""One subgraph-GNN layer with a chosen set of atomic aggregations ``A``:
+
+    .. math::
+        h'(u, v) = \mathrm{ReLU}\Big(\mathrm{BN}\Big(\sum_{a \in A}
+        \mathrm{MLP}_a\big((1 + \epsilon_a)\, h(u, v) + \mathrm{agg}_a(h)(u, v)\big)\Big)\Big)
+
+    Args:
+        in_channels (int), out_channels (int): widths.
+        aggregations (sequence of str): a subset of ``AGGREGATIONS``.
+        norm (bool): batch norm (default ``True``).
+        train_eps (bool): learn :math:`\epsilon_a` (default ``True``).
+
+    Shapes:
+        h ``[P, F_in]``, a :class:`PairGraph` → ``[P, F_out]``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, aggregations: Sequence[str],
+                 norm: bool = True, train_eps: bool = True):
+        super().__init__()
+        bad = [a for a in aggregations if a not in AGGREGATIONS]
+        if bad or not aggregations:
+            raise ValueError(f"aggregations must be a non-empty subset of {AGGREGATIONS}, "
+                             f"got {list(aggregations)}")
+        self.aggregations = tuple(aggregations)
+        self.mlps = nn.ModuleList(
+            nn.Sequential(nn.Linear(in_channels, out_channels), nn.ReLU(),
+                          nn.Linear(out_channels, out_channels)) for _ in self.aggregations)
+        self.eps = nn.Parameter(torch.zeros(len(self.aggregations)), requires_grad=train_eps)
+        self.norm = nn.BatchNorm1d(out_channels) if norm else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        for mlp in self.mlps:
+            for layer in mlp:
+                if hasattr(layer, "reset_parameters"):
+                    layer.reset_parameters()
+        nn.init.zeros_(self.eps)
+        if self.norm is not None:
+            self.norm.reset_parameters()
+
+    def forward(self, h: Tensor, pairs: PairGraph) -> Tensor:
+        out = 0
+        for i, (name, mlp) in enumerate(zip(self.aggregations, self.mlps, strict=True)):
+            out = out + mlp((1 + self.eps[i]) * h + pairs.aggregate(h, name))
+        if self.norm is not None:
+            out = self.norm(out)
+        return out.relu()
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}({'+'.join(self.aggregations)})"
+
+
+class SubgraphGNN(nn.Module):
+    r"""A subgraph GNN of the SWL hierarchy for graph-level prediction.
+
+    Initial pair state :math:`h(u, v) = W x_v + \mathrm{Emb}(\min(\mathrm{SPD}(u, v),
+    \mathrm{max\_dis}))`; ``num_layers`` :class:`SWLConv`; pooling ``'VS'``:
+    :math:`\mathrm{mean}_u\, \mathrm{MLP}(\sum_v h(u, v))` per graph, or ``'SV'`` with the
+    roles swapped; a linear prediction head.
+
+    Args:
+        in_channels (int), out_channels (int): node-feature width, targets.
+        preset (str, optional): a name in ``PRESETS`` (sets aggregations and pooling).
+        aggregations (sequence of str, optional), pooling (str, optional): instead of
+            ``preset``.
+        hidden_channels (int): width (default ``64``).
+        num_layers (int): layers (default ``4``).
+        max_dis (int): distance-embedding size − 1 (default ``5``; must match the bag).
+        norm (bool): batch norm in the layers (default ``True``).
+
+    Shapes:
+        a ``Batch`` of :class:`graphlab.construct.SubgraphData` → ``[G, out_channels]``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, preset: Optional[str] = "SSWL+",
+                 aggregations: Optional[Sequence[str]] = None, pooling: Optional[str] = None,
+                 hidden_channels: int = 64, num_layers: int = 4, max_dis: int = 5,
+                 norm: bool = True):
+        super().__init__()
+        if preset is not None:
+            if preset not in PRESETS:
+                raise ValueError(f"unknown preset '{preset}'; choose one of {list(PRESETS)}")
+            default_aggs, default_pool = PRESETS[preset]
+            aggregations = aggregations or default_aggs
+            pooling = pooling or default_pool
+        if aggregations is None or pooling is None:
+            raise ValueError("give a preset, or both aggregations and pooling")
+        if pooling not in ("VS", "SV"):
+            raise ValueError(f"pooling must be 'VS' or 'SV', got '{pooling}'")
+        self.preset, self.pooling, self.max_dis = preset, pooling, max_dis
+        self.embed = nn.Linear(in_channels, hidden_channels)
+        self.dist = nn.Embedding(max_dis + 1, hidden_channels)
+        self.convs = nn.ModuleList(SWLConv(hidden_channels, hidden_channels, aggregations, norm)
+                                   for _ in range(num_layers))
+        self.pool_mlp = nn.Sequential(nn.Linear(hidden_channels, hidden_channels), nn.ReLU(),
+                                      nn.Linear(hidden_channels, hidden_channels))
+        self.head = nn.Linear(hidden_channels, out_channels)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        for module in [self.embed, self.dist, *self.convs, self.head]:
+            module.reset_parameters()
+        for layer in self.pool_mlp:
+            if hasattr(layer, "reset_parameters"):
+                layer.reset_parameters()
+
+    def forward(self, data) -> Tensor:
+        pairs = PairGraph.from_batch(data)
+        x = data.x.to(self.embed.weight.dtype)
+        dist = data.pair_dist
+        if dist.numel() and int(dist.max()) > self.max_dis:
+            raise ValueError(f"pair_dist reaches {int(dist.max())} but the model was built "
+                             f"with max_dis={self.max_dis}")
+        h = self.embed(x)[pairs.pair_index[1]] + self.dist(dist)
+        for conv in self.convs:
+            h = conv(h, pairs)
+        root = pairs.pair_index[0 if self.pooling == "VS" else 1]
+        per_node = self.pool_mlp(scatter(h, root, pairs.num_nodes, "sum"))   # [N, F]
+        batch = data.batch if data.batch is not None else torch.zeros(
+            pairs.num_nodes, dtype=torch.long, device=h.device)
+        num_graphs = int(getattr(data, "num_graphs", 1) or 1)
+        return self.head(scatter(per_node, batch, num_graphs, "mean"))
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}(preset={self.preset!r}, layers={len(self.convs)}, "
+                f"aggregations={self.convs[0].aggregations}, pooling={self.pooling!r})")
+
+
+@register_model("swl", task="graph")
+def swl(in_channels: int, out_channels: int, preset: str = "SSWL+",
+        aggregations: Optional[list[str]] = None, pooling: Optional[str] = None,
+        hidden_channels: int = 64, num_layers: int = 4, max_dis: int = 5,
+        norm: bool = True) -> SubgraphGNN:
+    """Subgraph GNN of the SWL hierarchy (Zhang et al., ICML 2023); needs dataset.bag."""
+    return SubgraphGNN(in_channels, out_channels, preset, aggregations, pooling,
+                       hidden_channels, num_layers, max_dis, norm)
