@@ -14,7 +14,7 @@ ifneq ($(wildcard $(SHARED)/data),)
 export GRAPHLAB_MIRROR ?= $(abspath $(SHARED)/data)
 endif
 
-.PHONY: install test demo lint clean reproduce-%
+.PHONY: install test demo lint clean reproduce-% reproduce-expressiveness
 
 install: $(STAMP)
 
@@ -40,6 +40,13 @@ reproduce-%: $(STAMP)
 	@test -d experiments/$* || { echo "no experiments/$* folder"; exit 2; }
 	$(GRAPHLAB) run experiments/$* --profile $(PROFILE) --out results/$*/$(PROFILE) --jobs $(JOBS)
 	$(GRAPHLAB) report results/$*/$(PROFILE) --plot results/$*/$(PROFILE)/report.png
+
+# EXP, SR25 and BREC separation for GIN, GIN + SPE and every SWL preset (graphlab's protocol:
+# models at random initialisation); smoke: SR25 and BREC's basic pairs only
+EXPR_ARGS_full  :=
+EXPR_ARGS_smoke := --benchmarks sr25 brec --categories basic
+reproduce-expressiveness: $(STAMP)
+	$(GRAPHLAB) expressiveness $(EXPR_ARGS_$(PROFILE)) --out results/expressiveness/$(PROFILE)/expressiveness.json
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check graphlab tests benchmarks

@@ -8,6 +8,7 @@
     graphlab models [--task node|link]
     graphlab bench ops [--nodes N --edges E --channels F --repeats R --device D --out FILE]
     graphlab bench ncn [CONFIG ...] [--epochs K --out FILE]
+    graphlab expressiveness [--models ...] [--benchmarks exp sr25 brec] [--categories ...]
 """
 from __future__ import annotations
 
@@ -195,6 +196,11 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return importlib.import_module(f"graphlab.bench.{args.name}").main(args.bench_args)
 
 
+def _cmd_expressiveness(args: argparse.Namespace) -> int:
+    from graphlab.bench.expressiveness import main as expressiveness_main
+    return expressiveness_main(args.expr_args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="graphlab", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -241,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     hom.set_defaults(func=_cmd_homophily)
 
     models = sub.add_parser("models", help="list registered models and their parameters")
-    models.add_argument("--task", choices=["node", "link"])
+    models.add_argument("--task", choices=["node", "link", "graph"])
     models.set_defaults(func=_cmd_models)
     bench = sub.add_parser("bench",
                            help="speed benchmarks (JSON + table): 'bench ops', 'bench ncn'")
@@ -249,6 +255,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("bench_args", nargs=argparse.REMAINDER,
                        help="options of the benchmark (see 'graphlab bench ops --help')")
     bench.set_defaults(func=_cmd_bench)
+    expr = sub.add_parser("expressiveness",
+                          help="which models separate the pairs of EXP, SR25 and BREC")
+    expr.add_argument("expr_args", nargs=argparse.REMAINDER,
+                      help="options (see 'graphlab expressiveness --help')")
+    expr.set_defaults(func=_cmd_expressiveness)
     return parser
 
 
@@ -257,6 +268,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     # overrides may follow options (`run cfg.yaml --quiet train.epochs=5`), which argparse
     # leaves over: accept those that look like key=value for `run`
     args, extra = parser.parse_known_args(argv)
+    if extra and args.command == "expressiveness":  # its options go to its own parser
+        args.expr_args, extra = extra + args.expr_args, []
     if extra:
         if args.command != "run" or any("=" not in e or e.startswith("-") for e in extra):
             parser.error(f"unrecognized arguments: {' '.join(extra)}")

@@ -1,10 +1,13 @@
 """Test helpers written once and used everywhere (e3nn's ``assert_equivariant`` habit)."""
 from __future__ import annotations
 
+import itertools
 from typing import Callable
 
 import torch
 from torch import Tensor
+from torch_geometric.data import Data
+from torch_geometric.utils import to_undirected
 
 
 def random_graph(num_nodes: int, num_edges: int, num_features: int = 8, seed: int = 0,
@@ -76,3 +79,42 @@ def assert_graph_invariant(fn: Callable[[Tensor, Tensor], Tensor], x: Tensor,
     inv[perm] = torch.arange(n)
     torch.testing.assert_close(fn(x[perm], inv[edge_index]), fn(x, edge_index), atol=atol,
                                rtol=1e-4)
+
+
+def cycle(n, offset=0):
+    """Directed cycle edges 0 → 1 → … → n−1 → 0, node ids shifted by ``offset``."""
+    i = torch.arange(n)
+    return torch.stack([i, (i + 1) % n]) + offset
+
+
+def graph(ei, n):
+    """An undirected graph with constant features from edges ``ei``."""
+    return Data(x=torch.ones(n, 1), edge_index=to_undirected(ei, num_nodes=n))
+
+
+def rook_4x4():
+    """The 4×4 rook graph, SRG(16, 6, 2, 2)."""
+    nodes = list(itertools.product(range(4), range(4)))
+    edges = [(i, j) for i, a in enumerate(nodes) for j, b in enumerate(nodes)
+             if i < j and (a[0] == b[0] or a[1] == b[1])]
+    return graph(torch.tensor(edges).t(), 16)
+
+
+def shrikhande():
+    """The Shrikhande graph, SRG(16, 6, 2, 2), not isomorphic to the rook graph."""
+    nodes = list(itertools.product(range(4), range(4)))
+    steps = {(0, 1), (0, 3), (1, 0), (3, 0), (1, 1), (3, 3)}
+    edges = [(i, j) for i, a in enumerate(nodes) for j, b in enumerate(nodes)
+             if i < j and ((b[0] - a[0]) % 4, (b[1] - a[1]) % 4) in steps]
+    return graph(torch.tensor(edges).t(), 16)
+
+
+#: non-isomorphic pairs that 1-WL (and GIN) cannot separate
+WL_EQUIVALENT_PAIRS = {
+    "C6 vs 2xC3": (graph(cycle(6), 6), graph(torch.cat([cycle(3), cycle(3, 3)], 1), 6)),
+    "decalin vs bicyclopentyl": (
+        graph(torch.tensor([[0, 1, 2, 3, 4, 5, 5, 6, 7, 8, 9],
+                            [1, 2, 3, 4, 5, 0, 6, 7, 8, 9, 0]]), 10),
+        graph(torch.tensor([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0],
+                            [1, 2, 3, 4, 0, 6, 7, 8, 9, 5, 5]]), 10)),
+}

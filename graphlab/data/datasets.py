@@ -14,6 +14,7 @@ from torch_geometric.datasets import (
     WikipediaNetwork,
 )
 
+from graphlab.data.expressiveness import BRECDataset, EXPDataset, SR25Dataset
 from graphlab.data.registry import SyntheticDataset, register_dataset
 from graphlab.data.synthetic import directed_csbm
 
@@ -125,3 +126,37 @@ def _load_dcsbm(root: None = None, num_nodes: int = 1000, num_classes: int = 4,
     data = directed_csbm(num_nodes, num_classes, avg_degree, homophily, asymmetry, num_features,
                          feature_signal, train_ratio, val_ratio, seed)
     return SyntheticDataset([data], num_classes=num_classes, name="DirectedCSBM")
+
+
+@register_dataset("exp", kind="graph", mirror_path="EXP", raw_dir="EXP/raw",
+                  raw_files=("GRAPHSAT.pkl",), counts={"num_graphs": 1200},
+                  description="EXP: 600 pairs of 1-WL-equivalent non-isomorphic graphs")
+def _load_exp(root: str) -> EXPDataset:
+    return EXPDataset(root)
+
+
+@register_dataset("sr25", kind="graph", mirror_path="SR25", raw_dir="SR25/raw",
+                  raw_files=("sr251256.g6",), counts={"num_graphs": 15},
+                  description="SR25: 15 strongly regular graphs (25, 12, 5, 6)")
+def _load_sr25(root: str) -> SR25Dataset:
+    return SR25Dataset(root)
+
+
+@register_dataset("brec", kind="graph", mirror_path="BREC", raw_dir="BREC/raw",
+                  raw_files=("brec_v3.npy.xz",), counts={"num_graphs": 51200},
+                  description="BREC v3: 400 pairs (basic, regular, extension, CFI), 32 "
+                              "relabelings each, plus reliability groups")
+def _load_brec(root: str) -> BRECDataset:
+    return BRECDataset(root)
+
+
+@register_dataset("csl", kind="graph", mirror_path="GNNBenchmarkDataset/CSL",
+                  raw_dir="GNNBenchmarkDataset/CSL/raw",
+                  raw_files=("graphs_Kary_Deterministic_Graphs.pkl",
+                             "y_Kary_Deterministic_Graphs.pt"),
+                  counts={"num_graphs": 150, "num_classes": 10},
+                  description="CSL: 150 circular skip-link graphs, 10 isomorphism classes")
+def _load_csl(root: str):
+    from torch_geometric.datasets import GNNBenchmarkDataset
+
+    return GNNBenchmarkDataset(root, "CSL")

@@ -1,6 +1,4 @@
 """SWL aggregations against dense n × n × F references, and the hierarchy's theory checks."""
-import itertools
-
 import pytest
 import torch
 from torch_geometric.data import Batch, Data
@@ -9,7 +7,17 @@ from torch_geometric.utils import to_undirected
 from graphlab.construct import SubgraphBag, subgraph_bag
 from graphlab.nn import AGGREGATIONS, PRESETS, PairGraph, SubgraphGNN, SWLConv
 from graphlab.nn.registry import build_model
-from tests.helpers import dense_adjacency, random_graph
+from tests.helpers import (
+    WL_EQUIVALENT_PAIRS as PAIRS,
+)
+from tests.helpers import (
+    cycle,
+    dense_adjacency,
+    graph,
+    random_graph,
+    rook_4x4,
+    shrikhande,
+)
 
 
 def pair_graph(ei, n, hops=None):
@@ -47,40 +55,6 @@ def test_aggregations_equal_dense_references(name, hops):
     a = dense_adjacency(to_undirected(ei), n).to(torch.float64).clamp(max=1)
     ref = dense_reference(name, dense, a, member)
     torch.testing.assert_close(pg.aggregate(h, name), ref[u, v])
-
-
-def cycle(n, offset=0):
-    i = torch.arange(n)
-    return torch.stack([i, (i + 1) % n]) + offset
-
-
-def graph(ei, n):
-    return Data(x=torch.ones(n, 1), edge_index=to_undirected(ei, num_nodes=n))
-
-
-def rook_4x4():
-    nodes = list(itertools.product(range(4), range(4)))
-    edges = [(i, j) for i, a in enumerate(nodes) for j, b in enumerate(nodes)
-             if i < j and (a[0] == b[0] or a[1] == b[1])]
-    return graph(torch.tensor(edges).t(), 16)
-
-
-def shrikhande():
-    nodes = list(itertools.product(range(4), range(4)))
-    steps = {(0, 1), (0, 3), (1, 0), (3, 0), (1, 1), (3, 3)}
-    edges = [(i, j) for i, a in enumerate(nodes) for j, b in enumerate(nodes)
-             if i < j and ((b[0] - a[0]) % 4, (b[1] - a[1]) % 4) in steps]
-    return graph(torch.tensor(edges).t(), 16)
-
-
-PAIRS = {
-    "C6 vs 2xC3": (graph(cycle(6), 6), graph(torch.cat([cycle(3), cycle(3, 3)], 1), 6)),
-    "decalin vs bicyclopentyl": (
-        graph(torch.tensor([[0, 1, 2, 3, 4, 5, 5, 6, 7, 8, 9],
-                            [1, 2, 3, 4, 5, 0, 6, 7, 8, 9, 0]]), 10),
-        graph(torch.tensor([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0],
-                            [1, 2, 3, 4, 0, 6, 7, 8, 9, 5, 5]]), 10)),
-}
 
 
 def embed(model, data, bag=True):

@@ -1,0 +1,143 @@
+"""Expressiveness benchmarks: EXP, SR25 and BREC, read from the offline mirror's raw files
+(PyG has no class for them; CSL is PyG's ``GNNBenchmarkDataset``).
+
+- EXP (Abboud et al., 2021): 600 pairs of non-isomorphic graphs that 1-WL cannot
+  separate; graphs ``2k`` and ``2k + 1`` form pair ``k``.
+- SR25: the 15 strongly regular graphs with parameters (25, 12, 5, 6); every pair is
+  non-isomorphic and 3-WL cannot separate any.
+- BREC (Wang and Zhang, 2023), v3: 400 pairs in four categories. The file holds, for each
+  pair, 32 relabelings of each graph interleaved (``G_0, H_0, G_1, H_1, …``; 64 graphs), then,
+  after all pairs, 64 relabelings of one graph per pair for the reliability check.
+"""
+from __future__ import annotations
+
+import pickle
+from typing import Callable, Optional
+
+import torch
+from torch_geometric.data import Data, InMemoryDataset
+
+#: BREC categories: name → range of pair ids (400 pairs in all)
+BREC_CATEGORIES = {"basic": range(0, 60), "regular": range(60, 200),
+                   "extension": range(200, 300), "cfi": range(300, 400)}
+BREC_PAIRS = 400
+BREC_RELABELINGS = 32
+
+
+def _from_networkx(g, index: int) -> Data:
+    import networkx as nx
+
+    g = nx.convert_node_labels_to_integers(g)
+    edges = torch.tensor(list(g.edges()), dtype=torch.long).t().reshape(2, -1)
+    edge_index = torch.cat([edges, edges.flip(0)], 1)
+    n = g.number_of_nodes()
+    return Data(x=torch.ones(n, 1), edge_index=edge_index, num_nodes=n,
+                y=torch.tensor([index]))
+
+
+class EXPDataset(InMemoryDataset):
+    """EXP: 1200 graphs (600 pairs ``(2k, 2k + 1)``), node feature = the SAT literal bit,
+    ``y`` = satisfiable. Raw file ``raw/GRAPHSAT.pkl`` (pre-2.0 PyG ``Data`` objects)."""
+
+    def __init__(self, root: str, transform: Optional[Callable] = None):
+        super().__init__(root, transform)
+        self.load(self.processed_paths[0])
+
+    @property
+    def raw_file_names(self) -> list[str]:
+        return ["GRAPHSAT.pkl"]
+
+    @property
+    def processed_file_names(self) -> list[str]:
+        return ["exp.pt"]
+
+    def download(self) -> None:
+        raise FileNotFoundError(f"EXP's raw file {self.raw_paths[0]} is missing and graphlab "
+                                "does not download it; point GRAPHLAB_MIRROR at the mirror")
+
+    def process(self) -> None:
+        with open(self.raw_paths[0], "rb") as f:
+            old = pickle.load(f)
+        graphs = []
+        for g in old:
+            fields = {k: v for k, v in g.__dict__.items() if v is not None}
+            data = Data(**fields)
+            data.x = data.x.float()
+            graphs.append(data)
+        self.save(graphs, self.processed_paths[0])
+
+
+class SR25Dataset(InMemoryDataset):
+    """SR25: the 15 strongly regular graphs (25, 12, 5, 6); ``y`` = the graph's index.
+    Raw file ``raw/sr251256.g6``."""
+
+    def __init__(self, root: str, transform: Optional[Callable] = None):
+        super().__init__(root, transform)
+        self.load(self.processed_paths[0])
+
+    @property
+    def raw_file_names(self) -> list[str]:
+        return ["sr251256.g6"]
+
+    @property
+    def processed_file_names(self) -> list[str]:
+        return ["sr25.pt"]
+
+    def download(self) -> None:
+        raise FileNotFoundError(f"SR25's raw file {self.raw_paths[0]} is missing; point "
+                                "GRAPHLAB_MIRROR at the mirror")
+
+    def process(self) -> None:
+        import networkx as nx
+
+        graphs = nx.read_graph6(self.raw_paths[0])
+        self.save([_from_networkx(g, i) for i, g in enumerate(graphs)], self.processed_paths[0])
+
+
+class BRECDataset(InMemoryDataset):
+    """BREC v3: 51,200 graphs (see the module docstring for the layout); ``y`` = the
+    graph's position in the file. Raw file ``raw/brec_v3.npy.xz`` (decompressed in memory)."""
+
+    def __init__(self, root: str, transform: Optional[Callable] = None):
+        super().__init__(root, transform)
+        self.load(self.processed_paths[0])
+
+    @property
+    def raw_file_names(self) -> list[str]:
+        return ["brec_v3.npy.xz"]
+
+    @property
+    def processed_file_names(self) -> list[str]:
+        return ["brec_v3.pt"]
+
+    def download(self) -> None:
+        raise FileNotFoundError(f"BREC's raw file {self.raw_paths[0]} is missing; point "
+                                "GRAPHLAB_MIRROR at the mirror")
+
+    def process(self) -> None:
+        import lzma
+
+        import networkx as nx
+        import numpy as np
+
+        with lzma.open(self.raw_paths[0]) as f:
+            strings = np.load(f, allow_pickle=True)
+        if strings.shape != (2 * 2 * BREC_PAIRS * BREC_RELABELINGS,):
+            raise ValueError(f"{self.raw_paths[0]}: expected {4 * BREC_PAIRS * BREC_RELABELINGS}"
+                             f" graph6 strings, found {strings.shape}")
+        graphs = [_from_networkx(nx.from_graph6_bytes(bytes(s)), i)
+                  for i, s in enumerate(strings)]
+        self.save(graphs, self.processed_paths[0])
+
+
+def brec_pair(ds: BRECDataset, pair: int) -> tuple[list[Data], list[Data], list[Data]]:
+    """The 32 relabelings of G, of H, and the 64 graphs of the reliability check (all
+    relabelings of one graph) of BREC pair ``pair``."""
+    if not 0 <= pair < BREC_PAIRS:
+        raise ValueError(f"BREC pair {pair} out of range [0, {BREC_PAIRS})")
+    per_pair = 2 * BREC_RELABELINGS
+    group = [ds[i] for i in range(pair * per_pair, (pair + 1) * per_pair)]
+    start = (BREC_PAIRS + pair) * per_pair
+    reliability = [ds[i] for i in range(start, start + per_pair)]
+    return group[0::2], group[1::2], reliability
+

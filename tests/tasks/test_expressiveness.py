@@ -1,0 +1,134 @@
+"""The expressiveness harness: T² statistics, the BREC protocol on a small file in BREC's
+layout, the pair separation rate, and the EXP / SR25 / CSL / BREC loaders."""
+import itertools
+import lzma
+
+import numpy as np
+import pytest
+import torch
+from torch_geometric.data import Data
+from torch_geometric.utils import to_undirected
+
+import graphlab.data.expressiveness as brec_module
+from graphlab.construct import SubgraphBag
+from graphlab.data import GraphList, load_dataset
+from graphlab.data.expressiveness import BRECDataset
+from graphlab.heads import GINGraph
+from graphlab.nn import SubgraphGNN
+from graphlab.tasks.expressiveness import (
+    PairResult,
+    brec_evaluate,
+    brec_summary,
+    hotelling_t2,
+    pair_separation_rate,
+    t2_threshold,
+)
+from tests.helpers import WL_EQUIVALENT_PAIRS as PAIRS
+from tests.helpers import rook_4x4, shrikhande
+
+
+def test_t2_equals_the_textbook_formula_and_brecs_threshold():
+    gen = torch.Generator().manual_seed(0)
+    a, b = torch.randn(32, 4, generator=gen, dtype=torch.float64), torch.randn(
+        32, 4, generator=gen, dtype=torch.float64)
+    d = (a - b).numpy()
+    mean, cov = d.mean(0), np.cov(d.T)
+    expected = 32 * mean @ np.linalg.solve(cov, mean)
+    assert hotelling_t2(a, b, ridge=0.0) == pytest.approx(expected, rel=1e-9)
+    assert t2_threshold(16, 32) == pytest.approx(72.34, abs=0.01)  # BREC's constant
+    with pytest.raises(ValueError, match="more samples than dimensions"):
+        t2_threshold(16, 16)
+
+
+def test_pair_result_needs_reliability():
+    assert PairResult(0, "basic", 100.0, 1.0, 72.3).distinguished
+    assert not PairResult(0, "basic", 100.0, 80.0, 72.3).distinguished  # unreliable
+    assert not PairResult(0, "basic", 10.0, 1.0, 72.3).distinguished
+
+
+def relabel(data: Data, seed: int) -> Data:
+    perm = torch.randperm(data.num_nodes, generator=torch.Generator().manual_seed(seed))
+    inv = torch.empty_like(perm)
+    inv[perm] = torch.arange(data.num_nodes)
+    return Data(x=data.x[perm], edge_index=inv[data.edge_index], num_nodes=data.num_nodes)
+
+
+@pytest.fixture
+def mini_brec(monkeypatch):
+    """Two pairs in BREC's layout: (C6, 2xC3) and (4x4 rook, Shrikhande)."""
+    monkeypatch.setattr(brec_module, "BREC_PAIRS", 2)
+    pairs = [PAIRS["C6 vs 2xC3"], (rook_4x4(), shrikhande())]
+    graphs = []
+    for g, h in pairs:
+        for k in range(32):
+            graphs += [relabel(g, k), relabel(h, 100 + k)]
+    for g, _ in pairs:
+        graphs += [relabel(g, 200 + k) for k in range(64)]
+    return GraphList(graphs)
+
+
+def test_brec_protocol_on_a_small_file(mini_brec):
+    gin = brec_evaluate(lambda: GINGraph(1, 16, hidden_channels=16, num_layers=3, norm="none"),
+                        mini_brec)
+    sswl = brec_evaluate(lambda: SubgraphGNN(1, 16, "SSWL+", hidden_channels=16, num_layers=3,
+                                             norm=False), mini_brec, transform=SubgraphBag())
+    assert [r.distinguished for r in gin] == [False, False]
+    assert [r.distinguished for r in sswl] == [True, False]  # SRGs stay together
+    assert all(r.reliable for r in gin + sswl)
+    assert brec_summary(sswl) == {"basic": 1, "regular": 0, "extension": 0, "cfi": 0,
+                                  "total": 1, "unreliable": 0}
+
+
+def test_separation_rate_follows_the_theory():
+    pairs = list(PAIRS.values())
+    gin = pair_separation_rate(lambda: GINGraph(1, 8, hidden_channels=16, norm="none"), pairs)
+    sswl = pair_separation_rate(lambda: SubgraphGNN(1, 8, "SSWL", hidden_channels=16,
+                                                    norm=False), pairs, SubgraphBag())
+    assert (gin, sswl) == (0.0, 100.0)
+    with pytest.raises(ValueError, match="no pairs"):
+        pair_separation_rate(lambda: GINGraph(1, 8), [])
+
+
+def test_exp_sr25_csl_loaders():
+    exp = load_dataset("exp")
+    assert len(exp) == 1200 and exp[0].x.dtype == torch.float32
+    for k in (0, 599):  # partners have the same size: 1-WL cannot tell them apart by counts
+        assert exp[2 * k].num_nodes == exp[2 * k + 1].num_nodes
+        assert exp[2 * k].num_edges == exp[2 * k + 1].num_edges
+    sr = load_dataset("sr25")
+    assert len(sr) == 15
+    assert all(torch.bincount(sr[i].edge_index[0]).unique().tolist() == [12] for i in range(15))
+    csl = load_dataset("csl")
+    assert len(csl) == 150 and csl.num_classes == 10
+
+
+def test_brec_file_is_read_in_its_layout(tmp_path, monkeypatch):
+    monkeypatch.setattr(brec_module, "BREC_PAIRS", 1)
+    import networkx as nx
+
+    graphs = [nx.cycle_graph(6), nx.path_graph(6)] * 32 + [nx.cycle_graph(6)] * 64
+    strings = np.array([nx.to_graph6_bytes(g, header=False).strip() for g in graphs])
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    with lzma.open(raw / "brec_v3.npy.xz", "wb") as f:
+        np.save(f, strings)
+    ds = BRECDataset(str(tmp_path))
+    g, h, rel = brec_module.brec_pair(ds, 0)
+    assert len(g) == len(h) == 32 and len(rel) == 64
+    assert g[0].num_edges == 12 and h[0].num_edges == 10  # C6 vs P6, both directions
+    with pytest.raises(ValueError, match="out of range"):
+        brec_module.brec_pair(ds, 1)
+    monkeypatch.setattr(brec_module, "BREC_PAIRS", 2)
+    (tmp_path / "processed").rename(tmp_path / "old")
+    with pytest.raises(ValueError, match="expected 256 graph6 strings"):
+        BRECDataset(str(tmp_path))
+
+
+def test_pairs_of_the_theory_checks_are_not_isomorphic():
+    import networkx as nx
+
+    for g, h in itertools.chain(PAIRS.values(), [(rook_4x4(), shrikhande())]):
+        a, b = nx.Graph(), nx.Graph()
+        a.add_edges_from(to_undirected(g.edge_index).t().tolist())
+        b.add_edges_from(to_undirected(h.edge_index).t().tolist())
+        assert not nx.is_isomorphic(a, b)
