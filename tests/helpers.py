@@ -64,9 +64,9 @@ def dense_directed_operator(a: Tensor, pattern: str, r: float, self_loops: bool 
 
 def graph_dataset(graphs: list):
     """An in-memory PyG dataset holding ``graphs`` (a list of ``Data``), for graph-task tests."""
-    from graphlab.data import GraphList
+    from graphlab.data import SyntheticDataset
 
-    return GraphList(graphs)
+    return SyntheticDataset(graphs)
 
 
 def assert_graph_invariant(fn: Callable[[Tensor, Tensor], Tensor], x: Tensor,

@@ -1,8 +1,13 @@
 """graphlab.data: dataset registry, offline mirror, split protocols, synthetic graphs."""
 from graphlab.data import datasets as _datasets  # noqa: F401  (fills the registry)
-from graphlab.data.graphs import GraphList
 from graphlab.data.mirror import DatasetNotAvailableError, data_root, mirror_dir
-from graphlab.data.registry import DATASETS, DatasetSpec, get_dataset_spec, load_dataset
+from graphlab.data.registry import (
+    DATASETS,
+    DatasetSpec,
+    SyntheticDataset,
+    get_dataset_spec,
+    load_dataset,
+)
 from graphlab.data.splits import (
     LinkSplit,
     given_node_split,
@@ -14,7 +19,7 @@ from graphlab.data.splits import (
 from graphlab.data.synthetic import directed_csbm
 from graphlab.data.validate import check_graph
 
-__all__ = ["DATASETS", "DatasetNotAvailableError", "DatasetSpec", "GraphList", "LinkSplit",
+__all__ = ["DATASETS", "DatasetNotAvailableError", "DatasetSpec", "LinkSplit", "SyntheticDataset",
            "check_graph", "data_root", "directed_csbm", "get_dataset_spec", "given_node_split",
            "graph_cv_split", "load_dataset", "mirror_dir", "random_graph_split",
            "random_link_split", "random_node_split"]

@@ -126,7 +126,12 @@ class Config:
 
     @property
     def primary_metric(self) -> str:
-        return self.paper.metric if self.paper else TASKS[self.task](self.eval)[1]
+        if self.paper:
+            return self.paper.metric
+        monitor = self.train.monitor
+        if monitor and monitor.startswith("val_"):  # e.g. val_mae -> test_mae
+            return "test_" + monitor[len("val_"):]
+        return TASKS[self.task](self.eval)[1]
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)

@@ -68,7 +68,7 @@ def precompute(ds, eigen_pe: Optional[int] = None, bag: Optional[dict] = None,
     from tqdm.auto import tqdm
 
     from graphlab.construct import EigenPE, SubgraphBag
-    from graphlab.data import GraphList
+    from graphlab.data import SyntheticDataset
 
     transforms = []
     if eigen_pe is not None:
@@ -83,7 +83,7 @@ def precompute(ds, eigen_pe: Optional[int] = None, bag: Optional[dict] = None,
         for transform in transforms:
             g = transform(g)
         graphs.append(g)
-    return GraphList(graphs)
+    return SyntheticDataset(graphs, name="precomputed")
 
 
 def check_graph_dataset(ds, name: str) -> str:

@@ -60,3 +60,37 @@ def test_feature_signal_zero_carries_no_class_information():
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         directed_csbm(**kwargs)
+
+
+def test_substructure_counts_equal_brute_force_monomorphism_counts():
+    import networkx as nx
+    from networkx.algorithms.isomorphism import GraphMatcher
+
+    from graphlab.data.synthetic import substructure_counts
+
+    patterns = {"triangle": (nx.cycle_graph(3), 6), "cycle4": (nx.cycle_graph(4), 8),
+                "star": (nx.star_graph(3), 6),
+                "tailed_triangle": (nx.Graph([(0, 1), (1, 2), (2, 0), (0, 3)]), 2)}
+    for seed in range(4):
+        g = nx.gnp_random_graph(8, 0.45, seed=seed)
+        ei = torch.tensor(list(g.edges())).t()
+        counts = substructure_counts(ei, 8)
+        for name, (pattern, automorphisms) in patterns.items():
+            monos = sum(1 for _ in GraphMatcher(g, pattern).subgraph_monomorphisms_iter())
+            assert counts[name] == monos // automorphisms, (seed, name)
+
+
+def test_counting_dataset_targets_are_normalised_counts():
+    from graphlab.data import load_dataset
+    from graphlab.data.synthetic import SUBSTRUCTURES
+
+    ds = load_dataset("counting", num_graphs=200, seed=1)
+    y = torch.cat([g.y for g in ds])
+    counts = torch.cat([g.counts for g in ds]).double()
+    assert y.shape == (200, 4)
+    torch.testing.assert_close(y.double(), counts / counts.std(0), atol=1e-5, rtol=1e-5)
+    tri = load_dataset("counting", num_graphs=200, seed=1, target="triangle")
+    torch.testing.assert_close(torch.cat([g.y for g in tri]), y[:, :1])
+    assert SUBSTRUCTURES[0] == "triangle"
+    with pytest.raises(ValueError, match="unknown counting target"):
+        load_dataset("counting", target="pentagon")

@@ -11,7 +11,7 @@ from torch_geometric.utils import to_undirected
 
 import graphlab.data.expressiveness as brec_module
 from graphlab.construct import SubgraphBag
-from graphlab.data import GraphList, load_dataset
+from graphlab.data import SyntheticDataset, load_dataset
 from graphlab.data.expressiveness import BRECDataset
 from graphlab.heads import GINGraph
 from graphlab.nn import SubgraphGNN
@@ -64,7 +64,7 @@ def mini_brec(monkeypatch):
             graphs += [relabel(g, k), relabel(h, 100 + k)]
     for g, _ in pairs:
         graphs += [relabel(g, 200 + k) for k in range(64)]
-    return GraphList(graphs)
+    return SyntheticDataset(graphs)
 
 
 def test_brec_protocol_on_a_small_file(mini_brec):
