@@ -24,15 +24,39 @@ BREC_PAIRS = 400
 BREC_RELABELINGS = 32
 
 
-def _from_networkx(g, index: int) -> Data:
-    import networkx as nx
+_TRIL: dict[int, tuple] = {}
 
-    g = nx.convert_node_labels_to_integers(g)
-    edges = torch.tensor(list(g.edges()), dtype=torch.long).t().reshape(2, -1)
-    edge_index = torch.cat([edges, edges.flip(0)], 1)
-    n = g.number_of_nodes()
-    return Data(x=torch.ones(n, 1), edge_index=edge_index, num_nodes=n,
-                y=torch.tensor([index]))
+
+def graph6_edges(code: bytes) -> tuple[int, torch.Tensor]:
+    """Decode one graph6 string (no header) into ``(n, edge_index)`` with both directions.
+
+    graph6 stores ``n`` (one byte ``n + 63``, or ``126`` and three bytes for ``n < 258048``)
+    and then the upper triangle column by column (``(0,1), (0,2), (1,2), (0,3), …``), six
+    bits per byte offset by 63.
+    """
+    import numpy as np
+
+    b = np.frombuffer(code.strip(), dtype=np.uint8).astype(np.int64) - 63
+    if b.size == 0 or b.min() < 0 or b.max() > 63:
+        raise ValueError(f"not a graph6 string: {code[:20]!r}")
+    if b[0] == 63:
+        if b.size < 4 or b[1] == 63:
+            raise ValueError("graph6 graphs with 258048 or more nodes are not supported")
+        n, body = int((b[1] << 12) | (b[2] << 6) | b[3]), b[4:]
+    else:
+        n, body = int(b[0]), b[1:]
+    bits = ((body[:, None] >> np.arange(5, -1, -1)) & 1).reshape(-1)[:n * (n - 1) // 2]
+    if n not in _TRIL:
+        _TRIL[n] = np.tril_indices(n, -1)  # (j, i), i < j, in column order
+    j, i = _TRIL[n]
+    keep = bits.astype(bool)
+    edges = torch.from_numpy(np.stack([i[keep], j[keep]]))
+    return n, torch.cat([edges, edges.flip(0)], 1)
+
+
+def _from_graph6(code: bytes, index: int) -> Data:
+    n, edge_index = graph6_edges(code)
+    return Data(x=torch.ones(n, 1), edge_index=edge_index, num_nodes=n, y=torch.tensor([index]))
 
 
 class EXPDataset(InMemoryDataset):
@@ -88,10 +112,12 @@ class SR25Dataset(InMemoryDataset):
                                 "GRAPHLAB_MIRROR at the mirror")
 
     def process(self) -> None:
-        import networkx as nx
-
-        graphs = nx.read_graph6(self.raw_paths[0])
-        self.save([_from_networkx(g, i) for i, g in enumerate(graphs)], self.processed_paths[0])
+        with open(self.raw_paths[0], "rb") as f:
+            lines = [line for line in f.read().split(b"\n") if line.strip()]
+        lines = [line[len(b">>graph6<<"):] if line.startswith(b">>graph6<<") else line
+                 for line in lines]
+        self.save([_from_graph6(line, i) for i, line in enumerate(lines)],
+                  self.processed_paths[0])
 
 
 class BRECDataset(InMemoryDataset):
@@ -117,7 +143,6 @@ class BRECDataset(InMemoryDataset):
     def process(self) -> None:
         import lzma
 
-        import networkx as nx
         import numpy as np
 
         with lzma.open(self.raw_paths[0]) as f:
@@ -125,8 +150,7 @@ class BRECDataset(InMemoryDataset):
         if strings.shape != (2 * 2 * BREC_PAIRS * BREC_RELABELINGS,):
             raise ValueError(f"{self.raw_paths[0]}: expected {4 * BREC_PAIRS * BREC_RELABELINGS}"
                              f" graph6 strings, found {strings.shape}")
-        graphs = [_from_networkx(nx.from_graph6_bytes(bytes(s)), i)
-                  for i, s in enumerate(strings)]
+        graphs = [_from_graph6(bytes(s), i) for i, s in enumerate(strings)]
         self.save(graphs, self.processed_paths[0])
 
 

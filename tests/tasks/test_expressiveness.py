@@ -132,3 +132,18 @@ def test_pairs_of_the_theory_checks_are_not_isomorphic():
         a.add_edges_from(to_undirected(g.edge_index).t().tolist())
         b.add_edges_from(to_undirected(h.edge_index).t().tolist())
         assert not nx.is_isomorphic(a, b)
+
+
+def test_graph6_decoder_equals_networkx():
+    import networkx as nx
+
+    from graphlab.data.expressiveness import graph6_edges
+
+    for g in (nx.gnp_random_graph(9, 0.4, seed=1), nx.gnp_random_graph(70, 0.1, seed=2),
+              nx.empty_graph(1), nx.complete_graph(5)):
+        n, ei = graph6_edges(nx.to_graph6_bytes(g, header=False))
+        assert n == g.number_of_nodes()
+        assert {tuple(e) for e in ei.t().tolist()} == \
+            {(a, b) for a, b in g.edges()} | {(b, a) for a, b in g.edges()}
+    with pytest.raises(ValueError, match="not a graph6"):
+        graph6_edges(b"\x01\x02")
