@@ -69,6 +69,9 @@ def run(models: Sequence[str], benchmarks: Sequence[str], categories: Sequence[s
             start = time.perf_counter()
             res = brec_evaluate(make, brec, pairs, _transform(kind, 200), progress=progress)
             row["brec"] = brec_summary(res)
+            row["brec_per_pair"] = [{"pair": r.pair, "category": r.category, "t2": r.t2,
+                                     "t2_reliability": r.t2_reliability,
+                                     "distinguished": r.distinguished} for r in res]
             row["brec_pairs"] = len(pairs)
             row["brec_wall_s"] = round(time.perf_counter() - start, 1)
         results[name] = row

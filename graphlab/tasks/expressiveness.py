@@ -128,11 +128,17 @@ def brec_evaluate(make_model: Callable[[], nn.Module], ds, pairs: Optional[Itera
 
 
 def brec_summary(results: Sequence[PairResult]) -> dict[str, int]:
-    """Pairs distinguished per category, ``total``, and ``unreliable`` (pairs excluded
-    because the reliability check fired)."""
+    """Pairs distinguished per category and per part of the regular category, ``total``,
+    and ``unreliable`` (pairs excluded because the reliability check fired)."""
+    from graphlab.data.expressiveness import BREC_PARTS
+
     out = {name: 0 for name in BREC_CATEGORIES}
+    out.update({f"regular/{name}": 0 for name in BREC_PARTS})
     for r in results:
         out[r.category] += int(r.distinguished)
+        for name, ids in BREC_PARTS.items():
+            if r.pair in ids:
+                out[f"regular/{name}"] += int(r.distinguished)
     out["total"] = sum(out[name] for name in BREC_CATEGORIES)
     out["unreliable"] = sum(not r.reliable for r in results)
     return out

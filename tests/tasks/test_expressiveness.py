@@ -75,8 +75,11 @@ def test_brec_protocol_on_a_small_file(mini_brec):
     assert [r.distinguished for r in gin] == [False, False]
     assert [r.distinguished for r in sswl] == [True, False]  # SRGs stay together
     assert all(r.reliable for r in gin + sswl)
-    assert brec_summary(sswl) == {"basic": 1, "regular": 0, "extension": 0, "cfi": 0,
-                                  "total": 1, "unreliable": 0}
+    summary = brec_summary(sswl)
+    assert {k: summary[k] for k in ("basic", "regular", "extension", "cfi", "total",
+                                    "unreliable")} == {"basic": 1, "regular": 0,
+                                                       "extension": 0, "cfi": 0, "total": 1,
+                                                       "unreliable": 0}
 
 
 def test_separation_rate_follows_the_theory():
@@ -147,3 +150,33 @@ def test_graph6_decoder_equals_networkx():
             {(a, b) for a, b in g.edges()} | {(b, a) for a, b in g.edges()}
     with pytest.raises(ValueError, match="not a graph6"):
         graph6_edges(b"\x01\x02")
+
+
+def test_brec_categories_partition_the_400_pairs():
+    from graphlab.data.expressiveness import BREC_CATEGORIES, BREC_PARTS
+
+    ids = sorted(i for ids in BREC_CATEGORIES.values() for i in ids)
+    assert ids == list(range(400))
+    assert {k: len(v) for k, v in BREC_CATEGORIES.items()} == {
+        "basic": 60, "regular": 140, "extension": 100, "cfi": 100}
+    assert sum(len(v) for v in BREC_PARTS.values()) == 140
+
+
+@pytest.mark.mirror
+def test_brec_layout_of_the_mirror_file(mirror):
+    """Strongly regular partners share degrees and distance profiles; basic and extension
+    pairs are small graphs; CFI graphs are larger."""
+    from graphlab.construct import shortest_path_distances
+    from graphlab.data.expressiveness import brec_pair
+
+    ds = load_dataset("brec")
+
+    def profile(g):
+        d = shortest_path_distances(g.edge_index, g.num_nodes)
+        return sorted(torch.sort(row).values.tolist() for row in d)
+
+    for pair in (110, 135, 159):
+        g, h, _ = brec_pair(ds, pair)
+        assert profile(g[0]) == profile(h[0])
+    assert brec_pair(ds, 0)[0][0].num_nodes == 10 and brec_pair(ds, 200)[0][0].num_nodes == 10
+    assert brec_pair(ds, 300)[0][0].num_nodes > 30
