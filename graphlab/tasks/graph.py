@@ -118,8 +118,17 @@ def check_graph_dataset(ds, name: str) -> str:
     return "classification"
 
 
-def graph_split(y: Tensor, split: SplitSettings, seed: int) -> tuple[Tensor, Tensor, Tensor]:
+def graph_split(y: Tensor, split: SplitSettings, seed: int,
+                given: Optional[Tensor] = None) -> tuple[Tensor, Tensor, Tensor]:
+    """Graph indices ``(train, val, test)``: ``'cv'`` (default), ``'random'``, or ``'given'``
+    (``given`` = each graph's part, 0 train / 1 val / 2 test, as ZINC ships)."""
     kind = split.kind or "cv"
+    if kind == "given":
+        if given is None:
+            raise ValueError("split kind 'given' needs a per-graph 'split' attribute (0 train, "
+                             "1 val, 2 test), which this dataset does not have; use 'cv' or "
+                             "'random'")
+        return tuple((given == part).nonzero().view(-1) for part in range(3))
     if kind == "cv":
         fold = seed % split.folds if split.index is None else split.index
         return graph_cv_split(y, split.folds, fold,
@@ -127,7 +136,8 @@ def graph_split(y: Tensor, split: SplitSettings, seed: int) -> tuple[Tensor, Ten
     if kind == "random":
         return random_graph_split(y.size(0), split.train_ratio or 0.8,
                                   0.1 if split.val_ratio is None else split.val_ratio, seed)
-    raise ValueError(f"split kind '{kind}' is not a graph split; use 'cv' or 'random'")
+    raise ValueError(f"split kind '{kind}' is not a graph split; use 'cv', 'random' or "
+                     "'given'")
 
 
 def _loss(out: Tensor, y: Tensor, target: str) -> Tensor:
@@ -180,7 +190,9 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
     target = check_graph_dataset(ds, name)
     y = torch.cat([g.y.view(1, -1) for g in ds])
     y = y.view(-1) if y.size(1) == 1 else y
-    train_idx, val_idx, test_idx = graph_split(y, split, seed)
+    given = (torch.cat([g.split.view(-1) for g in ds])
+             if getattr(ds[0], "split", None) is not None else None)
+    train_idx, val_idx, test_idx = graph_split(y, split, seed, given)
     if train_idx.numel() == 0 or test_idx.numel() == 0:
         raise ValueError(f"{name}: the graph split has an empty training or test part")
     monitor = train.monitor or ("val_acc" if target == "classification" else "val_mae")

@@ -50,7 +50,8 @@ class SplitSettings:
             fresh split per seed); link task: ``'random_edge'`` (default, a fresh edge split
             per seed); graph task: ``'cv'`` (default: stratified ``folds``-fold
             cross-validation, fold ``seed % folds``; the partition is fixed, a stratified
-            ``val_ratio`` of the training folds is held out for selection) or ``'random'``.
+            ``val_ratio`` of the training folds is held out for selection), ``'random'``, or
+            ``'given'`` (the dataset's per-graph ``split``: ZINC).
         index: for datasets shipping several splits (``[N, S]`` masks), the split to use;
             ``None`` = ``seed % S``. Graph task ``'cv'``: the fold (``None`` = ``seed % folds``).
         folds: graph task ``'cv'``: number of folds (default 10).

@@ -130,8 +130,11 @@ def test_bad_graph_datasets_are_named():
     with pytest.raises(ValueError, match="no validation graphs"):
         run_graph(size_graphs(20), ModelSettings("gin"), SplitSettings(folds=2, val_ratio=0.0),
                   TrainSettings(epochs=1), 0)
-    with pytest.raises(ValueError, match="not a graph split"):
+    with pytest.raises(ValueError, match="needs a per-graph 'split'"):
         run_graph(size_graphs(20), ModelSettings("gin"), SplitSettings(kind="given"),
+                  TrainSettings(epochs=1), 0)
+    with pytest.raises(ValueError, match="not a graph split"):
+        run_graph(size_graphs(20), ModelSettings("gin"), SplitSettings(kind="geom_gcn"),
                   TrainSettings(epochs=1), 0)
 
 
@@ -164,3 +167,12 @@ def test_subset_is_a_fixed_sample():
     assert len(a) == 30 and torch.equal(a.y, b.y)
     assert set(a.y.tolist()) == {0, 1}
     assert take_subset(ds, None) is ds
+
+
+def test_given_split_reads_each_graphs_part():
+    graphs = [g for g in size_graphs(30, regression=True)]
+    for i, g in enumerate(graphs):
+        g.split = torch.tensor([0 if i < 20 else 1 if i < 25 else 2])
+    res = run_graph(graph_dataset(graphs), ModelSettings("gin", {"hidden_channels": 4}),
+                    SplitSettings(kind="given"), TrainSettings(epochs=1), 0)
+    assert (res.info["num_train"], res.info["num_val"], res.info["num_test"]) == (20, 5, 5)
