@@ -160,7 +160,8 @@ class GINEGraph(nn.Module):
         edge_channels (int): edge-feature width (``0``: none).
         hidden_channels (int): width (default ``64``).
         num_layers (int): GINE layers (default ``4``).
-        pe (str): ``'none'`` (default), ``'spe'``, ``'signnet'`` or ``'lappe'``; the batch
+        pe (str): ``'none'`` (default), ``'spe'``, ``'signnet'``, ``'basisnet'`` or
+            ``'lappe'``; the batch
             then needs ``eigvals`` / ``eigvecs`` / ``eig_mask``
             (:class:`graphlab.construct.EigenPE`).
         num_eigs (int): ``d`` of the eigen-PE (default ``8``; SignNet and LapPE need it).
@@ -241,7 +242,8 @@ def gine_graph(in_channels: int, out_channels: int, edge_channels: int = 0,
                num_eigs: int = 8, pe_channels: int = 16, spe_m: int = 16,
                spe_rho_layers: int = 2, spe_rho_hidden: int = 64, pool: str = "sum",
                dropout: float = 0.0, norm: str = "batch") -> GINEGraph:
-    """GINE with an optional eigen-PE: none, SPE, SignNet or LapPE (Huang et al., ICLR 2024)."""
+    """GINE with an optional eigen-PE: none, SPE, SignNet, BasisNet or LapPE (Huang et al.,
+    ICLR 2024)."""
     return GINEGraph(in_channels, out_channels, edge_channels, hidden_channels, num_layers, pe,
                      num_eigs, pe_channels, spe_m, spe_rho_layers, spe_rho_hidden, pool,
                      dropout, norm)

@@ -1,5 +1,5 @@
-"""Positional encodings from eigenpairs: SPE (stable and expressive), and the SignNet and
-Laplacian-PE baselines. Inputs are what :class:`graphlab.construct.EigenPE` stores:
+"""Positional encodings from eigenpairs: SPE (stable and expressive), and the SignNet,
+BasisNet and Laplacian-PE baselines. Inputs are what :class:`graphlab.construct.EigenPE` stores:
 ``eigvals`` ``[G, d]``, ``eigvecs`` ``[N, d]``, ``eig_mask`` ``[G, d]`` and the node-to-graph
 ``batch`` ``[N]``.
 """
@@ -231,5 +231,79 @@ class LapPE(nn.Module):
         return self.lin(v)
 
 
+class BasisNet(nn.Module):
+    r"""BasisNet, from "Sign and Basis Invariant Networks for Spectral Graph Representation
+    Learning" (Lim et al., ICLR 2023), with a one-layer 2-IGN :math:`\phi`:
+
+    .. math::
+        \mathrm{PE} = \rho\big(\phi_{d_1}(V_1 V_1^\top), \dots, \phi_{d_l}(V_l V_l^\top)\big)
+
+    Eigenvalues equal within ``tol`` form an eigenspace :math:`V_i` of multiplicity
+    :math:`d_i`; its projector :math:`P = V_i V_i^\top` does not depend on the basis chosen.
+    :math:`\phi_d` (one per multiplicity, shared above ``max_multiplicity``) maps ``P`` to node
+    features through the five invariant linear 2→1 operations — :math:`P_{vv}`,
+    :math:`\sum_w P_{vw}`, :math:`\sum_w P_{wv}`, :math:`\sum_{wx} P_{wx}`,
+    :math:`\mathrm{tr} P` — and an MLP; each eigenspace's output sits in the slot of its
+    first eigenvalue and :math:`\rho` (an MLP) reads the ``d`` slots. Invariant to signs and
+    bases, permutation-equivariant. Eigenspaces are found per graph in a Python loop (a
+    baseline, not a fast path).
+
+    Args:
+        num_eigs (int): ``d``.
+        out_channels (int): PE width.
+        hidden_channels (int): width of :math:`\phi` and :math:`\rho` (default ``16``).
+        max_multiplicity (int): separate :math:`\phi` up to this multiplicity (default ``4``).
+        tol (float): eigenvalues closer than this are one eigenspace (default ``1e-6``).
+
+    Shapes:
+        eigvals ``[G, d]``, eigvecs ``[N, d]``, batch ``[N]``, eig_mask ``[G, d]`` →
+        ``[N, out_channels]``.
+    """
+
+    def __init__(self, num_eigs: int, out_channels: int, hidden_channels: int = 16,
+                 max_multiplicity: int = 4, tol: float = 1e-6):
+        super().__init__()
+        self.num_eigs, self.tol = num_eigs, tol
+        self.phi = nn.ModuleList(
+            nn.Sequential(nn.Linear(5, hidden_channels), nn.ReLU(),
+                          nn.Linear(hidden_channels, hidden_channels))
+            for _ in range(max_multiplicity))
+        self.rho = nn.Sequential(nn.Linear(num_eigs * hidden_channels, hidden_channels),
+                                 nn.ReLU(), nn.Linear(hidden_channels, out_channels))
+        self.hidden_channels = hidden_channels
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        for layer in [*(m for phi in self.phi for m in phi), *self.rho]:
+            if hasattr(layer, "reset_parameters"):
+                layer.reset_parameters()
+
+    def forward(self, eigvals: Tensor, eigvecs: Tensor, edge_index: Any = None,
+                batch: Optional[Tensor] = None, eig_mask: Optional[Tensor] = None) -> Tensor:
+        eig_mask, batch = _check_eigen_input(eigvals, eigvecs, eig_mask, batch)
+        if eigvecs.size(1) != self.num_eigs:
+            raise ValueError(f"BasisNet was built for d = {self.num_eigs} eigenpairs, got "
+                             f"{eigvecs.size(1)}")
+        slots = eigvecs.new_zeros(eigvecs.size(0), self.num_eigs, self.hidden_channels)
+        for g in range(eigvals.size(0)):
+            nodes = (batch == g).nonzero().view(-1)
+            lam = eigvals[g][eig_mask[g]]
+            vecs = eigvecs[nodes][:, eig_mask[g]]
+            start = 0
+            while start < lam.numel():
+                end = start + 1
+                while end < lam.numel() and float(lam[end] - lam[start]) <= self.tol:
+                    end += 1
+                proj = vecs[:, start:end] @ vecs[:, start:end].t()
+                n = proj.size(0)
+                feats = torch.stack([proj.diagonal(), proj.sum(1), proj.sum(0),
+                                     proj.sum().expand(n), proj.trace().expand(n)], -1)
+                phi = self.phi[min(end - start, len(self.phi)) - 1]
+                slots[nodes, start] = phi(feats)
+                start = end
+        return self.rho(slots.flatten(1))
+
+
 #: PE modules by name: ``(num_eigs, out_channels, **options) -> module``
-PE_MODELS = {"spe": lambda d, p, **kw: SPE(p, **kw), "signnet": SignNet, "lappe": LapPE}
+PE_MODELS = {"spe": lambda d, p, **kw: SPE(p, **kw), "signnet": SignNet, "basisnet": BasisNet,
+             "lappe": LapPE}

@@ -77,7 +77,7 @@ def test_gin_graph_is_registered_and_checks_arguments():
         GINGraph(4, 2, num_layers=0)
 
 
-@pytest.mark.parametrize("pe", ["none", "spe", "signnet", "lappe"])
+@pytest.mark.parametrize("pe", ["none", "spe", "signnet", "basisnet", "lappe"])
 def test_gine_graph_with_each_pe_is_invariant_to_node_order(pe):
     torch.manual_seed(0)
     net = GINEGraph(3, 2, hidden_channels=16, num_layers=2, pe=pe, num_eigs=5,

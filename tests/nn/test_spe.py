@@ -5,7 +5,7 @@ from torch_geometric.data import Batch, Data
 from torch_geometric.utils import to_undirected
 
 from graphlab.construct import EigenPE, normalized_laplacian
-from graphlab.nn import SPE, ElementwiseMLPs, LapPE, SignNet
+from graphlab.nn import SPE, BasisNet, ElementwiseMLPs, LapPE, SignNet
 from tests.helpers import dense_adjacency, random_graph
 
 
@@ -138,3 +138,35 @@ def test_bad_eigen_input_is_named():
         spe(torch.full((1, 3), float("nan")), torch.zeros(5, 3), cycle(5))
     with pytest.raises(ValueError, match="built for d = 4"):
         SignNet(4, 2)(torch.zeros(1, 3), torch.zeros(5, 3))
+
+
+
+def test_basisnet_is_invariant_to_signs_and_bases_and_equivariant():
+    data = EigenPE(6, torch.float64)(Data(x=torch.ones(6, 1), edge_index=cycle(6)))
+    vals, vecs = data.eigvals, data.eigvecs
+    torch.manual_seed(0)
+    net = BasisNet(6, 4, max_multiplicity=2).double()
+    out = net(vals, vecs)
+    theta = 1.1
+    rot = torch.tensor([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+    rotated = vecs.clone()
+    rotated[:, 1:3] = vecs[:, 1:3] @ rot
+    rotated[:, 3:5] = -vecs[:, 3:5] @ rot.t()
+    torch.testing.assert_close(net(vals, rotated), out)
+    perm = torch.randperm(6, generator=torch.Generator().manual_seed(1))
+    torch.testing.assert_close(net(vals, vecs[perm]), out[perm])
+    # a raw-eigenvector model is not basis invariant: the test above can fail
+    lappe = LapPE(6, 4).double().eval()
+    assert not torch.allclose(lappe(vals, rotated), lappe(vals, vecs))
+
+
+def test_basisnet_batches_and_ignores_padding():
+    b = graphs_batch()
+    torch.manual_seed(0)
+    net = BasisNet(6, 3).double()
+    out = net(b.eigvals, b.eigvecs, batch=b.batch, eig_mask=b.eig_mask)
+    for g, data in enumerate(b.to_data_list()):
+        alone = net(data.eigvals, data.eigvecs, eig_mask=data.eig_mask)
+        torch.testing.assert_close(out[b.batch == g], alone)
+    with pytest.raises(ValueError, match="built for d = 6"):
+        net(torch.zeros(1, 3), torch.zeros(4, 3))
