@@ -19,6 +19,8 @@ from graphlab.ops import check_edge_index
 #: attributes a bag adds; those ending in ``_index`` that address pairs are shifted by the
 #: number of pairs when graphs are batched, ``pair_index`` by the number of nodes
 PAIR_ADDRESSED = ("ul_index", "vl_index", "uu_index", "vv_index", "vu_index")
+#: attributes that address the graph's edges (shifted by the number of edges)
+EDGE_ADDRESSED = ("ul_edge", "vl_edge")
 
 
 class SubgraphData(Data):
@@ -28,10 +30,12 @@ class SubgraphData(Data):
     def __inc__(self, key: str, value: Any, *args, **kwargs) -> Any:
         if key in PAIR_ADDRESSED:
             return int(self.num_pairs)
+        if key in EDGE_ADDRESSED:
+            return int(self.edge_index.size(1))
         return super().__inc__(key, value, *args, **kwargs)
 
     def __cat_dim__(self, key: str, value: Any, *args, **kwargs) -> Any:
-        if key in ("uu_index", "vv_index", "vu_index"):
+        if key in ("uu_index", "vv_index", "vu_index", *EDGE_ADDRESSED):
             return 0
         return super().__cat_dim__(key, value, *args, **kwargs)
 
@@ -73,7 +77,10 @@ def subgraph_bag(edge_index: Tensor, num_nodes: int, max_dis: int = 5,
     - ``vl_index`` ``[2, *]``: pair edges ``(w, v) → (u, v)`` for graph edges ``w – u``;
     - ``uu_index``, ``vv_index`` ``[P]``: the pair ``(u, u)`` / ``(v, v)``;
     - ``vu_index`` ``[P]``: the pair ``(v, u)`` (always in the bag: distances are
-      symmetric on the undirected graph).
+      symmetric on the undirected graph);
+    - ``ul_edge``, ``vl_edge``: for every pair edge, the position in ``edge_index`` of the
+      graph edge it follows (``w → v``, or its reverse when only that is listed), so that
+      local aggregations can read edge features.
     """
     if num_nodes < 1:
         raise ValueError("a subgraph bag needs at least one node")
@@ -93,20 +100,28 @@ def subgraph_bag(edge_index: Tensor, num_nodes: int, max_dis: int = 5,
     ei = edge_index[:, edge_index[0] != edge_index[1]]
     und = torch.unique(torch.cat([ei, ei.flip(0)], 1), dim=1)
     w_src, w_dst = und                                     # edge w_src -> w_dst
+    # position of each graph edge in the input (either direction; the listed one wins)
+    eid = torch.full((n, n), -1, dtype=torch.long)
+    positions = torch.arange(edge_index.size(1))
+    eid[edge_index[1], edge_index[0]] = positions
+    eid[edge_index[0], edge_index[1]] = positions
+    und_eid = eid[w_src, w_dst]
     roots = torch.arange(n)
     # uL: for every root r and edge w -> x: (r, w) -> (r, x)
     src = pid[roots[:, None], w_src[None, :]].reshape(-1)
     dst = pid[roots[:, None], w_dst[None, :]].reshape(-1)
     keep = (src >= 0) & (dst >= 0)
     ul = torch.stack([src[keep], dst[keep]])
+    ul_edge = und_eid[None, :].expand(n, -1).reshape(-1)[keep]
     # vL: for every node c and edge w -> x: (w, c) -> (x, c)
     src = pid[w_src[:, None], roots[None, :]].reshape(-1)
     dst = pid[w_dst[:, None], roots[None, :]].reshape(-1)
     keep = (src >= 0) & (dst >= 0)
     vl = torch.stack([src[keep], dst[keep]])
+    vl_edge = und_eid[:, None].expand(-1, n).reshape(-1)[keep]
     return {"pair_index": torch.stack([u, v]), "pair_dist": d, "ul_index": ul,
             "vl_index": vl, "uu_index": pid[u, u], "vv_index": pid[v, v],
-            "vu_index": pid[v, u]}
+            "vu_index": pid[v, u], "ul_edge": ul_edge, "vl_edge": vl_edge}
 
 
 class SubgraphBag(BaseTransform):

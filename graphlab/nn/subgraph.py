@@ -20,7 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from graphlab.nn.registry import register_model
-from graphlab.ops import CSR, scatter, spmm
+from graphlab.ops import CSR, scatter, segment, spmm
 
 AGGREGATIONS = ("uL", "vL", "uG", "vG", "uu", "vv", "vu")
 
@@ -48,7 +48,8 @@ class PairGraph:
     """
 
     def __init__(self, pair_index: Tensor, ul_index: Tensor, vl_index: Tensor,
-                 uu_index: Tensor, vv_index: Tensor, vu_index: Tensor, num_nodes: int):
+                 uu_index: Tensor, vv_index: Tensor, vu_index: Tensor, num_nodes: int,
+                 ul_edge: Optional[Tensor] = None, vl_edge: Optional[Tensor] = None):
         p = pair_index.size(1)
         for name, idx in (("uu_index", uu_index), ("vv_index", vv_index),
                           ("vu_index", vu_index)):
@@ -59,6 +60,9 @@ class PairGraph:
         self.ul = CSR.from_edge_index(ul_index, p)
         self.vl = CSR.from_edge_index(vl_index, p)
         self.uu, self.vv, self.vu = uu_index, vv_index, vu_index
+        # graph edge of every local pair edge, in each CSR's sorted order
+        self.edges = {"uL": None if ul_edge is None else ul_edge[self.ul.perm],
+                      "vL": None if vl_edge is None else vl_edge[self.vl.perm]}
 
     @classmethod
     def from_batch(cls, data) -> "PairGraph":
@@ -67,10 +71,21 @@ class PairGraph:
                 raise ValueError(f"the batch has no '{key}': build the graphs with "
                                  "graphlab.construct.SubgraphBag")
         return cls(data.pair_index, data.ul_index, data.vl_index, data.uu_index,
-                   data.vv_index, data.vu_index, data.num_nodes)
+                   data.vv_index, data.vu_index, data.num_nodes,
+                   getattr(data, "ul_edge", None), getattr(data, "vl_edge", None))
 
-    def aggregate(self, h: Tensor, name: str) -> Tensor:
-        """Atomic aggregation ``name`` of pair states ``h`` ``[P, F]`` → ``[P, F]``."""
+    def aggregate(self, h: Tensor, name: str, edge_emb: Optional[Tensor] = None) -> Tensor:
+        r"""Atomic aggregation ``name`` of pair states ``h`` ``[P, F]`` → ``[P, F]``.
+
+        ``edge_emb`` (``[E, F]``, one row per graph edge): the local aggregations ``uL`` /
+        ``vL`` become GINE-style, :math:`\sum \mathrm{ReLU}(h + e)`.
+        """
+        if name in ("uL", "vL") and edge_emb is not None:
+            csr, edges = (self.ul if name == "uL" else self.vl), self.edges[name]
+            if edges is None:
+                raise ValueError("edge features need the bag's ul_edge / vl_edge (rebuild "
+                                 "the graphs with graphlab.construct.SubgraphBag)")
+            return segment((h[csr.col] + edge_emb[edges]).relu(), csr.rowptr, "sum")
         if name == "uL":
             return spmm(self.ul, h)
         if name == "vL":
@@ -99,13 +114,15 @@ class SWLConv(nn.Module):
         aggregations (sequence of str): a subset of ``AGGREGATIONS``.
         norm (bool): batch norm (default ``True``).
         train_eps (bool): learn :math:`\epsilon_a` (default ``True``).
+        edge_dim (int): edge-feature width; ``> 0`` makes ``uL`` / ``vL`` GINE-style
+            (default ``0``).
 
     Shapes:
         h ``[P, F_in]``, a :class:`PairGraph` → ``[P, F_out]``.
     """
 
     def __init__(self, in_channels: int, out_channels: int, aggregations: Sequence[str],
-                 norm: bool = True, train_eps: bool = True):
+                 norm: bool = True, train_eps: bool = True, edge_dim: int = 0):
         super().__init__()
         bad = [a for a in aggregations if a not in AGGREGATIONS]
         if bad or not aggregations:
@@ -117,9 +134,15 @@ class SWLConv(nn.Module):
                           nn.Linear(out_channels, out_channels)) for _ in self.aggregations)
         self.eps = nn.Parameter(torch.zeros(len(self.aggregations)), requires_grad=train_eps)
         self.norm = nn.BatchNorm1d(out_channels) if norm else None
+        # GINE-style local aggregations read the graph's edge features
+        self.edge_lins = nn.ModuleDict(
+            {a: nn.Linear(edge_dim, in_channels) for a in self.aggregations
+             if a in ("uL", "vL")}) if edge_dim > 0 else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        for lin in (self.edge_lins.values() if self.edge_lins is not None else []):
+            lin.reset_parameters()
         for mlp in self.mlps:
             for layer in mlp:
                 if hasattr(layer, "reset_parameters"):
@@ -128,10 +151,15 @@ class SWLConv(nn.Module):
         if self.norm is not None:
             self.norm.reset_parameters()
 
-    def forward(self, h: Tensor, pairs: PairGraph) -> Tensor:
+    def forward(self, h: Tensor, pairs: PairGraph, edge_attr: Optional[Tensor] = None) -> Tensor:
+        if self.edge_lins is not None and edge_attr is None:
+            raise ValueError("this SWLConv was built with edge_dim > 0 and needs edge_attr")
         out = 0
         for i, (name, mlp) in enumerate(zip(self.aggregations, self.mlps, strict=True)):
-            out = out + mlp((1 + self.eps[i]) * h + pairs.aggregate(h, name))
+            emb = None
+            if self.edge_lins is not None and name in self.edge_lins:
+                emb = self.edge_lins[name](edge_attr.to(h.dtype))
+            out = out + mlp((1 + self.eps[i]) * h + pairs.aggregate(h, name, emb))
         if self.norm is not None:
             out = self.norm(out)
         return out.relu()
@@ -157,6 +185,8 @@ class SubgraphGNN(nn.Module):
         num_layers (int): layers (default ``4``).
         max_dis (int): distance-embedding size − 1 (default ``5``; must match the bag).
         norm (bool): batch norm in the layers (default ``True``).
+        edge_channels (int): edge-feature width read by the local aggregations (``0``:
+            none, default).
 
     Shapes:
         a ``Batch`` of :class:`graphlab.construct.SubgraphData` → ``[G, out_channels]``.
@@ -165,7 +195,7 @@ class SubgraphGNN(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, preset: Optional[str] = "SSWL+",
                  aggregations: Optional[Sequence[str]] = None, pooling: Optional[str] = None,
                  hidden_channels: int = 64, num_layers: int = 4, max_dis: int = 5,
-                 norm: bool = True):
+                 norm: bool = True, edge_channels: int = 0):
         super().__init__()
         if preset is not None:
             if preset not in PRESETS:
@@ -180,8 +210,9 @@ class SubgraphGNN(nn.Module):
         self.preset, self.pooling, self.max_dis = preset, pooling, max_dis
         self.embed = nn.Linear(in_channels, hidden_channels)
         self.dist = nn.Embedding(max_dis + 1, hidden_channels)
-        self.convs = nn.ModuleList(SWLConv(hidden_channels, hidden_channels, aggregations, norm)
-                                   for _ in range(num_layers))
+        self.edge_channels = edge_channels
+        self.convs = nn.ModuleList(SWLConv(hidden_channels, hidden_channels, aggregations, norm,
+                                           edge_dim=edge_channels) for _ in range(num_layers))
         self.pool_mlp = nn.Sequential(nn.Linear(hidden_channels, hidden_channels), nn.ReLU(),
                                       nn.Linear(hidden_channels, hidden_channels))
         self.head = nn.Linear(hidden_channels, out_channels)
@@ -202,8 +233,11 @@ class SubgraphGNN(nn.Module):
             raise ValueError(f"pair_dist reaches {int(dist.max())} but the model was built "
                              f"with max_dis={self.max_dis}")
         h = self.embed(x)[pairs.pair_index[1]] + self.dist(dist)
+        edge_attr = getattr(data, "edge_attr", None) if self.edge_channels else None
+        if edge_attr is not None and edge_attr.dim() == 1:
+            edge_attr = edge_attr.unsqueeze(-1)
         for conv in self.convs:
-            h = conv(h, pairs)
+            h = conv(h, pairs, edge_attr)
         root = pairs.pair_index[0 if self.pooling == "VS" else 1]
         per_node = self.pool_mlp(scatter(h, root, pairs.num_nodes, "sum"))   # [N, F]
         batch = data.batch if data.batch is not None else torch.zeros(
@@ -220,7 +254,7 @@ class SubgraphGNN(nn.Module):
 def swl(in_channels: int, out_channels: int, preset: str = "SSWL+",
         aggregations: Optional[list[str]] = None, pooling: Optional[str] = None,
         hidden_channels: int = 64, num_layers: int = 4, max_dis: int = 5,
-        norm: bool = True) -> SubgraphGNN:
+        norm: bool = True, edge_channels: int = 0) -> SubgraphGNN:
     """Subgraph GNN of the SWL hierarchy (Zhang et al., ICML 2023); needs dataset.bag."""
     return SubgraphGNN(in_channels, out_channels, preset, aggregations, pooling,
-                       hidden_channels, num_layers, max_dis, norm)
+                       hidden_channels, num_layers, max_dis, norm, edge_channels)

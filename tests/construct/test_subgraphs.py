@@ -57,6 +57,8 @@ def test_batched_bags_shift_pair_indices():
     assert batch.pair_index[:, 9:].min() == 3  # nodes of the second graph
     assert batch.uu_index[9:].min() >= 9 and batch.ul_index[:, a.ul_index.size(1):].min() >= 9
     assert batch.batch.tolist() == [0, 0, 0, 1, 1]
+    n_ul = a.ul_edge.numel()
+    assert batch.ul_edge[:n_ul].max() < 2 and batch.ul_edge[n_ul:].min() >= 2  # edges of b
 
 
 def test_bag_errors():

@@ -23,7 +23,8 @@ from tests.helpers import (
 def pair_graph(ei, n, hops=None):
     bag = subgraph_bag(ei, n, hops=hops)
     return bag, PairGraph(bag["pair_index"], bag["ul_index"], bag["vl_index"],
-                          bag["uu_index"], bag["vv_index"], bag["vu_index"], n)
+                          bag["uu_index"], bag["vv_index"], bag["vu_index"], n,
+                          bag["ul_edge"], bag["vl_edge"])
 
 
 def dense_reference(name, h, a, member):
@@ -125,3 +126,48 @@ def test_configuration_errors():
         model(Batch.from_data_list([graph(cycle(4), 4)]))
     with pytest.raises(ValueError, match="max_dis=2"):
         model(Batch.from_data_list([SubgraphBag(max_dis=5)(graph(cycle(8), 8))]))
+
+
+@pytest.mark.parametrize("hops", [None, 1])
+@pytest.mark.parametrize("name", ["uL", "vL"])
+def test_local_aggregations_with_edge_features_equal_dense_references(name, hops):
+    n = 8
+    _, ei = random_graph(n, 12, seed=6, self_loops=False, duplicates=False)
+    ei = ei[:, ei[0] < ei[1]]  # each undirected edge listed once: the bag uses both ways
+    bag, pg = pair_graph(ei, n, hops)
+    u, v = bag["pair_index"]
+    member = torch.zeros(n, n, dtype=torch.bool)
+    member[u, v] = True
+    h = torch.randn(u.numel(), 3, dtype=torch.float64)
+    emb = torch.randn(ei.size(1), 3, dtype=torch.float64)
+    dense_emb = torch.zeros(n, n, 3, dtype=torch.float64)
+    dense_emb[ei[0], ei[1]] = emb
+    dense_emb[ei[1], ei[0]] = emb
+    a = dense_adjacency(to_undirected(ei), n).to(torch.float64).clamp(max=1)
+    dense = torch.zeros(n, n, 3, dtype=torch.float64)
+    dense[u, v] = h
+    ref = torch.zeros(n, n, 3, dtype=torch.float64)
+    for x, y in member.nonzero().tolist():
+        for w in range(n):
+            if name == "uL" and a[y, w] and member[x, w]:
+                ref[x, y] += (dense[x, w] + dense_emb[w, y]).relu()
+            if name == "vL" and a[x, w] and member[w, y]:
+                ref[x, y] += (dense[w, y] + dense_emb[w, x]).relu()
+    torch.testing.assert_close(pg.aggregate(h, name, emb), ref[u, v])
+
+
+def test_subgraph_gnn_reads_edge_features_and_batches_them():
+    torch.manual_seed(0)
+    graphs = []
+    for seed, n in ((0, 5), (1, 6)):
+        x, ei = random_graph(n, 2 * n, 2, seed=seed, self_loops=False)
+        graphs.append(SubgraphBag()(Data(x=x.double(), edge_index=ei,
+                                         edge_attr=torch.randn(ei.size(1), 3))))
+    model = build_model("swl", "graph", {"hidden_channels": 8, "num_layers": 2},
+                        in_channels=2, out_channels=1, edge_channels=3).double().eval()
+    together = model(Batch.from_data_list(graphs))
+    alone = torch.cat([model(Batch.from_data_list([g])) for g in graphs])
+    torch.testing.assert_close(together, alone)
+    changed = graphs[1].clone()
+    changed.edge_attr = changed.edge_attr + 1.0
+    assert not torch.allclose(model(Batch.from_data_list([changed])), alone[1:])
