@@ -242,8 +242,7 @@ def gine_graph(in_channels: int, out_channels: int, edge_channels: int = 0,
                num_eigs: int = 8, pe_channels: int = 16, spe_m: int = 16,
                spe_rho_layers: int = 2, spe_rho_hidden: int = 64, pool: str = "sum",
                dropout: float = 0.0, norm: str = "batch") -> GINEGraph:
-    """GINE with an optional eigen-PE: none, SPE, SignNet, BasisNet or LapPE (Huang et al.,
-    ICLR 2024)."""
+    """GINE with an eigen-PE: none, SPE, SignNet, BasisNet or LapPE (Huang et al. 2024)."""
     return GINEGraph(in_channels, out_channels, edge_channels, hidden_channels, num_layers, pe,
                      num_eigs, pe_channels, spe_m, spe_rho_layers, spe_rho_hidden, pool,
                      dropout, norm)
