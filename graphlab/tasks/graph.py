@@ -17,7 +17,7 @@ from torch_geometric.loader import DataLoader
 from graphlab.data import graph_cv_split, random_graph_split
 from graphlab.nn import build_model
 from graphlab.ops import check_edge_index, check_features
-from graphlab.tasks.common import EpochCallback, Selector, TaskResult, epoch_bar
+from graphlab.tasks.common import EpochCallback, Selector, TaskResult, epoch_bar, minimised
 from graphlab.tasks.distributed import Distributed
 from graphlab.tasks.settings import ModelSettings, SplitSettings, TrainSettings
 
@@ -86,9 +86,9 @@ def precompute(ds, eigen_pe: Optional[int] = None, bag: Optional[dict] = None,
     return SyntheticDataset(graphs, name="precomputed")
 
 
-def check_graph_dataset(ds, name: str) -> str:
+def check_graph_dataset(ds, name: str) -> tuple[str, Tensor]:
     """Validate every graph of a graph-level dataset; returns ``'classification'`` or
-    ``'regression'``."""
+    ``'regression'`` and the targets ``[G, T]``."""
     if len(ds) == 0:
         raise ValueError(f"{name}: the dataset holds no graphs")
     first = ds[0]
@@ -109,13 +109,13 @@ def check_graph_dataset(ds, name: str) -> str:
     if y.is_floating_point():
         if not torch.isfinite(y).all():
             raise ValueError(f"{name}: the regression targets contain NaN or inf")
-        return "regression"
+        return "regression", y
     if y.size(1) != 1:
         raise ValueError(f"{name}: classification needs one integer label per graph, got "
                          f"y of width {y.size(1)}")
     if int(y.min()) < 0:
         raise ValueError(f"{name}: y contains negative labels (min {int(y.min())})")
-    return "classification"
+    return "classification", y
 
 
 def graph_split(y: Tensor, split: SplitSettings, seed: int,
@@ -187,8 +187,7 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
     ``batch_size / world_size`` graphs of every global batch; the loss weight makes DDP's
     averaged gradient the global batch mean.
     """
-    target = check_graph_dataset(ds, name)
-    y = torch.cat([g.y.view(1, -1) for g in ds])
+    target, y = check_graph_dataset(ds, name)
     y = y.view(-1) if y.size(1) == 1 else y
     given = (torch.cat([g.split.view(-1) for g in ds])
              if getattr(ds[0], "split", None) is not None else None)
@@ -266,8 +265,6 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
 
 
 def _scheduler(opt: torch.optim.Optimizer, train: TrainSettings, monitor: str):
-    from graphlab.tasks.common import minimised
-
     if train.scheduler is None:
         return None
     if train.scheduler == "step":
