@@ -66,9 +66,12 @@ def _from_graph6(code: bytes, index: int) -> Data:
     return Data(x=torch.ones(n, 1), edge_index=edge_index, num_nodes=n, y=torch.tensor([index]))
 
 
-class EXPDataset(InMemoryDataset):
-    """EXP: 1200 graphs (600 pairs ``(2k, 2k + 1)``), node feature = the SAT literal bit,
-    ``y`` = satisfiable. Raw file ``raw/GRAPHSAT.pkl`` (pre-2.0 PyG ``Data`` objects)."""
+class _MirroredGraphs(InMemoryDataset):
+    """An in-memory dataset read from one raw file that graphlab never downloads (it comes
+    from the offline mirror); subclasses set ``RAW``, ``PROCESSED``, ``LABEL`` and
+    ``graphs()``."""
+
+    RAW = PROCESSED = LABEL = ""
 
     def __init__(self, root: str, transform: Optional[Callable] = None):
         super().__init__(root, transform)
@@ -76,17 +79,31 @@ class EXPDataset(InMemoryDataset):
 
     @property
     def raw_file_names(self) -> list[str]:
-        return ["GRAPHSAT.pkl"]
+        return [self.RAW]
 
     @property
     def processed_file_names(self) -> list[str]:
-        return ["exp.pt"]
+        return [self.PROCESSED]
 
     def download(self) -> None:
-        raise FileNotFoundError(f"EXP's raw file {self.raw_paths[0]} is missing and graphlab "
-                                "does not download it; point GRAPHLAB_MIRROR at the mirror")
+        raise FileNotFoundError(f"{self.LABEL}'s raw file {self.raw_paths[0]} is missing and "
+                                "graphlab does not download it; point GRAPHLAB_MIRROR at the "
+                                "mirror")
 
     def process(self) -> None:
+        self.save(self.graphs(), self.processed_paths[0])
+
+    def graphs(self) -> list[Data]:
+        raise NotImplementedError
+
+
+class EXPDataset(_MirroredGraphs):
+    """EXP: 1200 graphs (600 pairs ``(2k, 2k + 1)``), node feature = the SAT literal bit,
+    ``y`` = satisfiable. Raw file ``raw/GRAPHSAT.pkl`` (pre-2.0 PyG ``Data`` objects)."""
+
+    RAW, PROCESSED, LABEL = "GRAPHSAT.pkl", "exp.pt", "EXP"
+
+    def graphs(self) -> list[Data]:
         with open(self.raw_paths[0], "rb") as f:
             old = pickle.load(f)
         graphs = []
@@ -95,59 +112,30 @@ class EXPDataset(InMemoryDataset):
             data = Data(**fields)
             data.x = data.x.float()
             graphs.append(data)
-        self.save(graphs, self.processed_paths[0])
+        return graphs
 
 
-class SR25Dataset(InMemoryDataset):
+class SR25Dataset(_MirroredGraphs):
     """SR25: the 15 strongly regular graphs (25, 12, 5, 6); ``y`` = the graph's index.
     Raw file ``raw/sr251256.g6``."""
 
-    def __init__(self, root: str, transform: Optional[Callable] = None):
-        super().__init__(root, transform)
-        self.load(self.processed_paths[0])
+    RAW, PROCESSED, LABEL = "sr251256.g6", "sr25.pt", "SR25"
 
-    @property
-    def raw_file_names(self) -> list[str]:
-        return ["sr251256.g6"]
-
-    @property
-    def processed_file_names(self) -> list[str]:
-        return ["sr25.pt"]
-
-    def download(self) -> None:
-        raise FileNotFoundError(f"SR25's raw file {self.raw_paths[0]} is missing; point "
-                                "GRAPHLAB_MIRROR at the mirror")
-
-    def process(self) -> None:
+    def graphs(self) -> list[Data]:
         with open(self.raw_paths[0], "rb") as f:
             lines = [line for line in f.read().split(b"\n") if line.strip()]
         lines = [line[len(b">>graph6<<"):] if line.startswith(b">>graph6<<") else line
                  for line in lines]
-        self.save([_from_graph6(line, i) for i, line in enumerate(lines)],
-                  self.processed_paths[0])
+        return [_from_graph6(line, i) for i, line in enumerate(lines)]
 
 
-class BRECDataset(InMemoryDataset):
+class BRECDataset(_MirroredGraphs):
     """BREC v3: 51,200 graphs (see the module docstring for the layout); ``y`` = the
     graph's position in the file. Raw file ``raw/brec_v3.npy.xz`` (decompressed in memory)."""
 
-    def __init__(self, root: str, transform: Optional[Callable] = None):
-        super().__init__(root, transform)
-        self.load(self.processed_paths[0])
+    RAW, PROCESSED, LABEL = "brec_v3.npy.xz", "brec_v3.pt", "BREC"
 
-    @property
-    def raw_file_names(self) -> list[str]:
-        return ["brec_v3.npy.xz"]
-
-    @property
-    def processed_file_names(self) -> list[str]:
-        return ["brec_v3.pt"]
-
-    def download(self) -> None:
-        raise FileNotFoundError(f"BREC's raw file {self.raw_paths[0]} is missing; point "
-                                "GRAPHLAB_MIRROR at the mirror")
-
-    def process(self) -> None:
+    def graphs(self) -> list[Data]:
         import lzma
 
         import numpy as np
@@ -157,8 +145,7 @@ class BRECDataset(InMemoryDataset):
         if strings.shape != (2 * 2 * BREC_PAIRS * BREC_RELABELINGS,):
             raise ValueError(f"{self.raw_paths[0]}: expected {4 * BREC_PAIRS * BREC_RELABELINGS}"
                              f" graph6 strings, found {strings.shape}")
-        graphs = [_from_graph6(bytes(s), i) for i, s in enumerate(strings)]
-        self.save(graphs, self.processed_paths[0])
+        return [_from_graph6(bytes(s), i) for i, s in enumerate(strings)]
 
 
 def brec_pair(ds: BRECDataset, pair: int) -> tuple[list[Data], list[Data], list[Data]]:
