@@ -11,6 +11,14 @@ from graphlab.nn.aggregate import OpsMessagePassing
 from graphlab.ops import check_features
 
 
+def _register_eps(module: torch.nn.Module, train_eps: bool) -> None:
+    r"""GIN's :math:`\epsilon` on ``module``: a parameter when learned, else a buffer."""
+    if train_eps:
+        module.eps = torch.nn.Parameter(torch.empty(1))
+    else:
+        module.register_buffer("eps", torch.empty(1))
+
+
 class GINConv(OpsMessagePassing):
     r"""The graph isomorphism operator with its aggregation through :func:`graphlab.ops.spmm`.
 
@@ -40,10 +48,7 @@ class GINConv(OpsMessagePassing):
         super().__init__(aggr=aggr, **kwargs)
         self.nn = nn
         self.initial_eps = eps
-        if train_eps:
-            self.eps = torch.nn.Parameter(torch.empty(1))
-        else:
-            self.register_buffer("eps", torch.empty(1))
+        _register_eps(self, train_eps)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -92,10 +97,7 @@ class GINEConv(torch.nn.Module):
         super().__init__()
         self.nn, self.channels, self.edge_dim = nn, channels, edge_dim
         self.edge_lin = torch.nn.Linear(edge_dim, channels) if edge_dim > 0 else None
-        if train_eps:
-            self.eps = torch.nn.Parameter(torch.empty(1))
-        else:
-            self.register_buffer("eps", torch.empty(1))
+        _register_eps(self, train_eps)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

@@ -17,7 +17,10 @@ from graphlab.ops import spmm
 
 
 def _check_eigen_input(eigvals: Tensor, eigvecs: Tensor, eig_mask: Optional[Tensor],
-                       batch: Optional[Tensor]) -> tuple[Tensor, Tensor]:
+                       batch: Optional[Tensor], owner: Optional[nn.Module] = None
+                       ) -> tuple[Tensor, Tensor]:
+    """Validate eigen-PE inputs (and, with ``owner``, that ``d`` is its ``num_eigs``);
+    returns ``(eig_mask, batch)`` with their defaults filled in."""
     if eigvals.dim() != 2 or eigvecs.dim() != 2 or eigvals.size(1) != eigvecs.size(1):
         raise ValueError(f"eigvals must be [G, d] and eigvecs [N, d] with the same d, got "
                          f"{list(eigvals.shape)} and {list(eigvecs.shape)}")
@@ -34,6 +37,9 @@ def _check_eigen_input(eigvals: Tensor, eigvecs: Tensor, eig_mask: Optional[Tens
                          f"{list(eig_mask.shape)}")
     if not (torch.isfinite(eigvals).all() and torch.isfinite(eigvecs).all()):
         raise ValueError("eigvals / eigvecs contain NaN or inf")
+    if owner is not None and eigvecs.size(1) != owner.num_eigs:
+        raise ValueError(f"{type(owner).__name__} was built for d = {owner.num_eigs} "
+                         f"eigenpairs, got {eigvecs.size(1)}")
     return eig_mask, batch
 
 
@@ -191,10 +197,7 @@ class SignNet(nn.Module):
 
     def forward(self, eigvals: Tensor, eigvecs: Tensor, edge_index: Any = None,
                 batch: Optional[Tensor] = None, eig_mask: Optional[Tensor] = None) -> Tensor:
-        eig_mask, batch = _check_eigen_input(eigvals, eigvecs, eig_mask, batch)
-        if eigvecs.size(1) != self.num_eigs:
-            raise ValueError(f"SignNet was built for d = {self.num_eigs} eigenpairs, got "
-                             f"{eigvecs.size(1)}")
+        eig_mask, batch = _check_eigen_input(eigvals, eigvecs, eig_mask, batch, self)
         lam = eigvals[batch]
         pos = torch.stack([eigvecs, lam], -1)
         neg = torch.stack([-eigvecs, lam], -1)
@@ -280,10 +283,7 @@ class BasisNet(nn.Module):
 
     def forward(self, eigvals: Tensor, eigvecs: Tensor, edge_index: Any = None,
                 batch: Optional[Tensor] = None, eig_mask: Optional[Tensor] = None) -> Tensor:
-        eig_mask, batch = _check_eigen_input(eigvals, eigvecs, eig_mask, batch)
-        if eigvecs.size(1) != self.num_eigs:
-            raise ValueError(f"BasisNet was built for d = {self.num_eigs} eigenpairs, got "
-                             f"{eigvecs.size(1)}")
+        eig_mask, batch = _check_eigen_input(eigvals, eigvecs, eig_mask, batch, self)
         slots = eigvecs.new_zeros(eigvecs.size(0), self.num_eigs, self.hidden_channels)
         for g in range(eigvals.size(0)):
             nodes = (batch == g).nonzero().view(-1)
