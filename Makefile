@@ -14,7 +14,7 @@ ifneq ($(wildcard $(SHARED)/data),)
 export GRAPHLAB_MIRROR ?= $(abspath $(SHARED)/data)
 endif
 
-.PHONY: install test demo lint clean reproduce-% reproduce-expressiveness
+.PHONY: install test demo lint clean reproduce-% reproduce-expressiveness reproduce-gin-attention
 
 install: $(STAMP)
 
@@ -40,6 +40,9 @@ reproduce-%: $(STAMP)
 	@test -d experiments/$* || { echo "no experiments/$* folder"; exit 2; }
 	$(GRAPHLAB) run experiments/$* --profile $(PROFILE) --out results/$*/$(PROFILE) --jobs $(JOBS)
 	$(GRAPHLAB) report results/$*/$(PROFILE) --plot results/$*/$(PROFILE)/report.png
+
+# GIN-attention (experiments/gin_attention): LM from scratch, Sparse-GIN vs LoRA, graph transformers
+reproduce-gin-attention: reproduce-gin_attention
 
 # EXP, SR25 and BREC separation for GIN, GIN + SPE and every SWL preset (graphlab's protocol:
 # models at random initialisation); smoke: SR25 and BREC's basic pairs only

@@ -1,4 +1,5 @@
 """graphlab.construct: graph construction and topology measures."""
+from graphlab.construct.attention import attention_graph
 from graphlab.construct.directed import (
     PATTERNS,
     AMUDResult,
@@ -32,8 +33,8 @@ from graphlab.construct.topology import (
 
 __all__ = ["AMUDResult", "EigenPE", "HEURISTICS", "PATTERNS", "SubgraphBag", "SubgraphData",
            "adjusted_homophily", "amud_test", "approximate_topological_concentration",
-           "class_insensitive_homophily", "directed_operator", "directed_operators",
-           "edge_homophily", "format_homophily_table", "homophily_report", "label_informativeness",
-           "laplacian_eigenpairs", "link_heuristic", "node_homophily", "node_homophily_vector",
-           "node_link_quality", "normalized_laplacian", "shortest_path_distances", "subgraph_bag",
-           "topological_concentration", "undirected_csr"]
+           "attention_graph", "class_insensitive_homophily", "directed_operator",
+           "directed_operators", "edge_homophily", "format_homophily_table", "homophily_report",
+           "label_informativeness", "laplacian_eigenpairs", "link_heuristic", "node_homophily",
+           "node_homophily_vector", "node_link_quality", "normalized_laplacian",
+           "shortest_path_distances", "subgraph_bag", "topological_concentration", "undirected_csr"]

@@ -246,3 +246,75 @@ def gine_graph(in_channels: int, out_channels: int, edge_channels: int = 0,
     return GINEGraph(in_channels, out_channels, edge_channels, hidden_channels, num_layers, pe,
                      num_eigs, pe_channels, spe_m, spe_rho_layers, spe_rho_hidden, pool,
                      dropout, norm)
+
+
+class GraphTransformer(nn.Module):
+    r"""A graph transformer for graph-level prediction: a linear node encoder,
+    ``num_layers`` :class:`graphlab.nn.GraphTransformerLayer` s (local GIN + global standard
+    or GIN-attention), RMSNorm, pooling, and a 2-layer MLP head.
+
+    Args:
+        in_channels (int), out_channels (int): node-feature width, targets.
+        hidden_channels (int): width (default ``64``).
+        num_layers (int): layers (default ``4``).
+        heads (int): attention heads (default ``4``).
+        attention (str): ``'gin'`` (default) or ``'standard'``.
+        local (str): ``'gin'`` (default) or ``'none'``.
+        adjacency (str): ``'none'`` (default), ``'mask'`` or ``'bias'``.
+        pool (str): readout (default ``'mean'``).
+        dropout (float): dropout in the layers and head (default ``0.0``).
+        **attention_kwargs: GIN-attention options.
+
+    Shapes:
+        a ``Batch`` (``x``, ``edge_index``, ``batch``) → ``[G, out_channels]``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, hidden_channels: int = 64,
+                 num_layers: int = 4, heads: int = 4, attention: str = "gin",
+                 local: str = "gin", adjacency: str = "none", pool: str = "mean",
+                 dropout: float = 0.0, **attention_kwargs):
+        super().__init__()
+        from graphlab.nn import GraphTransformerLayer
+
+        if num_layers < 1:
+            raise ValueError(f"num_layers must be at least 1, got {num_layers}")
+        self.encoder = nn.Linear(in_channels, hidden_channels)
+        self.layers = nn.ModuleList(
+            GraphTransformerLayer(hidden_channels, heads, attention, local, adjacency, dropout,
+                                  **attention_kwargs) for _ in range(num_layers))
+        self.norm = nn.RMSNorm(hidden_channels, eps=1e-6)
+        self.pool = GraphPool(pool, hidden_channels)
+        self.head = MLP([hidden_channels, hidden_channels, out_channels], norm=None,
+                        dropout=dropout)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        for module in (self.encoder, *self.layers, self.norm, self.pool, self.head):
+            module.reset_parameters()
+
+    def forward(self, data) -> Tensor:
+        x = self.encoder(data.x.to(self.encoder.weight.dtype))
+        batch = data.batch
+        if batch is None:
+            batch = torch.zeros(x.size(0), dtype=torch.long, device=x.device)
+        adj = CSR.from_edge_index(data.edge_index, x.size(0))
+        for layer in self.layers:
+            x = layer(x, data.edge_index, batch, adj)
+        num_graphs = int(getattr(data, "num_graphs", 1) or 1)
+        return self.head(self.pool(self.norm(x), batch, num_graphs))
+
+
+@register_model("graph_transformer", task="graph")
+def graph_transformer(in_channels: int, out_channels: int, hidden_channels: int = 64,
+                      num_layers: int = 4, heads: int = 4, attention: str = "gin",
+                      local: str = "gin", adjacency: str = "none", pool: str = "mean",
+                      dropout: float = 0.0, threshold: str = "none", tau: float = 0.2,
+                      mlp_ratio: float = 0.5, eps_mode: str = "eps") -> GraphTransformer:
+    """GraphGPS-style transformer, standard or GIN-attention (Buehler 2025)."""
+    gin = (dict(threshold=threshold, tau=tau, mlp_ratio=mlp_ratio, eps_mode=eps_mode)
+           if attention == "gin" else {})
+    if attention != "gin" and (threshold, tau, mlp_ratio, eps_mode) != ("none", 0.2, 0.5, "eps"):
+        raise ValueError("GIN-attention options (threshold, tau, mlp_ratio, eps_mode) need "
+                         "attention: gin")
+    return GraphTransformer(in_channels, out_channels, hidden_channels, num_layers, heads,
+                            attention, local, adjacency, pool, dropout, **gin)

@@ -2,16 +2,37 @@
 from graphlab.nn import baselines as _baselines  # noqa: F401  (fills the registry)
 from graphlab.nn.adpa import ADPA
 from graphlab.nn.aggregate import OpsMessagePassing, to_csr
+from graphlab.nn.attention import SelfAttention
 from graphlab.nn.baselines import NodeMLP
 from graphlab.nn.dirgnn import DirGCNNormConv, DirGNN
 from graphlab.nn.gin import GINConv, GINEConv
+from graphlab.nn.gin_attention import (
+    THRESHOLDS,
+    GINAttention,
+    SparseGINAdapter,
+    lambda_schedule,
+    threshold_attention,
+)
+from graphlab.nn.graph_transformer import GraphTransformerLayer
+from graphlab.nn.lora import LoRALinear, apply_lora
 from graphlab.nn.ncn import NCNCPredictor, NCNLinkModel, NCNPredictor, PureGCN
 from graphlab.nn.registry import MODELS, ModelSpec, build_model, get_model_spec, register_model
 from graphlab.nn.spe import PE_MODELS, SPE, BasisNet, ElementwiseMLPs, LapPE, SignNet
 from graphlab.nn.subgraph import AGGREGATIONS, PRESETS, PairGraph, SubgraphGNN, SWLConv
+from graphlab.nn.transformer import (
+    TransformerBlock,
+    TransformerLM,
+    attach_lora,
+    attach_sparse_gin,
+    count_parameters,
+    lora_parameter_count,
+)
 
 __all__ = ["ADPA", "AGGREGATIONS", "BasisNet", "DirGCNNormConv", "DirGNN", "ElementwiseMLPs",
-           "GINConv", "GINEConv", "LapPE", "MODELS", "ModelSpec", "NCNCPredictor", "NCNLinkModel",
-           "NCNPredictor", "NodeMLP", "OpsMessagePassing", "PE_MODELS", "PRESETS", "PairGraph",
-           "PureGCN", "SPE", "SWLConv", "SignNet", "SubgraphGNN", "build_model", "get_model_spec",
-           "register_model", "to_csr"]
+           "GINAttention", "GINConv", "GINEConv", "GraphTransformerLayer", "LapPE", "LoRALinear",
+           "MODELS", "ModelSpec", "NCNCPredictor", "NCNLinkModel", "NCNPredictor", "NodeMLP",
+           "OpsMessagePassing", "PE_MODELS", "PRESETS", "PairGraph", "PureGCN", "SPE",
+           "SWLConv", "SelfAttention", "SignNet", "SparseGINAdapter", "SubgraphGNN", "THRESHOLDS",
+           "TransformerBlock", "TransformerLM", "apply_lora", "attach_lora", "attach_sparse_gin",
+           "build_model", "count_parameters", "get_model_spec", "lambda_schedule",
+           "lora_parameter_count", "register_model", "threshold_attention", "to_csr"]

@@ -3,7 +3,10 @@
 A builder is a plain function ``builder(in_channels, [out_channels,] **params) -> nn.Module``;
 its keyword parameters (with defaults) are what a config may set in ``model.params``.
 Models for the ``node`` task map ``(x, edge_index) -> logits [N, C]``; models for the
-``link`` task map ``(x, edge_index, pairs) -> logits [P]``.
+``link`` task map ``(x, edge_index, pairs) -> logits [P]``; ``graph`` models map a ``Batch``
+to ``[G, C]``; ``lm`` models map tokens ``[B, L]`` to logits ``[B, L, V]`` (the task passes
+the vocabulary as ``in_channels`` and the context as ``max_length``); ``lm_finetune``
+builders receive the pre-trained base as ``frozen`` and return it with adapters attached.
 """
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ from torch import nn
 
 #: Arguments the task supplies from the data; a config never sets them. A builder receives
 #: only those it names in its signature.
-DATA_ARGS = frozenset({"in_channels", "out_channels", "num_nodes", "edge_channels"})
+DATA_ARGS = frozenset({"in_channels", "out_channels", "num_nodes", "edge_channels", "max_length",
+                       "frozen"})
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from graphlab.tasks import (
     DatasetSettings,
     EvalSettings,
     ModelSettings,
+    PretrainSettings,
     SplitSettings,
     TrainSettings,
 )
@@ -95,6 +96,8 @@ LATER_SETTINGS = (
     ("train", "lr_factor", 0.5),
     ("train", "lr_patience", 20),
     ("train", "eval_batch_size", None),
+    ("train", "block_size", None),
+    ("train", "steps_per_epoch", None),
 )
 
 
@@ -112,6 +115,7 @@ class Config:
     eval: EvalSettings = field(default_factory=EvalSettings)
     seeds: Union[int, list[int]] = 1
     paper: Optional[PaperSettings] = None
+    pretrain: Optional[PretrainSettings] = None
     resources: ResourceSettings = field(default_factory=ResourceSettings)
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     profile: str = FULL
@@ -145,6 +149,8 @@ class Config:
         for section, key, neutral in LATER_SETTINGS:
             if d[section].get(key) == neutral:
                 d[section].pop(key)
+        if d["pretrain"] is None:  # a later top-level section: absent = older fingerprints
+            d.pop("pretrain")
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -194,6 +200,36 @@ def _check_semantics(cfg: Config, source: str) -> None:
             takes = ", ".join(mspec.params()) or "nothing"
             raise ConfigError(f"{source}: unknown key 'model.params.{key}' for model "
                               f"'{mspec.name}' (it takes: {takes})")
+    text_task = cfg.task in ("lm", "lm_finetune")
+    if text_task != (spec.kind == "text"):
+        raise ConfigError(f"{source}: key 'dataset.name': dataset '{name}' holds "
+                          f"{'text' if spec.kind == 'text' else 'graphs'}, task '{cfg.task}' "
+                          f"needs {'text' if text_task else 'graphs'}")
+    if (cfg.pretrain is not None) != (cfg.task == "lm_finetune"):
+        raise ConfigError(f"{source}: key 'pretrain' is " + (
+            "required by task 'lm_finetune' (the base model to freeze and adapt)"
+            if cfg.pretrain is None else f"only for task 'lm_finetune', not '{cfg.task}'"))
+    if cfg.pretrain is not None:
+        try:
+            pspec = get_model_spec(cfg.pretrain.model.name, "lm")
+        except KeyError as exc:
+            raise ConfigError(f"{source}: key 'pretrain.model.name': {exc.args[0]}") from None
+        for key in cfg.pretrain.model.params:
+            if key not in pspec.params():
+                raise ConfigError(f"{source}: unknown key 'pretrain.model.params.{key}' for "
+                                  f"model '{pspec.name}' (it takes: "
+                                  f"{', '.join(pspec.params())})")
+        for key in cfg.pretrain.params:
+            if key not in spec.params():
+                raise ConfigError(f"{source}: unknown key 'pretrain.params.{key}' for dataset "
+                                  f"'{name}' (it takes: {', '.join(spec.params())})")
+        if cfg.pretrain.epochs < 1 or cfg.pretrain.lr <= 0:
+            raise ConfigError(f"{source}: key 'pretrain' needs epochs >= 1 and lr > 0, got "
+                              f"epochs={cfg.pretrain.epochs}, lr={cfg.pretrain.lr}")
+    for key in ("block_size", "steps_per_epoch"):
+        value = getattr(cfg.train, key)
+        if value is not None and value < 1:
+            raise ConfigError(f"{source}: key 'train.{key}' must be positive, got {value}")
     if not cfg.eval.hits_k or min(cfg.eval.hits_k) < 1:
         raise ConfigError(f"{source}: key 'eval.hits_k' must list positive integers, got "
                           f"{cfg.eval.hits_k}")

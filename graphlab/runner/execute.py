@@ -58,7 +58,7 @@ def run_seed(cfg: Config, seed: int, out: str | Path, progress: bool = False,
     seed_everything(seed)
     start = time.perf_counter()
     result = run_task(cfg.task, cfg.dataset, cfg.model, cfg.split, cfg.train, cfg.eval, seed,
-                      progress=progress, callback=callback, ddp=ddp)
+                      progress=progress, callback=callback, ddp=ddp, pretrain=cfg.pretrain)
     wall = time.perf_counter() - start
     if ddp is not None and not ddp.is_main:
         return None

@@ -6,13 +6,14 @@ from typing import Optional
 
 import graphlab.heads  # noqa: F401  (registers the link models)
 from graphlab.data import load_dataset
-from graphlab.tasks import graph, link, node
+from graphlab.tasks import graph, language, link, node
 from graphlab.tasks.common import EpochCallback, TaskResult
 from graphlab.tasks.distributed import Distributed, DistributedUnsupportedError
 from graphlab.tasks.settings import (
     DatasetSettings,
     EvalSettings,
     ModelSettings,
+    PretrainSettings,
     SplitSettings,
     TrainSettings,
 )
@@ -22,6 +23,8 @@ TASKS = {
     "node": node.default_metrics,
     "link": link.default_metrics,
     "graph": graph.default_metrics,
+    "lm": language.default_metrics,
+    "lm_finetune": language.default_metrics,
 }
 
 
@@ -36,7 +39,7 @@ def check_ddp_task(task: str) -> None:
     """Raise :class:`DistributedUnsupportedError`, saying why, unless ``task`` trains
     data-parallel."""
     if task not in DDP_TASKS:
-        why = NODE_NO_DDP if task == "node" else "it has no batches to shard"
+        why = NODE_NO_DDP if task == "node" else "data-parallel training is not implemented for it"
         raise DistributedUnsupportedError(f"task '{task}' cannot be trained with --ddp: {why}")
 
 
@@ -59,16 +62,28 @@ def prepare_data(task: str, dataset: DatasetSettings):
 def run_task(task: str, dataset: DatasetSettings, model: ModelSettings, split: SplitSettings,
              train: TrainSettings, evaluation: EvalSettings, seed: int, progress: bool = False,
              callback: Optional[EpochCallback] = None,
-             ddp: Optional[Distributed] = None) -> TaskResult:
+             ddp: Optional[Distributed] = None,
+             pretrain: Optional[PretrainSettings] = None) -> TaskResult:
     """Run one seed of ``task``. The caller seeds the RNGs (see ``graphlab.runner.seeding``).
 
-    ``ddp``: train data-parallel in an initialised process group (link task only; see
-    :mod:`graphlab.tasks.distributed` for why the node task refuses).
+    ``ddp``: train data-parallel in an initialised process group (link and graph tasks; see
+    :mod:`graphlab.tasks.distributed` for why the node task refuses). ``pretrain``: the base
+    model of task ``lm_finetune``.
     """
     if task not in TASKS:
         raise ValueError(f"unknown task '{task}'; choose one of {sorted(TASKS)}")
     if ddp is not None:
         check_ddp_task(task)
+    if task == "lm":
+        return language.run_lm(load_dataset(dataset.name, **dataset.params), model, train, seed,
+                               progress, callback, name=dataset.name)
+    if task == "lm_finetune":
+        if pretrain is None:
+            raise ValueError("task 'lm_finetune' needs a pretrain section (the base model)")
+        return language.run_lm_finetune(
+            load_dataset(dataset.name, **dataset.params),
+            load_dataset(dataset.name, **pretrain.params), model, pretrain, train, seed,
+            progress, callback, name=dataset.name)
     if task == "graph":
         ds = graph.add_node_features(load_dataset(dataset.name, **dataset.params),
                                      dataset.node_features)
@@ -83,5 +98,5 @@ def run_task(task: str, dataset: DatasetSettings, model: ModelSettings, split: S
 
 
 __all__ = ["DDP_TASKS", "TASKS", "DatasetSettings", "Distributed", "DistributedUnsupportedError",
-           "EpochCallback", "EvalSettings", "ModelSettings", "SplitSettings", "TaskResult",
-           "TrainSettings", "check_ddp_task", "prepare_data", "run_task"]
+           "EpochCallback", "EvalSettings", "ModelSettings", "PretrainSettings", "SplitSettings",
+           "TaskResult", "TrainSettings", "check_ddp_task", "prepare_data", "run_task"]

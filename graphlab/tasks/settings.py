@@ -103,6 +103,10 @@ class TrainSettings:
             ``lr_factor`` every ``lr_step`` epochs, GIN's protocol) or ``'plateau'`` (by
             ``lr_factor`` after ``lr_patience`` epochs without a better monitored value).
         eval_batch_size: graph task: graphs per evaluation batch (``None`` = ``batch_size``).
+        block_size: language-model tasks: context length in bytes (``None`` = 128).
+        steps_per_epoch: language-model tasks: optimiser steps per epoch, each on
+            ``batch_size`` random windows (``None`` = one pass's worth of windows over the
+            training stream).
     """
 
     epochs: int = 200
@@ -119,6 +123,28 @@ class TrainSettings:
     lr_factor: float = 0.5
     lr_patience: int = 20
     eval_batch_size: Optional[int] = None
+    block_size: Optional[int] = None
+    steps_per_epoch: Optional[int] = None
+
+
+@dataclass
+class PretrainSettings:
+    """``pretrain:`` — task ``lm_finetune`` only: the base language model that is trained on
+    ``params`` (or read back from the checkpoint cache under ``$GRAPHLAB_DATA/checkpoints``),
+    frozen, and adapted by the config's ``model`` on the config's ``dataset``.
+
+    Attributes:
+        model: an ``lm`` model (``transformer_lm``) and its parameters.
+        params: dataset parameters for pre-training (e.g. ``{part: a}``); the dataset name is
+            the config's.
+        epochs, lr: pre-training length and AdamW learning rate; ``train.batch_size``,
+            ``train.block_size`` and ``train.steps_per_epoch`` apply to pre-training too.
+    """
+
+    model: ModelSettings
+    params: dict[str, Any] = field(default_factory=dict)
+    epochs: int = 10
+    lr: float = 1e-3
 
 
 @dataclass
