@@ -247,11 +247,12 @@ def build_parser() -> argparse.ArgumentParser:
     hom.set_defaults(func=_cmd_homophily)
 
     models = sub.add_parser("models", help="list registered models and their parameters")
-    models.add_argument("--task", choices=["node", "link", "graph"])
+    models.add_argument("--task", choices=["node", "link", "graph", "lm", "lm_finetune"])
     models.set_defaults(func=_cmd_models)
     bench = sub.add_parser("bench",
-                           help="speed benchmarks (JSON + table): 'bench ops', 'bench ncn'")
-    bench.add_argument("name", choices=["ops", "ncn"])
+                           help="speed benchmarks (JSON + table): 'bench ops', 'bench ncn', "
+                                "'bench graph_level'")
+    bench.add_argument("name", choices=["ops", "ncn", "graph_level"])
     bench.add_argument("bench_args", nargs=argparse.REMAINDER,
                        help="options of the benchmark (see 'graphlab bench ops --help')")
     bench.set_defaults(func=_cmd_bench)

@@ -2,6 +2,8 @@
 is never asserted."""
 import json
 
+import pytest
+
 from graphlab.bench.ops import main, ratios
 
 
@@ -37,3 +39,32 @@ def test_bench_ncn_runs_on_a_smoke_sized_config(tmp_path, write_config, mirror):
     row = json.loads(out.read_text())["rows"][0]
     assert row["train_s_per_epoch"] > 0 and row["cn_step_ms_per_batch"] > 0
     assert row["official_train_s_per_epoch"] == 0.84 and row["batch_pairs"] == 2 * 1152
+
+
+def test_bench_graph_level_runs_and_fits_exponents(tmp_path):
+    from graphlab.bench.graph_level import main as gl_main
+
+    out = tmp_path / "gl.json"
+    assert gl_main(["--sizes", "6", "10", "--graphs", "2", "--hidden", "8", "--layers", "1",
+                    "--num-eigs", "4", "--repeats", "1", "--same-process", "--out",
+                    str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert {r["model"] for r in result["rows"]} == {"SSWL+", "GIN+SPE", "GIN"}
+    assert all(r["step_ms_per_graph"] > 0 for r in result["rows"])
+    assert set(result["exponents"]["SSWL+"]) == {"prep_ms_per_graph", "step_ms_per_graph",
+                                                 "peak_mb_per_graph"}
+
+
+def test_memory_is_measured_in_a_fresh_process():
+    from graphlab.bench.graph_level import measure_isolated
+
+    row = measure_isolated("SSWL+", 12, 2, 8, 1, 4, 1)
+    assert row["model"] == "SSWL+" and row["n"] == 12 and row["peak_mb_per_graph"] >= 0
+
+
+def test_growth_exponent_recovers_a_power_law():
+    from graphlab.bench.graph_level import growth_exponent
+
+    assert growth_exponent([10, 20, 40], [3 * n ** 2.5 for n in (10, 20, 40)]) == \
+        pytest.approx(2.5)
+    assert growth_exponent([10], [1.0]) is None
