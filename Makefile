@@ -14,7 +14,7 @@ ifneq ($(wildcard $(SHARED)/data),)
 export GRAPHLAB_MIRROR ?= $(abspath $(SHARED)/data)
 endif
 
-.PHONY: install test demo lint clean reproduce-% reproduce-expressiveness reproduce-gin-attention
+.PHONY: install test demo lint clean reproduce-% reproduce-expressiveness reproduce-gin-attention reproduce-virtual-nodes
 
 install: $(STAMP)
 
@@ -43,6 +43,9 @@ reproduce-%: $(STAMP)
 
 # GIN-attention (experiments/gin_attention): LM from scratch, Sparse-GIN vs LoRA, graph transformers
 reproduce-gin-attention: reproduce-gin_attention
+
+# Virtual nodes / semi-adaptive adjacency on LOS-loop (experiments/virtual_nodes)
+reproduce-virtual-nodes: reproduce-virtual_nodes
 
 # EXP, SR25 and BREC separation for GIN, GIN + SPE and every SWL preset (graphlab's protocol:
 # models at random initialisation); smoke: SR25 and BREC's basic pairs only

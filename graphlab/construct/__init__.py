@@ -1,4 +1,12 @@
 """graphlab.construct: graph construction and topology measures."""
+from graphlab.construct.adjacency import (
+    AdaptiveAdjacency,
+    SemiAdaptiveAdjacency,
+    dense_to_sparse_weighted,
+    distance_matrix,
+    gaussian_distance_adjacency,
+    transition_matrices,
+)
 from graphlab.construct.attention import attention_graph
 from graphlab.construct.directed import (
     PATTERNS,
@@ -30,11 +38,14 @@ from graphlab.construct.topology import (
     node_link_quality,
     topological_concentration,
 )
+from graphlab.construct.virtual_nodes import AddVirtualNodes, virtual_mask
 
-__all__ = ["AMUDResult", "EigenPE", "HEURISTICS", "PATTERNS", "SubgraphBag", "SubgraphData",
-           "adjusted_homophily", "amud_test", "approximate_topological_concentration",
-           "attention_graph", "class_insensitive_homophily", "directed_operator",
-           "directed_operators", "edge_homophily", "format_homophily_table", "homophily_report",
-           "label_informativeness", "laplacian_eigenpairs", "link_heuristic", "node_homophily",
-           "node_homophily_vector", "node_link_quality", "normalized_laplacian",
-           "shortest_path_distances", "subgraph_bag", "topological_concentration", "undirected_csr"]
+__all__ = ["AMUDResult", "AdaptiveAdjacency", "AddVirtualNodes", "EigenPE", "HEURISTICS",
+           "PATTERNS", "SemiAdaptiveAdjacency", "SubgraphBag", "SubgraphData", "adjusted_homophily",
+           "amud_test", "approximate_topological_concentration", "attention_graph",
+           "class_insensitive_homophily", "dense_to_sparse_weighted", "directed_operator",
+           "directed_operators", "distance_matrix", "edge_homophily", "format_homophily_table",
+           "gaussian_distance_adjacency", "homophily_report", "label_informativeness",
+           "laplacian_eigenpairs", "link_heuristic", "node_homophily", "node_homophily_vector",
+           "node_link_quality", "normalized_laplacian", "shortest_path_distances", "subgraph_bag",
+           "topological_concentration", "transition_matrices", "undirected_csr", "virtual_mask"]

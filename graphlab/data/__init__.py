@@ -18,9 +18,11 @@ from graphlab.data.splits import (
 )
 from graphlab.data.synthetic import directed_csbm
 from graphlab.data.text import ByteCorpus, byte_corpus, stdlib_files
+from graphlab.data.traffic import ForecastWindows, SensorSeries, ZScore, chronological_windows
 from graphlab.data.validate import check_graph
 
-__all__ = ["ByteCorpus", "DATASETS", "DatasetNotAvailableError", "DatasetSpec", "LinkSplit",
-           "SyntheticDataset", "byte_corpus", "check_graph", "data_root", "directed_csbm",
-           "get_dataset_spec", "given_node_split", "graph_cv_split", "load_dataset", "mirror_dir",
-           "random_graph_split", "random_link_split", "random_node_split", "stdlib_files"]
+__all__ = ["ByteCorpus", "DATASETS", "DatasetNotAvailableError", "DatasetSpec", "ForecastWindows",
+           "LinkSplit", "SensorSeries", "SyntheticDataset", "ZScore", "byte_corpus", "check_graph",
+           "chronological_windows", "data_root", "directed_csbm", "get_dataset_spec",
+           "given_node_split", "graph_cv_split", "load_dataset", "mirror_dir", "random_graph_split",
+           "random_link_split", "random_node_split", "stdlib_files"]

@@ -6,7 +6,9 @@ Models for the ``node`` task map ``(x, edge_index) -> logits [N, C]``; models fo
 ``link`` task map ``(x, edge_index, pairs) -> logits [P]``; ``graph`` models map a ``Batch``
 to ``[G, C]``; ``lm`` models map tokens ``[B, L]`` to logits ``[B, L, V]`` (the task passes
 the vocabulary as ``in_channels`` and the context as ``max_length``); ``lm_finetune``
-builders receive the pre-trained base as ``frozen`` and return it with adapters attached.
+builders receive the pre-trained base as ``frozen`` and return it with adapters attached;
+``forecast`` models map ``[B, T_in, N, C]`` to ``[B, horizon, N, C]`` and receive the sensor
+``adjacency``, ``input_steps`` and ``horizon``.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from torch import nn
 #: Arguments the task supplies from the data; a config never sets them. A builder receives
 #: only those it names in its signature.
 DATA_ARGS = frozenset({"in_channels", "out_channels", "num_nodes", "edge_channels", "max_length",
-                       "frozen"})
+                       "frozen", "adjacency", "input_steps", "horizon"})
 
 
 @dataclass(frozen=True)

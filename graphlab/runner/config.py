@@ -91,6 +91,8 @@ LATER_SETTINGS = (
     ("dataset", "bag", None),
     ("dataset", "subset", None),
     ("split", "folds", 10),
+    ("split", "input_steps", None),
+    ("split", "horizon", None),
     ("train", "scheduler", None),
     ("train", "lr_step", 50),
     ("train", "lr_factor", 0.5),
@@ -200,11 +202,16 @@ def _check_semantics(cfg: Config, source: str) -> None:
             takes = ", ".join(mspec.params()) or "nothing"
             raise ConfigError(f"{source}: unknown key 'model.params.{key}' for model "
                               f"'{mspec.name}' (it takes: {takes})")
-    text_task = cfg.task in ("lm", "lm_finetune")
-    if text_task != (spec.kind == "text"):
-        raise ConfigError(f"{source}: key 'dataset.name': dataset '{name}' holds "
-                          f"{'text' if spec.kind == 'text' else 'graphs'}, task '{cfg.task}' "
-                          f"needs {'text' if text_task else 'graphs'}")
+    holds = {"text": "text", "traffic": "sensor time series"}.get(spec.kind, "graphs")
+    needs = {"lm": "text", "lm_finetune": "text", "forecast": "sensor time series"}.get(
+        cfg.task, "graphs")
+    if holds != needs:
+        raise ConfigError(f"{source}: key 'dataset.name': dataset '{name}' holds {holds}, task "
+                          f"'{cfg.task}' needs {needs}")
+    for key in ("input_steps", "horizon"):
+        value = getattr(cfg.split, key)
+        if value is not None and value < 1:
+            raise ConfigError(f"{source}: key 'split.{key}' must be positive, got {value}")
     if (cfg.pretrain is not None) != (cfg.task == "lm_finetune"):
         raise ConfigError(f"{source}: key 'pretrain' is " + (
             "required by task 'lm_finetune' (the base model to freeze and adapt)"

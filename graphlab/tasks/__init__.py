@@ -6,7 +6,7 @@ from typing import Optional
 
 import graphlab.heads  # noqa: F401  (registers the link models)
 from graphlab.data import load_dataset
-from graphlab.tasks import graph, language, link, node
+from graphlab.tasks import forecast, graph, language, link, node
 from graphlab.tasks.common import EpochCallback, TaskResult
 from graphlab.tasks.distributed import Distributed, DistributedUnsupportedError
 from graphlab.tasks.settings import (
@@ -25,6 +25,7 @@ TASKS = {
     "graph": graph.default_metrics,
     "lm": language.default_metrics,
     "lm_finetune": language.default_metrics,
+    "forecast": forecast.default_metrics,
 }
 
 
@@ -74,6 +75,9 @@ def run_task(task: str, dataset: DatasetSettings, model: ModelSettings, split: S
         raise ValueError(f"unknown task '{task}'; choose one of {sorted(TASKS)}")
     if ddp is not None:
         check_ddp_task(task)
+    if task == "forecast":
+        return forecast.run_forecast(load_dataset(dataset.name, **dataset.params), model, split,
+                                     train, seed, progress, callback, name=dataset.name)
     if task == "lm":
         return language.run_lm(load_dataset(dataset.name, **dataset.params), model, train, seed,
                                progress, callback, name=dataset.name)

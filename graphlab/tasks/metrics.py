@@ -54,3 +54,33 @@ def link_metrics(pos: Tensor, neg: Tensor, hits_k: list[int], prefix: str) -> di
     out[f"{prefix}_mrr"] = mrr(pos, neg)
     out[f"{prefix}_auc"] = roc_auc(pos, neg)
     return out
+
+
+def _mask(target: Tensor, ignore_zeros: bool) -> Tensor:
+    return target != 0 if ignore_zeros else torch.ones_like(target, dtype=torch.bool)
+
+
+def masked_mae(pred: Tensor, target: Tensor, ignore_zeros: bool = True) -> Tensor:
+    """Mean absolute error over the entries whose target is not 0 (a missing reading) when
+    ``ignore_zeros``; 0 when nothing is left."""
+    mask = _mask(target, ignore_zeros)
+    if not mask.any():
+        return pred.new_zeros(())
+    return (pred - target).abs()[mask].mean()
+
+
+def masked_rmse(pred: Tensor, target: Tensor, ignore_zeros: bool = True) -> Tensor:
+    """Root mean squared error over the non-missing entries (see :func:`masked_mae`)."""
+    mask = _mask(target, ignore_zeros)
+    if not mask.any():
+        return pred.new_zeros(())
+    return (pred - target).pow(2)[mask].mean().sqrt()
+
+
+def masked_mape(pred: Tensor, target: Tensor) -> Tensor:
+    """Mean absolute percentage error (percent) over entries with a non-zero target (always:
+    a zero target has no percentage error)."""
+    mask = target != 0
+    if not mask.any():
+        return pred.new_zeros(())
+    return 100.0 * ((pred - target).abs() / target.abs())[mask].mean()

@@ -58,6 +58,9 @@ class SplitSettings:
         train_ratio, val_ratio, test_ratio: fractions (node random: train 0.6, val 0.2, test
             the rest; link: val 0.1, test 0.2, train the rest).
         val_neg_ratio, test_neg_ratio: link task: negatives per positive in val / test.
+        input_steps, horizon: forecast task: window of past steps fed to the model and steps
+            predicted (``None`` = 12 each); forecast splits are chronological (train 0.7,
+            val 0.1 of the time axis by default).
     """
 
     kind: Optional[str] = None
@@ -68,6 +71,8 @@ class SplitSettings:
     val_neg_ratio: float = 1.0
     test_neg_ratio: float = 1.0
     folds: int = 10
+    input_steps: Optional[int] = None
+    horizon: Optional[int] = None
 
 
 @dataclass

@@ -81,8 +81,8 @@ def test_labels_beyond_num_classes():
 
 
 def test_unknown_task():
-    with pytest.raises(ValueError, match="unknown task 'forecast'"):
-        run_task("forecast", DATA, ModelSettings("mlp"), SplitSettings(), TrainSettings(),
+    with pytest.raises(ValueError, match="unknown task 'translate'"):
+        run_task("translate", DATA, ModelSettings("mlp"), SplitSettings(), TrainSettings(),
                  EvalSettings(), 0)
     assert torch.is_tensor(directed_csbm(num_nodes=10).x)
 

@@ -1,0 +1,135 @@
+"""Task ``forecast``: multi-horizon forecasting of sensor series (traffic speeds, case counts).
+
+The protocol of ANCHORS.md section 5: windows of ``split.input_steps`` (default 12) inputs and
+``split.horizon`` (default 12) targets, a chronological 70 / 10 / 20 split of the time axis,
+inputs standardised with training statistics only, the loss and the metrics computed on the
+original scale and masked where the target is 0 (a missing reading) for datasets whose zeros
+mean missing. Metrics per part: ``mae``, ``rmse``, ``mape`` over all horizons, the same over
+the last quarter of the horizons (``*_long``, the paper's long-horizon score), and per
+horizon step ``test_mae@k`` / ``test_rmse@k`` / ``test_mape@k`` (k = 1 … horizon).
+"""
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import torch
+
+from graphlab.data.traffic import ForecastWindows, SensorSeries, chronological_windows
+from graphlab.nn.registry import build_model
+from graphlab.tasks.common import EpochCallback, Selector, TaskResult, epoch_bar
+from graphlab.tasks.metrics import masked_mae, masked_mape, masked_rmse
+from graphlab.tasks.settings import ModelSettings, SplitSettings, TrainSettings
+
+DEFAULT_STEPS = 12
+DEFAULT_BATCH = 64
+GRAD_CLIP = 5.0
+
+
+def default_metrics(evaluation=None) -> tuple[str, str]:
+    return "val_mae", "test_mae"
+
+
+def windows_for(series, split: SplitSettings, name: str = "series") -> ForecastWindows:
+    if not isinstance(series, SensorSeries):
+        raise ValueError(f"task 'forecast' needs a sensor time series; '{name}' is "
+                         f"{type(series).__name__}")
+    return chronological_windows(series, split.input_steps or DEFAULT_STEPS,
+                                 split.horizon or DEFAULT_STEPS, split.train_ratio or 0.7,
+                                 split.val_ratio or 0.1)
+
+
+def horizon_metrics(pred: torch.Tensor, target: torch.Tensor, ignore_zeros: bool, part: str,
+                    per_step: bool) -> dict[str, float]:
+    """MAE / RMSE / MAPE of ``[S, H, N, C]`` forecasts: overall, last quarter of the horizons
+    (``_long``), and per step when ``per_step``."""
+    H = pred.size(1)
+    long = slice(H - max(1, H // 4), H)
+    out: dict[str, float] = {}
+    for suffix, sl in (("", slice(0, H)), ("_long", long)):
+        p, t = pred[:, sl], target[:, sl]
+        out[f"{part}_mae{suffix}"] = float(masked_mae(p, t, ignore_zeros))
+        out[f"{part}_rmse{suffix}"] = float(masked_rmse(p, t, ignore_zeros))
+        out[f"{part}_mape{suffix}"] = float(masked_mape(p, t))
+    if per_step:
+        for k in range(H):
+            p, t = pred[:, k], target[:, k]
+            out[f"{part}_mae@{k + 1}"] = float(masked_mae(p, t, ignore_zeros))
+            out[f"{part}_rmse@{k + 1}"] = float(masked_rmse(p, t, ignore_zeros))
+            out[f"{part}_mape@{k + 1}"] = float(masked_mape(p, t))
+    return out
+
+
+@torch.no_grad()
+def predict(net: torch.nn.Module, windows: ForecastWindows, part: str,
+            batch_size: int = DEFAULT_BATCH) -> torch.Tensor:
+    """Forecasts on the original scale for every window of ``part``."""
+    was_training = net.training
+    net.eval()
+    x = windows.x[part]
+    out = torch.cat([windows.scaler.inverse(net(x[i:i + batch_size]))
+                     for i in range(0, x.size(0), batch_size)])
+    net.train(was_training)
+    return out
+
+
+def build_forecaster(model: ModelSettings, series: SensorSeries, split: SplitSettings):
+    return build_model(model.name, "forecast", model.params, num_nodes=series.num_nodes,
+                       in_channels=series.num_channels, out_channels=series.num_channels,
+                       adjacency=series.adjacency, input_steps=split.input_steps or DEFAULT_STEPS,
+                       horizon=split.horizon or DEFAULT_STEPS)
+
+
+def run_forecast(series, model: ModelSettings, split: SplitSettings, train: TrainSettings,
+                 seed: int, progress: bool = False, callback: Optional[EpochCallback] = None,
+                 name: str = "series") -> TaskResult:
+    """Train a forecaster; metrics at the epoch with the best ``train.monitor`` (default
+    ``val_mae``). ``info`` holds the part boundaries and the training scaler."""
+    return fit_forecaster(series, model, split, train, seed, progress, callback, name)[1]
+
+
+def fit_forecaster(series, model: ModelSettings, split: SplitSettings, train: TrainSettings,
+                   seed: int, progress: bool = False, callback: Optional[EpochCallback] = None,
+                   name: str = "series") -> tuple[torch.nn.Module, TaskResult]:
+    """:func:`run_forecast` that also returns the trained model (its final weights) — for
+    notebooks that inspect it (sensitivity, learned virtual-node weights)."""
+    windows = windows_for(series, split, name)
+    net = build_forecaster(model, series, split)
+    opt = torch.optim.Adam(net.parameters(), lr=train.lr, weight_decay=train.weight_decay)
+    batch = train.batch_size or DEFAULT_BATCH
+    gen = torch.Generator().manual_seed(seed)
+    x, y = windows.x["train"], windows.y["train"]
+    ignore = windows.zero_is_missing
+    selector = Selector(train.monitor or "val_mae", train.patience)
+    curve: list[dict[str, float]] = []
+    for epoch in epoch_bar(train.epochs, progress, f"{model.name} seed {seed}"):
+        net.train()
+        total, count = 0.0, 0
+        for idx in torch.randperm(x.size(0), generator=gen).split(batch):
+            pred = windows.scaler.inverse(net(x[idx]))
+            loss = masked_mae(pred, y[idx], ignore)
+            if not torch.isfinite(loss):
+                raise FloatingPointError(f"{name}: the training loss became {float(loss)} in "
+                                         f"epoch {epoch}; lower train.lr")
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), GRAD_CLIP)
+            opt.step()
+            total += float(loss.detach()) * idx.numel()
+            count += idx.numel()
+        if epoch % train.eval_every and epoch != train.epochs:
+            continue
+        row: dict[str, float] = {"epoch": epoch, "loss": total / max(count, 1)}
+        for part in ("val", "test"):
+            row.update(horizon_metrics(predict(net, windows, part, batch), windows.y[part],
+                                       ignore, part, per_step=part == "test"))
+        if selector.log(epoch, row, curve, callback):
+            break
+    result = selector.result(curve)
+    result.info.update(bounds=windows.bounds, scaler_mean=windows.scaler.mean.tolist(),
+                       scaler_std=windows.scaler.std.tolist(),
+                       windows={p: int(v.size(0)) for p, v in windows.x.items()},
+                       parameters=sum(p.numel() for p in net.parameters()))
+    if not math.isfinite(result.metrics.get("test_mae", 0.0)):
+        raise FloatingPointError(f"{name}: non-finite test MAE")
+    return net, result
