@@ -39,7 +39,7 @@ def _transform(kind: Optional[str], max_nodes: int):
 
 
 def run(models: Sequence[str], benchmarks: Sequence[str], categories: Sequence[str],
-        progress: bool = True) -> dict:
+        progress: bool = True, inits: int = 1) -> dict:
     known = harness_models()
     unknown = [m for m in models if m not in known]
     if unknown:
@@ -67,11 +67,14 @@ def run(models: Sequence[str], benchmarks: Sequence[str], categories: Sequence[s
             row[f"{bench}_wall_s"] = round(time.perf_counter() - start, 1)
         if brec is not None:
             start = time.perf_counter()
-            res = brec_evaluate(make, brec, pairs, _transform(kind, 200), progress=progress)
+            res = brec_evaluate(make, brec, pairs, _transform(kind, 200), progress=progress,
+                                inits=inits)
             row["brec"] = brec_summary(res)
             row["brec_per_pair"] = [{"pair": r.pair, "category": r.category, "t2": r.t2,
                                      "t2_reliability": r.t2_reliability,
-                                     "distinguished": r.distinguished} for r in res]
+                                     "distinguished": r.distinguished, "seed": r.seed}
+                                    for r in res]
+            row["brec_inits"] = inits
             row["brec_pairs"] = len(pairs)
             row["brec_wall_s"] = round(time.perf_counter() - start, 1)
         results[name] = row
@@ -100,10 +103,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--benchmarks", nargs="+", default=["exp", "sr25", "brec"],
                         choices=["exp", "sr25", "brec"])
     parser.add_argument("--categories", nargs="+", default=list(BREC_CATEGORIES))
+    parser.add_argument("--inits", type=int, default=1,
+                        help="BREC: retry a pair not separated with up to this many model "
+                             "initialisations (seeds 0..inits-1); default 1")
     parser.add_argument("--out", help="write the numbers here as JSON")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
-    results = run(args.models, args.benchmarks, args.categories, progress=not args.quiet)
+    results = run(args.models, args.benchmarks, args.categories, progress=not args.quiet,
+                  inits=args.inits)
     print(table(results, args.categories))
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)

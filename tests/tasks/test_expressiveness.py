@@ -82,6 +82,20 @@ def test_brec_protocol_on_a_small_file(mini_brec):
                                                        "unreliable": 0}
 
 
+def test_more_initialisations_retry_only_unseparated_pairs(mini_brec):
+    calls = []
+
+    def make():
+        calls.append(torch.initial_seed())
+        return SubgraphGNN(1, 16, "SSWL+", hidden_channels=16, num_layers=3, norm=False)
+
+    res = brec_evaluate(make, mini_brec, transform=SubgraphBag(), inits=3, seed=5)
+    assert calls == [5, 5, 6, 7]             # pair 0 decided by seed 5; pair 1 tried 5, 6, 7
+    assert [r.seed for r in res] == [5, 7] and [r.distinguished for r in res] == [True, False]
+    with pytest.raises(ValueError, match="inits must be at least 1"):
+        brec_evaluate(make, mini_brec, inits=0)
+
+
 def test_separation_rate_follows_the_theory():
     pairs = list(PAIRS.values())
     gin = pair_separation_rate(lambda: GINGraph(1, 8, hidden_channels=16, norm="none"), pairs)
@@ -92,7 +106,7 @@ def test_separation_rate_follows_the_theory():
         pair_separation_rate(lambda: GINGraph(1, 8), [])
 
 
-def test_exp_sr25_csl_loaders():
+def test_exp_sr25_csl_loaders(mirror):
     exp = load_dataset("exp")
     assert len(exp) == 1200 and exp[0].x.dtype == torch.float32
     for k in (0, 599):  # partners have the same size: 1-WL cannot tell them apart by counts
