@@ -34,6 +34,12 @@ def split_heads(channels: int, heads: int, owner: str) -> int:
     return channels // heads
 
 
+def to_heads(t: Tensor, heads: int) -> Tensor:
+    """``[B, L, H·d]`` → ``[B, H, L, d]``."""
+    B, L, D = t.shape
+    return t.view(B, L, heads, D // heads).transpose(1, 2)
+
+
 def _broadcast(t: Tensor, name: str, B: int, H: int, L: int) -> Tensor:
     """``[L, L]``, ``[B, L, L]`` or ``[B, H, L, L]`` → a view broadcastable to ``[B, H, L, L]``."""
     shape = list(t.shape)
@@ -129,16 +135,12 @@ class SelfAttention(nn.Module):
         for lin in (self.q, self.k, self.v, self.out):
             lin.reset_parameters()
 
-    def _heads(self, t: Tensor) -> Tensor:
-        B, L, _ = t.shape
-        return t.view(B, L, self.heads, self.head_dim).transpose(1, 2)
-
     def forward(self, x: Tensor, mask: Optional[Tensor] = None,
                 attn_mask: Optional[Tensor] = None, attn_bias: Optional[Tensor] = None,
                 return_attention: bool = False):
         check_sequence(x, self.channels, type(self).__name__)
         B, L, D = x.shape
-        q, k, v = self._heads(self.q(x)), self._heads(self.k(x)), self._heads(self.v(x))
+        q, k, v = (to_heads(lin(x), self.heads) for lin in (self.q, self.k, self.v))
         if not return_attention and mask is None and attn_mask is None and attn_bias is None:
             # the fused kernel, same numbers as the explicit path below
             out = F.scaled_dot_product_attention(

@@ -14,7 +14,13 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from graphlab.construct.attention import attention_graph
-from graphlab.nn.attention import allowed_pairs, attention_scores, check_sequence, split_heads
+from graphlab.nn.attention import (
+    allowed_pairs,
+    attention_scores,
+    check_sequence,
+    split_heads,
+    to_heads,
+)
 from graphlab.ops import CSR, spmm
 
 THRESHOLDS = ("none", "relu", "sigmoid", "binary", "topk")
@@ -177,17 +183,13 @@ class GINAttention(nn.Module):
         nn.init.ones_(self.alpha)
         self.eps.data.fill_(self.initial_eps)
 
-    def _heads(self, t: Tensor) -> Tensor:
-        B, L, _ = t.shape
-        return t.view(B, L, self.heads, self.head_dim).transpose(1, 2)
-
     def forward(self, x: Tensor, mask: Optional[Tensor] = None,
                 attn_mask: Optional[Tensor] = None, attn_bias: Optional[Tensor] = None,
                 return_attention: bool = False):
         check_sequence(x, self.channels, type(self).__name__)
         B, L, D = x.shape
-        q, k = self._heads(self.q(x)), self._heads(self.k(x))
-        values = self._heads(x if self.v is None else self.v(x))
+        q, k = to_heads(self.q(x), self.heads), to_heads(self.k(x), self.heads)
+        values = to_heads(x if self.v is None else self.v(x), self.heads)
         allowed = allowed_pairs(B, self.heads, L, x.device, self.causal, mask, attn_mask)
         att = attention_scores(q, k, self.alpha / math.sqrt(self.head_dim), allowed, attn_bias)
         att = threshold_attention(att, self.threshold, self.tau, self.sharpness, self.top_k)

@@ -180,6 +180,14 @@ def apply_override(raw: dict, key: str, value: Any, source: str) -> None:
     node[parts[-1]] = value
 
 
+def _check_keys(given, allowed, where: str, owner: str, source: str) -> None:
+    """Every key of ``given`` must be in ``allowed``; else name the first stranger."""
+    for key in given:
+        if key not in allowed:
+            raise ConfigError(f"{source}: unknown key '{where}.{key}' for {owner} (it takes: "
+                              f"{', '.join(allowed) or 'nothing'})")
+
+
 def _check_semantics(cfg: Config, source: str) -> None:
     if cfg.task not in TASKS:
         raise ConfigError(f"{source}: key 'task' must be one of {sorted(TASKS)}, got "
@@ -189,29 +197,20 @@ def _check_semantics(cfg: Config, source: str) -> None:
         raise ConfigError(f"{source}: key 'dataset.name': unknown dataset '{cfg.dataset.name}' "
                           f"(registered: {', '.join(sorted(DATASETS))})")
     spec = DATASETS[name]
-    for key in cfg.dataset.params:
-        if key not in spec.params():
-            raise ConfigError(f"{source}: unknown key 'dataset.params.{key}' for dataset "
-                              f"'{name}' (it takes: {', '.join(spec.params()) or 'nothing'})")
+    _check_keys(cfg.dataset.params, spec.params(), "dataset.params", f"dataset '{name}'",
+                source)
     try:
         mspec = get_model_spec(cfg.model.name, cfg.task)
     except KeyError as exc:
         raise ConfigError(f"{source}: key 'model.name': {exc.args[0]}") from None
-    for key in cfg.model.params:
-        if key not in mspec.params():
-            takes = ", ".join(mspec.params()) or "nothing"
-            raise ConfigError(f"{source}: unknown key 'model.params.{key}' for model "
-                              f"'{mspec.name}' (it takes: {takes})")
+    _check_keys(cfg.model.params, mspec.params(), "model.params", f"model '{mspec.name}'",
+                source)
     holds = {"text": "text", "traffic": "sensor time series"}.get(spec.kind, "graphs")
     needs = {"lm": "text", "lm_finetune": "text", "forecast": "sensor time series"}.get(
         cfg.task, "graphs")
     if holds != needs:
         raise ConfigError(f"{source}: key 'dataset.name': dataset '{name}' holds {holds}, task "
                           f"'{cfg.task}' needs {needs}")
-    for key in ("input_steps", "horizon"):
-        value = getattr(cfg.split, key)
-        if value is not None and value < 1:
-            raise ConfigError(f"{source}: key 'split.{key}' must be positive, got {value}")
     if (cfg.pretrain is not None) != (cfg.task == "lm_finetune"):
         raise ConfigError(f"{source}: key 'pretrain' is " + (
             "required by task 'lm_finetune' (the base model to freeze and adapt)"
@@ -221,22 +220,18 @@ def _check_semantics(cfg: Config, source: str) -> None:
             pspec = get_model_spec(cfg.pretrain.model.name, "lm")
         except KeyError as exc:
             raise ConfigError(f"{source}: key 'pretrain.model.name': {exc.args[0]}") from None
-        for key in cfg.pretrain.model.params:
-            if key not in pspec.params():
-                raise ConfigError(f"{source}: unknown key 'pretrain.model.params.{key}' for "
-                                  f"model '{pspec.name}' (it takes: "
-                                  f"{', '.join(pspec.params())})")
-        for key in cfg.pretrain.params:
-            if key not in spec.params():
-                raise ConfigError(f"{source}: unknown key 'pretrain.params.{key}' for dataset "
-                                  f"'{name}' (it takes: {', '.join(spec.params())})")
+        _check_keys(cfg.pretrain.model.params, pspec.params(), "pretrain.model.params",
+                    f"model '{pspec.name}'", source)
+        _check_keys(cfg.pretrain.params, spec.params(), "pretrain.params", f"dataset '{name}'",
+                    source)
         if cfg.pretrain.epochs < 1 or cfg.pretrain.lr <= 0:
             raise ConfigError(f"{source}: key 'pretrain' needs epochs >= 1 and lr > 0, got "
                               f"epochs={cfg.pretrain.epochs}, lr={cfg.pretrain.lr}")
-    for key in ("block_size", "steps_per_epoch"):
-        value = getattr(cfg.train, key)
+    for section, key in (("split", "input_steps"), ("split", "horizon"),
+                         ("train", "block_size"), ("train", "steps_per_epoch")):
+        value = getattr(getattr(cfg, section), key)
         if value is not None and value < 1:
-            raise ConfigError(f"{source}: key 'train.{key}' must be positive, got {value}")
+            raise ConfigError(f"{source}: key '{section}.{key}' must be positive, got {value}")
     if not cfg.eval.hits_k or min(cfg.eval.hits_k) < 1:
         raise ConfigError(f"{source}: key 'eval.hits_k' must list positive integers, got "
                           f"{cfg.eval.hits_k}")
