@@ -55,6 +55,16 @@ def precompute_patterns(x: Tensor, edge_index: Tensor, patterns: Sequence[str] =
     return feats
 
 
+def standardize_columns(t: Tensor, eps: float = 1e-12) -> Tensor:
+    """Z-score every feature column over the node axis (dim 0) of ``[N, F]`` or ``[N, K, F]``.
+
+    Uses only the features (no labels, no split): a column with zero spread becomes zero.
+    """
+    mean = t.mean(dim=0, keepdim=True)
+    std = t.std(dim=0, unbiased=False, keepdim=True)
+    return (t - mean) / torch.where(std > eps, std, torch.ones_like(std))
+
+
 def _propagate_patterns(x: Tensor, edge_index: Tensor, patterns: Sequence[str], num_hops: int,
                         r: float) -> list[Tensor]:
     ops = directed_operators(edge_index, x.size(0), patterns, r=r, dtype=x.dtype)
@@ -97,6 +107,13 @@ class ADPA(nn.Module):
     objects, unmodified), so full-batch training propagates once; any other input is
     propagated afresh. Call :meth:`precompute` to fill the cache explicitly.
 
+    ``standardize=True`` is graphlab's option, not the paper's: every branch input (``X``
+    and each hop ``X_M^(k)``) is z-scored per feature column over the nodes of the graph
+    it is given (features only, no labels). The propagated features of
+    ``D^(r−1) M D^(−r)`` scale with node degree like ``deg^r`` and differ in scale between
+    patterns and hops; standardising puts the seven branches on one scale. On chameleon
+    this is worth several points (RESULTS.md, issue 5).
+
     Args:
         in_channels (int): ``F``.
         hidden_channels (int): width of every branch (default ``32``).
@@ -106,6 +123,8 @@ class ADPA(nn.Module):
         r (float): normalisation exponent of ``D^(r−1) M D^(−r)`` (default ``0.43``).
         dropout (float): dropout after each branch (default ``0.64``).
         input_dropout (float): dropout on every branch input (default ``0.0``).
+        standardize (bool): z-score every branch input per column (default ``False``,
+            the paper's model).
 
     Shapes:
         - **input:** ``x`` ``[N, F]``, ``edge_index`` ``[2, E]`` (directed edges)
@@ -114,7 +133,7 @@ class ADPA(nn.Module):
 
     def __init__(self, in_channels: int, hidden_channels: int = 32, out_channels: int = 2,
                  patterns: Sequence[str] = PATTERNS, num_hops: int = 2, r: float = 0.43,
-                 dropout: float = 0.64, input_dropout: float = 0.0):
+                 dropout: float = 0.64, input_dropout: float = 0.0, standardize: bool = False):
         super().__init__()
         unknown = [p for p in patterns if p not in PATTERNS]
         if unknown or not patterns:
@@ -126,6 +145,7 @@ class ADPA(nn.Module):
         self.out_channels, self.patterns = out_channels, tuple(patterns)
         self.num_hops, self.r = num_hops, r
         self.dropout, self.input_dropout = dropout, input_dropout
+        self.standardize = bool(standardize)
         self.hop_attention = nn.ModuleList(nn.Linear(2 * in_channels, 1)
                                            for _ in self.patterns)
         self.branches = nn.ModuleList(nn.Linear(in_channels, hidden_channels)
@@ -142,28 +162,41 @@ class ADPA(nn.Module):
             self.branch_weight.fill_(1.0)
 
     def precompute(self, x: Tensor, edge_index: Tensor) -> list[Tensor]:
-        """Propagate (no gradient) and cache for these exact tensors."""
-        with torch.no_grad():
-            feats = precompute_patterns(x, edge_index, self.patterns, self.num_hops, self.r)
-        self._cache = (x, x._version, edge_index, edge_index._version, feats)
-        return feats
+        """Propagate (no gradient) and cache for these exact tensors.
 
-    def _features(self, x: Tensor, edge_index: Tensor) -> list[Tensor]:
+        Returns the ``[N, K, F]`` hop features per pattern, standardised when the model
+        standardises.
+        """
+        return self._inputs(x, edge_index, checked=True)[1]
+
+    def _inputs(self, x: Tensor, edge_index: Tensor, checked: bool = False
+                ) -> tuple[Tensor, list[Tensor]]:
+        """``(x, [X_M stacked per pattern])`` as the branches see them, cached."""
         c = self._cache
         if (c is not None and c[0] is x and c[1] == x._version and c[2] is edge_index
                 and c[3] == edge_index._version):
-            return c[4]
+            return c[4], c[5]
+        if not checked:
+            self._check_input(x, edge_index)
+        with torch.no_grad():
+            feats = precompute_patterns(x, edge_index, self.patterns, self.num_hops, self.r)
+            x_in = x
+            if self.standardize:     # new tensors: the process-wide cache stays untouched
+                x_in = standardize_columns(x)
+                feats = [standardize_columns(f) for f in feats]
+        self._cache = (x, x._version, edge_index, edge_index._version, x_in, feats)
+        return x_in, feats
+
+    def _check_input(self, x: Tensor, edge_index: Tensor) -> None:
         check_features(x, name="ADPA input x")
         if x.size(1) != self.in_channels:
             raise ValueError(f"ADPA expects {self.in_channels} input features, got "
                              f"{x.size(1)}")
         check_edge_index(edge_index, x.size(0))
-        return self.precompute(x, edge_index)
 
     def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
-        feats = self._features(x, edge_index)
-        x_in = F.dropout(x, self.input_dropout, self.training)
-        inputs = [x_in]
+        x, feats = self._inputs(x, edge_index)
+        inputs = [F.dropout(x, self.input_dropout, self.training)]
         for att, stacked in zip(self.hop_attention, feats, strict=True):   # [N, K, F]
             alpha = self._hop_alpha(att, stacked, x)                        # [N, K]
             # bmm instead of broadcasting: never materialises an [N, K, F] product
@@ -177,7 +210,7 @@ class ADPA(nn.Module):
 
     def hop_attention_weights(self, x: Tensor, edge_index: Tensor) -> Tensor:
         """The hop attention ``[N, P, K]`` (for inspection)."""
-        feats = self._features(x, edge_index)
+        x, feats = self._inputs(x, edge_index)
         with torch.no_grad():
             return torch.stack([self._hop_alpha(att, stacked, x) for att, stacked
                                 in zip(self.hop_attention, feats, strict=True)], dim=1)
@@ -192,13 +225,15 @@ class ADPA(nn.Module):
     def __repr__(self) -> str:
         return (f"{self.__class__.__name__}({self.in_channels}, {self.out_channels}, "
                 f"hidden={self.hidden_channels}, patterns={list(self.patterns)}, "
-                f"K={self.num_hops}, r={self.r})")
+                f"K={self.num_hops}, r={self.r}"
+                + (", standardize=True)" if self.standardize else ")"))
 
 
 @register_model("adpa", task="node")
 def adpa(in_channels: int, out_channels: int, hidden_channels: int = 32,
          patterns: Sequence[str] = PATTERNS, num_hops: int = 2, r: float = 0.43,
-         dropout: float = 0.64, input_dropout: float = 0.0) -> nn.Module:
+         dropout: float = 0.64, input_dropout: float = 0.0,
+         standardize: bool = False) -> nn.Module:
     """ADPA (Sun et al., ICDE 2024): directed-pattern propagation with hop attention."""
     return ADPA(in_channels, hidden_channels, out_channels, list(patterns), num_hops, r,
-                dropout, input_dropout)
+                dropout, input_dropout, standardize)

@@ -139,3 +139,36 @@ def test_bfloat16_features_propagate_and_hit_the_cache():
     first = precompute_patterns(xb, ei)
     assert first[0].dtype == torch.bfloat16
     assert precompute_patterns(xb.clone(), ei)[0] is first[0]
+
+
+def test_standardize_z_scores_every_branch_input_and_keeps_the_shared_cache():
+    x, ei = random_graph(25, 80, 5, seed=7)
+    x = 3.0 * x + 7.0
+    shared = precompute_patterns(x, ei)
+    kept = [f.clone() for f in shared]
+    model = ADPA(5, 8, 3, standardize=True).eval()
+    feats = model.precompute(x, ei)
+    x_in = model._cache[4]
+    torch.testing.assert_close(x_in.mean(0), torch.zeros(5), atol=1e-5, rtol=0)
+    torch.testing.assert_close(x_in.std(0, unbiased=False), torch.ones(5))
+    for got, raw in zip(feats, kept, strict=True):                 # [N, K, F] per pattern
+        torch.testing.assert_close(got.mean(0), torch.zeros(got.shape[1:]), atol=1e-5, rtol=0)
+        spread = raw.std(0, unbiased=False)
+        want = torch.where(spread > 1e-12, torch.ones_like(spread), torch.zeros_like(spread))
+        torch.testing.assert_close(got.std(0, unbiased=False), want)
+        torch.testing.assert_close(got, (raw - raw.mean(0)) / torch.where(
+            spread > 1e-12, spread, torch.ones_like(spread)))
+    for a, b in zip(shared, kept, strict=True):                      # process cache untouched
+        assert torch.equal(a, b)
+    plain = ADPA(5, 8, 3).eval()
+    assert not torch.equal(plain.precompute(x, ei)[0], feats[0])
+    assert "standardize=True" in repr(model)
+
+
+def test_standardize_keeps_equivariance_and_the_registry_passes_it():
+    x, ei = random_graph(30, 90, 6, seed=8)
+    torch.manual_seed(0)
+    model = build_model("adpa", "node", {"standardize": True}, in_channels=6,
+                        out_channels=3, num_nodes=30).eval()
+    assert model.standardize
+    assert_node_equivariant(lambda x_, e_: model(x_, e_), x, ei)
