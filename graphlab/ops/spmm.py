@@ -51,17 +51,46 @@ def _sum_forward(csr: CSR, weight: Optional[Tensor], x: Tensor, backend: str) ->
     return _torch_csr_matmul(csr, weight, x)
 
 
+#: ``_edge_dot`` (torch backend) multiplies dense row blocks ``a[r0:r1] @ b.T`` and reads the
+#: entries off them when ``num_rows · num_cols ≤ DENSE_EDGE_DOT_RATIO · nnz``: a dense
+#: product does that many more multiply-adds but at BLAS speed, while the gathered path reads
+#: two random rows per entry. On LOS-loop (207 nodes, 2,626 entries, ratio 16, F = 20,480)
+#: the dense path took 85 ms against 245 ms gathered (1 CPU thread).
+DENSE_EDGE_DOT_RATIO = 24
+
+
 def _edge_dot(csr: CSR, a: Tensor, b: Tensor, backend: str) -> Tensor:
     """``<a[row_e], b[col_e]>`` for every entry (CSR order), no autograd."""
     if backend == "triton":
         from graphlab.ops.triton_kernels import edge_dot
         return edge_dot(csr.row(), csr.col, a, b)
     out = torch.empty(csr.nnz, dtype=torch.promote_types(a.dtype, b.dtype), device=a.device)
+    if csr.nnz and csr.num_rows * csr.num_cols <= DENSE_EDGE_DOT_RATIO * csr.nnz:
+        return _edge_dot_dense(csr, a, b, out)
     row, col = csr.row(), csr.col
     step = max(1, (1 << 22) // max(1, a.size(1)))  # bound the E × F temporaries
     for s in range(0, csr.nnz, step):
         out[s:s + step] = (a.index_select(0, row[s:s + step])
                            * b.index_select(0, col[s:s + step])).sum(-1)
+    return out
+
+
+def _edge_dot_dense(csr: CSR, a: Tensor, b: Tensor, out: Tensor,
+                    block_elems: int = 1 << 22) -> Tensor:
+    """``_edge_dot`` through dense row blocks of ``a @ bᵀ`` (rows of a CSR are contiguous);
+    each ``[rows, num_cols]`` block holds at most ``block_elems`` values (one row at least)."""
+    dtype = out.dtype
+    bt = b.to(dtype).t()
+    rows = max(1, block_elems // max(1, csr.num_cols))
+    rowptr = csr.rowptr.tolist()
+    for r0 in range(0, csr.num_rows, rows):
+        r1 = min(r0 + rows, csr.num_rows)
+        s, e = rowptr[r0], rowptr[r1]
+        if s == e:
+            continue
+        block = a[r0:r1].to(dtype) @ bt                               # [r1 - r0, num_cols]
+        local = csr.row()[s:e] - r0
+        out[s:e] = block[local, csr.col[s:e]]
     return out
 
 
