@@ -20,6 +20,7 @@ from torch_geometric.nn import (
 )
 
 from graphlab.nn import PE_MODELS, SPE, GINConv, GINEConv
+from graphlab.nn.gin_attention import gin_attention_options
 from graphlab.nn.registry import register_model
 from graphlab.ops import CSR
 
@@ -311,10 +312,7 @@ def graph_transformer(in_channels: int, out_channels: int, hidden_channels: int 
                       dropout: float = 0.0, threshold: str = "none", tau: float = 0.2,
                       mlp_ratio: float = 0.5, eps_mode: str = "eps") -> GraphTransformer:
     """GraphGPS-style transformer, standard or GIN-attention (Buehler 2025)."""
-    gin = (dict(threshold=threshold, tau=tau, mlp_ratio=mlp_ratio, eps_mode=eps_mode)
-           if attention == "gin" else {})
-    if attention != "gin" and (threshold, tau, mlp_ratio, eps_mode) != ("none", 0.2, 0.5, "eps"):
-        raise ValueError("GIN-attention options (threshold, tau, mlp_ratio, eps_mode) need "
-                         "attention: gin")
+    gin = gin_attention_options(graph_transformer, attention, threshold=threshold, tau=tau,
+                                mlp_ratio=mlp_ratio, eps_mode=eps_mode)
     return GraphTransformer(in_channels, out_channels, hidden_channels, num_layers, heads,
                             attention, local, adjacency, pool, dropout, **gin)

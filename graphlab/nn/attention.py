@@ -14,16 +14,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from graphlab.ops import check_dense_signal
+
 
 def check_sequence(x: Tensor, channels: int, owner: str) -> None:
     """``x`` must be a floating ``[B, L, channels]`` tensor without NaN."""
-    if not isinstance(x, Tensor) or x.dim() != 3 or not x.is_floating_point():
-        raise ValueError(f"{owner}: x must be a floating tensor [B, L, D], got "
-                         f"{getattr(x, 'dtype', type(x).__name__)} {list(getattr(x, 'shape', []))}")
-    if x.size(-1) != channels:
-        raise ValueError(f"{owner}: x has width {x.size(-1)}, the layer expects {channels}")
-    if torch.isnan(x).any():
-        raise ValueError(f"{owner}: x contains NaN")
+    check_dense_signal(x, channels, owner, "B, L, D")
 
 
 def split_heads(channels: int, heads: int, owner: str) -> int:

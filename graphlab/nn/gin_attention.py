@@ -6,8 +6,9 @@ From "Graph-Aware Isomorphic Attention for Adaptive Dynamics in Transformers" (B
 """
 from __future__ import annotations
 
+import inspect
 import math
-from typing import Optional
+from typing import Any, Callable, Optional
 
 import torch
 import torch.nn.functional as F
@@ -299,3 +300,21 @@ def lambda_schedule(num_layers: int, start: float = 0.0, end: float = 0.5) -> li
     if num_layers == 1:
         return [end]
     return [start + (end - start) * i / (num_layers - 1) for i in range(num_layers)]
+
+
+def gin_attention_options(builder: Callable, attention: str, **options: Any) -> dict:
+    """The GIN-attention keyword arguments a model builder passes on: ``options`` when
+    ``attention == 'gin'``; otherwise ``{}``, after checking that every option still has the
+    builder's own default (read from its signature, so the check cannot drift from it).
+
+    Raises:
+        ValueError: naming the options that were set although attention is not ``'gin'``.
+    """
+    if attention == "gin":
+        return options
+    params = inspect.signature(builder).parameters
+    changed = [k for k, v in options.items() if v != params[k].default]
+    if changed:
+        raise ValueError(f"GIN-attention options {changed} need attention: gin (got "
+                         f"attention: {attention})")
+    return {}

@@ -12,17 +12,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from graphlab.ops import CSR, check_edge_index, scatter, spmm
+from graphlab.ops import CSR, check_dense_signal, check_edge_index, scatter, spmm
 
 
 def _check_signal(x: Tensor, channels: int, owner: str) -> None:
-    if not isinstance(x, Tensor) or x.dim() != 4 or not x.is_floating_point():
-        raise ValueError(f"{owner}: x must be a floating tensor [B, T, N, C], got "
-                         f"{getattr(x, 'dtype', type(x).__name__)} {list(getattr(x, 'shape', []))}")
-    if x.size(-1) != channels:
-        raise ValueError(f"{owner}: x has {x.size(-1)} channels, the layer expects {channels}")
-    if torch.isnan(x).any():
-        raise ValueError(f"{owner}: x contains NaN")
+    check_dense_signal(x, channels, owner, "B, T, N, C")
 
 
 def normalized_weights(edge_index: Tensor, edge_weight: Tensor, num_nodes: int,

@@ -13,7 +13,12 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from graphlab.nn.attention import SelfAttention
-from graphlab.nn.gin_attention import GINAttention, SparseGINAdapter, lambda_schedule
+from graphlab.nn.gin_attention import (
+    GINAttention,
+    SparseGINAdapter,
+    gin_attention_options,
+    lambda_schedule,
+)
 from graphlab.nn.lora import LoRALinear, apply_lora
 from graphlab.nn.registry import register_model
 
@@ -180,13 +185,8 @@ def _transformer_lm(in_channels: int, max_length: int, channels: int = 256,
                     eps_mode: str = "eps", mlp_ratio: float = 0.5,
                     value_proj: bool = False) -> nn.Module:
     """Decoder-only transformer LM, standard or GIN-attention (Buehler 2025)."""
-    gin = dict(threshold=threshold, tau=tau, eps_mode=eps_mode, mlp_ratio=mlp_ratio,
-               value_proj=value_proj)
-    if attention == "standard":
-        if (threshold, tau, eps_mode, mlp_ratio, value_proj) != ("none", 0.2, "eps", 0.5, False):
-            raise ValueError("GIN-attention options (threshold, tau, eps_mode, mlp_ratio, "
-                             "value_proj) need attention: gin")
-        gin = {}
+    gin = gin_attention_options(_transformer_lm, attention, threshold=threshold, tau=tau,
+                                eps_mode=eps_mode, mlp_ratio=mlp_ratio, value_proj=value_proj)
     if attention == "gin" and match_parameters:
         # the same parameter count as the standard model with the same width / depth
         target = count_parameters(TransformerLM(in_channels, max_length, channels, num_layers,

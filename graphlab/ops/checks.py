@@ -60,3 +60,21 @@ def check_features(x: Tensor, num_nodes: int | None = None, name: str = "x") -> 
         kind = "NaN" if bool(torch.isnan(x).any()) else "inf"
         raise ValueError(f"{name} contains {kind} values ({int((~finite).sum())} entries, "
                          f"first at row {bad[0]}, column {bad[1]})")
+
+
+def check_dense_signal(x: Tensor, channels: int, owner: str, axes: str) -> None:
+    """Check a dense activation: a floating tensor of the layout ``axes`` (e.g.
+    ``"B, L, D"`` or ``"B, T, N, C"``, one name per axis) whose last axis has ``channels``
+    entries, without NaN. Every message starts with ``owner``.
+
+    Raises:
+        ValueError: not a floating tensor of that rank, a wrong width, or a NaN entry.
+    """
+    rank = len(axes.split(","))
+    if not isinstance(x, Tensor) or x.dim() != rank or not x.is_floating_point():
+        raise ValueError(f"{owner}: x must be a floating tensor [{axes}], got "
+                         f"{getattr(x, 'dtype', type(x).__name__)} {list(getattr(x, 'shape', []))}")
+    if x.size(-1) != channels:
+        raise ValueError(f"{owner}: x has width {x.size(-1)}, the layer expects {channels}")
+    if torch.isnan(x).any():
+        raise ValueError(f"{owner}: x contains NaN")

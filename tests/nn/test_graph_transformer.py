@@ -3,7 +3,7 @@ import torch
 from torch_geometric.data import Batch, Data
 
 from graphlab.heads import GraphTransformer
-from graphlab.nn import GraphTransformerLayer
+from graphlab.nn import GraphTransformerLayer, build_model
 from tests.helpers import assert_graph_invariant, assert_node_equivariant, random_graph
 
 
@@ -66,3 +66,12 @@ def test_bad_input_is_named():
         layer(torch.randn(3, 4), torch.tensor([[0], [1]]))
     with pytest.raises(ValueError, match="edge_index"):
         layer(torch.randn(3, 8), torch.tensor([[0], [5]]))
+
+
+def test_gin_options_without_gin_attention_are_named():
+    with pytest.raises(ValueError, match=r"\['threshold', 'tau'\] need attention: gin"):
+        build_model("graph_transformer", "graph", {"attention": "standard", "threshold": "relu",
+                                                   "tau": 0.3}, in_channels=3, out_channels=2)
+    model = build_model("graph_transformer", "graph", {"attention": "standard", "tau": 0.2},
+                        in_channels=3, out_channels=2)          # a default value is no change
+    assert model.layers[0].kind == "standard"
