@@ -69,8 +69,13 @@ class DiffusionConv(nn.Module):
         check_edge_index(edge_index, N)
         if edge_weight is None:
             edge_weight = torch.ones(edge_index.size(1), dtype=x.dtype, device=x.device)
+        # node-major [N, B·T·C] for the sparse hops; each hop's share of the linear layer is
+        # applied in that layout and summed, so the (1 + 2K)-fold stack of all hops is never
+        # built or permuted (one permute in, one out)
         flat = x.permute(2, 0, 1, 3).reshape(N, B * T * C)
-        terms = [flat]
+        weight = self.lin.weight.view(self.out_channels, -1, C)    # [C_out, terms, C]
+        out = torch.addmm(self.lin.bias, flat.view(-1, C), weight[:, 0].t())
+        term = 1
         directions = [(edge_index, 1)]
         if self.bidirectional:
             directions.append((edge_index.flip(0), 1))
@@ -80,10 +85,9 @@ class DiffusionConv(nn.Module):
             h = flat
             for _ in range(self.K):
                 h = spmm(csr, h)
-                terms.append(h)
-        out = torch.stack(terms, -1).view(N, B, T, C, len(terms))
-        out = out.permute(1, 2, 0, 4, 3).reshape(B, T, N, len(terms) * C)
-        return self.lin(out)
+                out = torch.addmm(out, h.view(-1, C), weight[:, term].t())
+                term += 1
+        return out.view(N, B, T, self.out_channels).permute(1, 2, 0, 3).contiguous()
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}({self.in_channels}, {self.out_channels}, K={self.K}, "
