@@ -147,7 +147,6 @@ def test_max_gradient_with_duplicate_edges_and_empty_rows(backend, reduce):
                                     fast_mode=backend == "triton")
 
 
-
 @pytest.mark.parametrize("ratio", [0, 10 ** 9])   # 0: always gathered; huge: always dense
 def test_edge_weight_gradient_is_the_same_on_the_dense_and_gathered_paths(monkeypatch, ratio):
     """The torch backend's edge-weight gradient reads ``a @ bᵀ`` in dense row blocks on small
