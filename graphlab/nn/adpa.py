@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import OrderedDict
-from typing import Optional, Sequence
+from typing import NamedTuple, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -24,6 +24,20 @@ def hop_weight(k: int) -> float:
 #: seeds of one sweep running in the same worker propagate once); small on purpose.
 _PROPAGATED: "OrderedDict[tuple, list[Tensor]]" = OrderedDict()
 _PROPAGATED_MAX = 2
+
+
+class _InputCache(NamedTuple):
+    """What :meth:`ADPA._inputs` saw last (tensors and their in-place versions) and gave."""
+    x: Tensor
+    x_version: int
+    edge_index: Tensor
+    edge_version: int
+    x_in: Tensor               # the feature branch's input (standardised when asked)
+    feats: list[Tensor]        # [N, K, F] hop features per pattern, as the branches see them
+
+    def matches(self, x: Tensor, edge_index: Tensor) -> bool:
+        return (self.x is x and self.x_version == x._version
+                and self.edge_index is edge_index and self.edge_version == edge_index._version)
 
 
 def _digest(t: Tensor) -> str:
@@ -152,7 +166,7 @@ class ADPA(nn.Module):
                                       for _ in range(len(self.patterns) + 1))
         self.branch_weight = nn.Parameter(torch.ones(len(self.patterns) + 1))
         self.classifier = nn.Linear((len(self.patterns) + 1) * hidden_channels, out_channels)
-        self._cache: Optional[tuple] = None
+        self._cache: Optional[_InputCache] = None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -173,9 +187,8 @@ class ADPA(nn.Module):
                 ) -> tuple[Tensor, list[Tensor]]:
         """``(x, [X_M stacked per pattern])`` as the branches see them, cached."""
         c = self._cache
-        if (c is not None and c[0] is x and c[1] == x._version and c[2] is edge_index
-                and c[3] == edge_index._version):
-            return c[4], c[5]
+        if c is not None and c.matches(x, edge_index):
+            return c.x_in, c.feats
         if not checked:
             self._check_input(x, edge_index)
         with torch.no_grad():
@@ -184,7 +197,7 @@ class ADPA(nn.Module):
             if self.standardize:     # new tensors: the process-wide cache stays untouched
                 x_in = standardize_columns(x)
                 feats = [standardize_columns(f) for f in feats]
-        self._cache = (x, x._version, edge_index, edge_index._version, x_in, feats)
+        self._cache = _InputCache(x, x._version, edge_index, edge_index._version, x_in, feats)
         return x_in, feats
 
     def _check_input(self, x: Tensor, edge_index: Tensor) -> None:

@@ -44,12 +44,12 @@ def test_cache_is_reused_for_the_same_tensors_and_refreshed_otherwise():
     x, ei = random_graph(15, 40, 4, seed=2)
     model = ADPA(4, 8, 2).eval()
     out1 = model(x, ei)
-    feats = model._cache[-1]
+    feats = model._cache.feats
     out2 = model(x, ei)
-    assert model._cache[-1] is feats and torch.equal(out1, out2)
+    assert model._cache.feats is feats and torch.equal(out1, out2)
     x.mul_(2.0)                                   # in-place change → recompute
     out3 = model(x, ei)
-    assert model._cache[-1] is not feats
+    assert model._cache.feats is not feats
     fresh = ADPA(4, 8, 2).eval()
     fresh.load_state_dict(model.state_dict())
     torch.testing.assert_close(out3, fresh(x.clone(), ei.clone()))
@@ -148,7 +148,7 @@ def test_standardize_z_scores_every_branch_input_and_keeps_the_shared_cache():
     kept = [f.clone() for f in shared]
     model = ADPA(5, 8, 3, standardize=True).eval()
     feats = model.precompute(x, ei)
-    x_in = model._cache[4]
+    x_in = model._cache.x_in
     torch.testing.assert_close(x_in.mean(0), torch.zeros(5), atol=1e-5, rtol=0)
     torch.testing.assert_close(x_in.std(0, unbiased=False), torch.ones(5))
     for got, raw in zip(feats, kept, strict=True):                 # [N, K, F] per pattern
