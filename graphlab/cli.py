@@ -251,8 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     models.set_defaults(func=_cmd_models)
     bench = sub.add_parser("bench",
                            help="speed benchmarks (JSON + table): 'bench ops', 'bench ncn', "
-                                "'bench graph_level'")
-    bench.add_argument("name", choices=["ops", "ncn", "graph_level"])
+                                "'bench graph_level', 'bench graph_transformer'")
+    bench.add_argument("name", choices=["ops", "ncn", "graph_level", "graph_transformer"])
     bench.add_argument("bench_args", nargs=argparse.REMAINDER,
                        help="options of the benchmark (see 'graphlab bench ops --help')")
     bench.set_defaults(func=_cmd_bench)

@@ -68,3 +68,16 @@ def test_growth_exponent_recovers_a_power_law():
     assert growth_exponent([10, 20, 40], [3 * n ** 2.5 for n in (10, 20, 40)]) == \
         pytest.approx(2.5)
     assert growth_exponent([10], [1.0]) is None
+
+
+def test_bench_graph_transformer_compares_the_two_layouts(tmp_path):
+    from graphlab.bench.graph_transformer import main as gt_main
+
+    out = tmp_path / "gt.json"
+    assert gt_main(["--synthetic", "--batch-size", "8", "--batches", "2", "--repeats", "1",
+                    "--hidden", "8", "--layers", "1", "--attention", "gin", "--out",
+                    str(out)]) == 0
+    (row,) = json.loads(out.read_text())["rows"]
+    assert row["padded_ms_per_batch"] > 0 and row["grouped_ms_per_batch"] > 0
+    assert row["pairs_ratio"] > 1                  # skewed sizes: grouping computes less
+    assert row["max_abs_diff"] < 1e-4

@@ -21,8 +21,9 @@ from torch_geometric.nn import (
 
 from graphlab.nn import PE_MODELS, SPE, GINConv, GINEConv
 from graphlab.nn.gin_attention import gin_attention_options
+from graphlab.nn.graph_transformer import GROUP_RATIO
 from graphlab.nn.registry import register_model
-from graphlab.ops import CSR
+from graphlab.ops import CSR, check_edge_index, check_features
 
 POOLS = ("sum", "mean", "max", "attention")
 
@@ -264,6 +265,8 @@ class GraphTransformer(nn.Module):
         adjacency (str): ``'none'`` (default), ``'mask'`` or ``'bias'``.
         pool (str): readout (default ``'mean'``).
         dropout (float): dropout in the layers and head (default ``0.0``).
+        group_ratio (float, optional): how the dense attention groups graphs by size
+            (:data:`graphlab.nn.graph_transformer.GROUP_RATIO`; cost only).
         **attention_kwargs: GIN-attention options.
 
     Shapes:
@@ -273,7 +276,8 @@ class GraphTransformer(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, hidden_channels: int = 64,
                  num_layers: int = 4, heads: int = 4, attention: str = "gin",
                  local: str = "gin", adjacency: str = "none", pool: str = "mean",
-                 dropout: float = 0.0, **attention_kwargs):
+                 dropout: float = 0.0, group_ratio: Optional[float] = GROUP_RATIO,
+                 **attention_kwargs):
         super().__init__()
         from graphlab.nn import GraphTransformerLayer
 
@@ -282,7 +286,7 @@ class GraphTransformer(nn.Module):
         self.encoder = nn.Linear(in_channels, hidden_channels)
         self.layers = nn.ModuleList(
             GraphTransformerLayer(hidden_channels, heads, attention, local, adjacency, dropout,
-                                  **attention_kwargs) for _ in range(num_layers))
+                                  group_ratio, **attention_kwargs) for _ in range(num_layers))
         self.norm = nn.RMSNorm(hidden_channels, eps=1e-6)
         self.pool = GraphPool(pool, hidden_channels)
         self.head = MLP([hidden_channels, hidden_channels, out_channels], norm=None,
@@ -298,9 +302,13 @@ class GraphTransformer(nn.Module):
         batch = data.batch
         if batch is None:
             batch = torch.zeros(x.size(0), dtype=torch.long, device=x.device)
+        check_features(x, name="x")
+        check_edge_index(data.edge_index, x.size(0))
+        # the CSR and the dense per-graph groups are built once and shared by the layers
         adj = CSR.from_edge_index(data.edge_index, x.size(0))
+        groups = self.layers[0].dense_groups(data.edge_index, batch, x.size(0))
         for layer in self.layers:
-            x = layer(x, data.edge_index, batch, adj)
+            x = layer(x, data.edge_index, batch, adj, groups)
         num_graphs = int(getattr(data, "num_graphs", 1) or 1)
         return self.head(self.pool(self.norm(x), batch, num_graphs))
 

@@ -13,7 +13,7 @@ from graphlab.nn.gin_attention import (
     lambda_schedule,
     threshold_attention,
 )
-from graphlab.nn.graph_transformer import GraphTransformerLayer
+from graphlab.nn.graph_transformer import DenseGroups, GraphTransformerLayer, dense_groups
 from graphlab.nn.lora import LoRALinear, apply_lora
 from graphlab.nn.ncn import NCNCPredictor, NCNLinkModel, NCNPredictor, PureGCN
 from graphlab.nn.registry import MODELS, ModelSpec, build_model, get_model_spec, register_model
@@ -28,11 +28,12 @@ from graphlab.nn.transformer import (
     lora_parameter_count,
 )
 
-__all__ = ["ADPA", "AGGREGATIONS", "BasisNet", "DirGCNNormConv", "DirGNN", "ElementwiseMLPs",
-           "GINAttention", "GINConv", "GINEConv", "GraphTransformerLayer", "LapPE", "LoRALinear",
-           "MODELS", "ModelSpec", "NCNCPredictor", "NCNLinkModel", "NCNPredictor", "NodeMLP",
-           "OpsMessagePassing", "PE_MODELS", "PRESETS", "PairGraph", "PureGCN", "SPE",
-           "SWLConv", "SelfAttention", "SignNet", "SparseGINAdapter", "SubgraphGNN", "THRESHOLDS",
-           "TransformerBlock", "TransformerLM", "apply_lora", "attach_lora", "attach_sparse_gin",
-           "build_model", "count_parameters", "get_model_spec", "lambda_schedule",
-           "lora_parameter_count", "register_model", "threshold_attention", "to_csr"]
+__all__ = ["ADPA", "AGGREGATIONS", "BasisNet", "DenseGroups", "DirGCNNormConv", "DirGNN",
+           "ElementwiseMLPs", "GINAttention", "GINConv", "GINEConv", "GraphTransformerLayer",
+           "LapPE", "LoRALinear", "MODELS", "ModelSpec", "NCNCPredictor", "NCNLinkModel",
+           "NCNPredictor", "NodeMLP", "OpsMessagePassing", "PE_MODELS", "PRESETS", "PairGraph",
+           "PureGCN", "SPE", "SWLConv", "SelfAttention", "SignNet", "SparseGINAdapter",
+           "SubgraphGNN", "THRESHOLDS", "TransformerBlock", "TransformerLM", "apply_lora",
+           "attach_lora", "attach_sparse_gin", "build_model", "count_parameters", "dense_groups",
+           "get_model_spec", "lambda_schedule", "lora_parameter_count", "register_model",
+           "threshold_attention", "to_csr"]

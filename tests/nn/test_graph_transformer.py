@@ -3,7 +3,7 @@ import torch
 from torch_geometric.data import Batch, Data
 
 from graphlab.heads import GraphTransformer
-from graphlab.nn import GraphTransformerLayer, build_model
+from graphlab.nn import GraphTransformerLayer, build_model, dense_groups
 from tests.helpers import assert_graph_invariant, assert_node_equivariant, random_graph
 
 
@@ -75,3 +75,80 @@ def test_gin_options_without_gin_attention_are_named():
     model = build_model("graph_transformer", "graph", {"attention": "standard", "tau": 0.2},
                         in_channels=3, out_channels=2)          # a default value is no change
     assert model.layers[0].kind == "standard"
+
+
+def _batch_of_sizes(sizes, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    graphs = []
+    for n in sizes:
+        m = 2 * n
+        ei = torch.randint(0, max(n, 1), (2, m if n > 1 else 0), generator=g)
+        graphs.append(Data(x=torch.randn(n, 8, generator=g, dtype=torch.float64), edge_index=ei))
+    return graphs, Batch.from_data_list(graphs)
+
+
+@pytest.mark.parametrize("attention", ["gin", "standard"])
+@pytest.mark.parametrize("adjacency", ["none", "mask", "bias"])
+def test_grouping_graphs_by_size_changes_no_output_or_gradient(attention, adjacency):
+    torch.manual_seed(3)
+    layer = GraphTransformerLayer(8, 2, attention, adjacency=adjacency).double()
+    sizes = [2, 17, 1, 5, 0, 9, 3, 30, 4]                   # an empty graph too
+    graphs, b = _batch_of_sizes(sizes)
+    groups = layer.dense_groups(b.edge_index, b.batch, b.num_nodes)
+    assert len(groups.groups) > 2                            # really split by size
+    one = dense_groups(b.edge_index, b.batch, b.num_nodes, adjacency != "none", ratio=None)
+    assert len(one.groups) == 1 and one.groups[0].mask.shape == (8, 30)   # the empty one out
+    assert groups.padded_pairs < one.padded_pairs
+    x = b.x.clone().requires_grad_()
+    out = layer(x, b.edge_index, b.batch, groups=groups)
+    x1 = b.x.clone().requires_grad_()
+    ref = layer(x1, b.edge_index, b.batch, groups=one)
+    torch.testing.assert_close(out, ref, atol=1e-12, rtol=1e-10)
+    # and each graph alone gives its own rows
+    alone = torch.cat([layer(g.x, g.edge_index) for g in graphs if g.num_nodes])
+    torch.testing.assert_close(out, alone, atol=1e-12, rtol=1e-10)
+    weights = torch.randn_like(out)
+    (out * weights).sum().backward()
+    (ref * weights).sum().backward()
+    torch.testing.assert_close(x.grad, x1.grad, atol=1e-12, rtol=1e-10)
+
+
+def test_dense_groups_cover_every_node_once_and_bound_the_padding():
+    sizes = [1, 2, 2, 3, 7, 8, 12, 40, 41, 100]
+    _, b = _batch_of_sizes(sizes, seed=4)
+    groups = dense_groups(b.edge_index, b.batch, b.num_nodes, adjacency=True, ratio=1.5)
+    flat = torch.cat([grp.nodes for grp in groups.groups])
+    assert sorted(flat.tolist()) == list(range(b.num_nodes))
+    torch.testing.assert_close(flat[groups.inverse], torch.arange(b.num_nodes))
+    for grp in groups.groups:
+        n = grp.mask.sum(1)                                   # node count per graph
+        assert int(n.max()) <= 1.5 * int(n.min())
+        assert int(grp.mask.numel() * grp.mask.size(1)) <= 1.5 ** 2 * int((n ** 2).sum())
+        assert b.batch[grp.nodes].unique().numel() == grp.mask.size(0)
+    # the dense adjacency counts each edge at [graph, dst, src]
+    total = sum(float(grp.adj.sum()) for grp in groups.groups)
+    assert total == b.edge_index.size(1)
+
+
+def test_dense_groups_reject_bad_batches():
+    ei = torch.tensor([[0], [1]])
+    with pytest.raises(ValueError, match="batch must be sorted"):
+        dense_groups(ei, torch.tensor([1, 0, 1]), 3)
+    with pytest.raises(ValueError, match="different graphs"):
+        dense_groups(torch.tensor([[0], [2]]), torch.tensor([0, 0, 1]), 3, adjacency=True)
+    with pytest.raises(ValueError, match=r"batch must have shape \[3\]"):
+        dense_groups(ei, torch.tensor([0, 0]), 3)
+    layer = GraphTransformerLayer(8, 2, adjacency="mask")
+    plain = dense_groups(ei, None, 3)
+    with pytest.raises(ValueError, match="carry no adjacency"):
+        layer(torch.randn(3, 8), ei, groups=plain)
+    with pytest.raises(ValueError, match="built for 3 nodes, x has 4"):
+        layer(torch.randn(4, 8), ei, groups=layer.dense_groups(ei, None, 3))
+
+
+def test_similar_sizes_stay_in_one_group():
+    _, b = _batch_of_sizes([10, 12, 14, 16, 18, 20, 22], seed=5)   # MUTAG-like: little to save
+    groups = dense_groups(b.edge_index, b.batch, b.num_nodes)
+    assert len(groups.groups) == 1 and groups.groups[0].mask.shape == (7, 22)
+    _, b = _batch_of_sizes([10, 12, 14, 16, 18, 20, 22, 200], seed=5)
+    assert len(dense_groups(b.edge_index, b.batch, b.num_nodes).groups) > 1
