@@ -17,6 +17,7 @@ import json
 import platform
 import statistics
 import time
+from itertools import islice
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -46,7 +47,7 @@ def _batches(dataset: str, batch_size: int, count: int, seed: int, synthetic: bo
     ds = add_node_features(load_dataset(dataset), FEATURES.get(dataset))
     torch.manual_seed(seed)
     loader = DataLoader(ds, batch_size=batch_size, shuffle=True)
-    return [b for _, b in zip(range(count), loader)], ds.num_features
+    return list(islice(loader, count)), ds.num_features
 
 
 def measure(dataset: str, attention: str, batch_size: int = 32, batches: int = 8,

@@ -4,6 +4,7 @@ attention mask or bias."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, Optional
 
 import torch
@@ -100,7 +101,7 @@ def dense_groups(edge_index: Tensor, batch: Optional[Tensor], num_nodes: int,
             first = i
     cuts.append(len(sizes))
     if len(cuts) > 2:
-        grouped = sum((hi - lo) * sizes[hi - 1] ** 2 for lo, hi in zip(cuts[:-1], cuts[1:]))
+        grouped = sum((hi - lo) * sizes[hi - 1] ** 2 for lo, hi in pairwise(cuts))
         if (len(sizes) - cuts[0]) * sizes[-1] ** 2 < GROUP_MIN_SAVING * grouped:
             cuts = [cuts[0], len(sizes)]
     node_group = node_graph = node_pos = None
@@ -108,7 +109,7 @@ def dense_groups(edge_index: Tensor, batch: Optional[Tensor], num_nodes: int,
         node_group = torch.empty(num_nodes, dtype=torch.long, device=device)
         node_graph, node_pos = torch.empty_like(node_group), torch.empty_like(node_group)
     groups: list[_Group] = []
-    for g, (lo, hi) in enumerate(zip(cuts[:-1], cuts[1:])):
+    for g, (lo, hi) in enumerate(pairwise(cuts)):
         gid = order[lo:hi]
         lens = counts[gid]
         graph = torch.repeat_interleave(torch.arange(gid.numel(), device=device), lens)

@@ -177,3 +177,29 @@ def test_dense_edge_dot_over_row_blocks():
     for block in (1, 3 * 40, 1 << 22):        # one row, three rows, everything at once
         out = torch.empty(csr.nnz)
         torch.testing.assert_close(_edge_dot_dense(csr, a, x, out, block_elems=block), want)
+
+
+@pytest.mark.parametrize("min_features", [0, 10 ** 9])   # 0: CSR reduction kernel; huge: A @ x
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16])
+def test_sum_is_the_same_through_either_cpu_kernel(monkeypatch, min_features, dtype):
+    """Wide features take torch's CSR reduction kernel, narrow ones ``A @ x``: both equal the
+    loop reference, with gradients, on empty rows, duplicates and a bipartite graph."""
+    mod = importlib.import_module("graphlab.ops.spmm")
+    monkeypatch.setattr(mod, "MM_REDUCE_MIN_FEATURES", min_features)
+    x, ei = random_graph(25, 90, num_features=7, seed=13)      # duplicates, self-loops, empty rows
+    w = torch.rand(90) + 0.1
+    tol = {"atol": 2e-2, "rtol": 2e-2} if dtype == torch.bfloat16 else {}
+    for reduce in ("sum", "mean"):
+        out = spmm(ei, x.to(dtype), reduce, edge_weight=w.to(dtype), backend="torch")
+        assert out.dtype == dtype
+        torch.testing.assert_close(out.float(), loop_reference(ei, x, w, reduce, 25), **tol)
+    bip = CSR.from_edge_index(torch.tensor([[0, 4, 4, 2], [1, 0, 1, 1]]), (5, 2))
+    xb = torch.randn(5, 3)
+    torch.testing.assert_close(spmm(bip, xb, backend="torch"),
+                               torch.stack([xb[4], xb[0] + xb[4] + xb[2]]))
+    assert torch.equal(spmm(torch.empty(2, 0, dtype=torch.long), xb, backend="torch"),
+                       torch.zeros(5, 3))
+    xg = x.double().requires_grad_()
+    wg = (torch.rand(90, dtype=torch.float64) + 0.5).requires_grad_()
+    assert torch.autograd.gradcheck(lambda x_, w_: spmm(ei, x_, "mean", edge_weight=w_,
+                                                        backend="torch"), (xg, wg))
