@@ -25,7 +25,7 @@ from graphlab.runner import (
     ResultsConflictError,
     RunFailedError,
     load_configs,
-    run_config,
+    run_configs,
     write_report,
 )
 
@@ -81,13 +81,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     else:
         if args.address:
             raise ConfigError("--address is for --launcher ray")
-        for cfg, out in jobs:
-            try:
-                run_config(cfg, out, jobs=args.jobs, progress=progress,
-                           overwrite=args.overwrite)
-            except RunFailedError as exc:  # the other configs still run
-                print(f"graphlab: {exc}", file=sys.stderr)
-                failed.append(exc)
+        try:            # one pool over every config's seeds; a failed seed stops no other
+            run_configs(jobs, jobs=args.jobs, progress=progress, overwrite=args.overwrite)
+        except RunFailedError as exc:
+            print(f"graphlab: {exc}", file=sys.stderr)
+            failed.append(exc)
     for out in sorted(outs):
         if any(out.glob("*/seed_*.json")):
             print(f"\nresults in {out}/")

@@ -119,19 +119,38 @@ def run_config(cfg: Config, out: str | Path, jobs: int = 1, progress: bool = Tru
     ``jobs > 1`` runs seeds in a local process pool (each worker gets an equal share
     of the CPU threads).
     """
+    return run_configs([(cfg, out)], jobs, progress, overwrite, callback)[0]
+
+
+def run_configs(runs: list[tuple[Config, str | Path]], jobs: int = 1, progress: bool = True,
+                overwrite: bool = False, callback: Optional[EpochCallback] = None
+                ) -> list[list[dict[str, Any]]]:
+    """Run every unfinished seed of every ``(config, out)``; returns each config's records.
+
+    With ``jobs > 1`` the seeds of *all* the configs share one local process pool, taken in
+    order (config by config, seed by seed), so a worker never idles while another config
+    still has seeds to run (3 seeds on 2 workers, config after config, would leave one
+    worker idle for a third of the time). Finished seeds are skipped as in
+    :func:`run_config`; a seed that raises does not stop the others, and all failures are
+    raised together at the end as one :class:`RunFailedError`.
+    """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
-    run_dir = run_dir_for(cfg, out)
-    seeds = cfg.seed_list
-    done = finished_seeds(run_dir, cfg.fingerprint(), seeds, overwrite)
-    todo = [s for s in seeds if s not in done]
-    write_config_snapshot(run_dir, cfg.to_dict())
-    bar = tqdm(total=len(seeds), initial=len(done), desc=cfg.name, disable=not progress,
+    todo: list[tuple[Config, str | Path, int]] = []
+    total = finished = 0
+    for cfg, out in runs:
+        seeds = cfg.seed_list
+        done = finished_seeds(run_dir_for(cfg, out), cfg.fingerprint(), seeds, overwrite)
+        todo += [(cfg, out, s) for s in seeds if s not in done]
+        write_config_snapshot(run_dir_for(cfg, out), cfg.to_dict())
+        total, finished = total + len(seeds), finished + len(done)
+    desc = runs[0][0].name if len(runs) == 1 else f"{len(runs)} configs"
+    bar = tqdm(total=total, initial=finished, desc=desc, disable=not progress,
                dynamic_ncols=True, unit="seed")
     failures: list[tuple[str, int, BaseException]] = []
     try:
         if jobs == 1 or len(todo) <= 1:
-            for seed in todo:
+            for cfg, out, seed in todo:
                 try:
                     run_seed(cfg, seed, out, progress=progress, callback=callback)
                 except (KeyboardInterrupt, SystemExit):
@@ -140,23 +159,26 @@ def run_config(cfg: Config, out: str | Path, jobs: int = 1, progress: bool = Tru
                     failures.append((cfg.name, seed, exc))
                 bar.update()
         else:
-            raw = cfg.to_dict()
-            raw.pop("profile")
             threads = max(1, (os.cpu_count() or 1) // jobs)
             with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=get_context(
                     "spawn"), initializer=_worker_init, initargs=(threads, os.getpid())) as pool:
-                futures = {pool.submit(run_resolved, raw, cfg.profile, s, str(out)): s
-                           for s in todo}
+                futures = {}
+                for cfg, out, seed in todo:
+                    raw = cfg.to_dict()
+                    raw.pop("profile")
+                    futures[pool.submit(run_resolved, raw, cfg.profile, seed, str(out))] = \
+                        (cfg.name, seed)
                 for fut in as_completed(futures):
                     exc = fut.exception()
                     if exc is not None:
-                        failures.append((cfg.name, futures[fut], exc))
+                        failures.append((*futures[fut], exc))
                     bar.update()
     finally:
         bar.close()
     if failures:
-        raise RunFailedError(sorted(failures, key=lambda f: f[1]))
-    return [read_record(seed_path(run_dir, s)) for s in seeds]
+        raise RunFailedError(sorted(failures, key=lambda f: (f[0], f[1])))
+    return [[read_record(seed_path(run_dir_for(cfg, out), s)) for s in cfg.seed_list]
+            for cfg, out in runs]
 
 
 def run_config_ddp(cfg: Config, out: str | Path, ddp: Distributed, progress: bool = True,

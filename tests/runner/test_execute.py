@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 import graphlab.runner.execute as execute
-from graphlab.runner import ResultsConflictError, RunFailedError, load_config, run_config
+from graphlab.runner import (
+    ResultsConflictError,
+    RunFailedError,
+    load_config,
+    run_config,
+    run_configs,
+)
 from graphlab.runner.store import atomic_write_json
 
 REPO = Path(__file__).resolve().parents[2]
@@ -130,6 +136,34 @@ def test_parallel_jobs_give_the_same_metrics_as_sequential(write_config, tmp_pat
     assert metrics_of(tmp_path / "seq") == metrics_of(tmp_path / "par")
 
 
+def test_the_seeds_of_all_configs_share_one_pool(write_config, tmp_path, monkeypatch):
+    """Three one-seed configs on two workers: one pool runs all three (config after config,
+    each alone, would never use the second worker); results as run in this process."""
+    from tests.conftest import TINY
+    cfgs = [load_config(write_config(TINY.replace("lr: 0.05", f"lr: 0.0{i}"), f"c{i}.yaml"),
+                        overrides=["seeds=1"]) for i in (3, 4, 5)]
+    pools = []
+    real_pool = execute.ProcessPoolExecutor
+
+    class CountingPool(real_pool):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.submitted = 0
+            pools.append(self)
+
+        def submit(self, *args, **kwargs):
+            self.submitted += 1
+            return super().submit(*args, **kwargs)
+
+    monkeypatch.setattr(execute, "ProcessPoolExecutor", CountingPool)
+    records = run_configs([(c, tmp_path / "par") for c in cfgs], jobs=2, progress=False)
+    assert len(pools) == 1 and pools[0].submitted == 3 and pools[0]._max_workers == 2
+    assert [r[0]["name"] for r in records] == ["c3", "c4", "c5"]
+    for cfg in cfgs:
+        run_config(cfg, tmp_path / "seq", progress=False)
+        assert metrics_of(tmp_path / "par", cfg.name) == metrics_of(tmp_path / "seq", cfg.name)
+
+
 def test_changed_config_conflicts_with_stored_results(write_config, tmp_path):
     path = write_config()
     run_config(load_config(path, "smoke"), tmp_path, progress=False)
@@ -161,12 +195,13 @@ def test_a_failing_seed_is_reported_with_its_config_and_the_others_finish(write_
 def test_cli_goes_on_with_the_next_config_after_a_failure(write_config, tmp_path, monkeypatch,
                                                           capsys):
     from graphlab.cli import main
+    from tests.conftest import TINY
     first = write_config(name="a.yaml")
-    second = write_config(name="b.yaml")
+    second = write_config(TINY.replace("lr: 0.05", "lr: 0.04"), name="b.yaml")
     real = execute.run_task
 
     def flaky(*args, **kwargs):
-        if args[6] == 0 and not (tmp_path / "out" / "b").exists():
+        if args[6] == 0 and args[4].lr == 0.05:          # config a, seed 0
             raise ValueError("first config breaks")
         return real(*args, **kwargs)
 
