@@ -39,7 +39,16 @@ demo: $(STAMP)
 reproduce-%: $(STAMP)
 	@test -d experiments/$* || { echo "no experiments/$* folder"; exit 2; }
 	$(GRAPHLAB) run experiments/$* --profile $(PROFILE) --out results/$*/$(PROFILE) --jobs $(JOBS)
-	$(GRAPHLAB) report results/$*/$(PROFILE) --plot results/$*/$(PROFILE)/report.png
+	$(GRAPHLAB) report results/$*/$(PROFILE) --plot results/$*/$(PROFILE)/report.png $(REPORT_ARGS_$*)
+
+# extra report tables per experiment folder: overall / long horizons, then MAE, RMSE, MAPE
+# at horizon steps 3, 6, 12, 18, 24 (15 min … 2 h)
+STEPS := 3 6 12 18 24
+REPORT_ARGS_virtual_nodes := \
+  --metrics test_mae test_rmse test_mape test_mae_long test_rmse_long test_mape_long \
+  --metrics $(foreach k,$(STEPS),test_mae@$(k)) \
+  --metrics $(foreach k,$(STEPS),test_rmse@$(k)) \
+  --metrics $(foreach k,$(STEPS),test_mape@$(k))
 
 # GIN-attention (experiments/gin_attention): LM from scratch, Sparse-GIN vs LoRA, graph transformers
 reproduce-gin-attention: reproduce-gin_attention

@@ -134,7 +134,7 @@ def _run_ddp(jobs, args: argparse.Namespace, progress: bool) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    print(write_report(args.results_dir, args.plot))
+    print(write_report(args.results_dir, args.plot, args.metrics or ()))
     if args.plot:
         print(f"plot written to {args.plot}")
     return 0
@@ -227,6 +227,10 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="aggregate a results folder (mean ± sample std)")
     rep.add_argument("results_dir")
     rep.add_argument("--plot", help="also write a PNG bar chart here")
+    rep.add_argument("--metrics", nargs="+", action="append", metavar="METRIC",
+                     help="also a table of these metrics (mean ± sample std) per config; "
+                          "repeat for several tables (e.g. --metrics test_mae@3 test_mae@12 "
+                          "--metrics test_rmse@3 test_rmse@12)")
     rep.set_defaults(func=_cmd_report)
 
     data = sub.add_parser("data", help="list or fetch registered datasets")

@@ -11,7 +11,7 @@ import math
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from graphlab.runner.schema import from_dict
 from graphlab.runner.store import read_record
@@ -32,6 +32,7 @@ class Summary:
     paper: Optional[dict[str, Any]] = None
     wall_time_s: float = 0.0
     profiles: set[str] = field(default_factory=set)
+    commits: set[str] = field(default_factory=set)
 
     def ours(self) -> tuple[float, float]:
         return self.metrics.get(self.primary, (math.nan, math.nan))
@@ -74,7 +75,8 @@ def collect(results_dir: str | Path) -> list[Summary]:
             model=cfg["model"]["name"], seeds=[r["seed"] for r in records], metrics=metrics,
             primary=primary, paper=paper,
             wall_time_s=sum(r.get("wall_time_s", 0.0) for r in records),
-            profiles={r.get("profile", "full") for r in records}))
+            profiles={r.get("profile", "full") for r in records},
+            commits={str(r.get("git_commit") or "unknown")[:7] for r in records}))
     return summaries
 
 
@@ -97,6 +99,31 @@ def markdown_table(summaries: list[Summary]) -> str:
             s.name + profile, s.dataset, s.model, str(len(s.seeds)), s.primary, fmt(*s.ours()),
             paper, "" if gap is None else f"{gap:+.2f}",
             (s.paper or {}).get("source", "")]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def metrics_table(summaries: list[Summary], metrics: Sequence[str]) -> str:
+    """One row per config: mean ± sample std of each of ``metrics`` (``–`` where a config
+    lacks one), the seeds, the mean wall time per seed and the commits that produced them.
+
+    Raises:
+        ValueError: a metric that no config has (the message lists those that exist).
+    """
+    known = set().union(*(s.metrics for s in summaries)) if summaries else set()
+    missing = [m for m in metrics if m not in known]
+    if missing:
+        shown = sorted(known)
+        more = f" … ({len(shown) - 40} more)" if len(shown) > 40 else ""
+        raise ValueError(f"no results have the metric(s) {missing}; they have: "
+                         f"{', '.join(shown[:40])}{more}")
+    header = ["config", "seeds", *metrics, "wall / seed (s)", "commit"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for s in summaries:
+        profile = "" if s.profiles == {"full"} else f" ({'/'.join(sorted(s.profiles))})"
+        cells = [fmt(*s.metrics.get(m, (math.nan, math.nan))) for m in metrics]
+        lines.append("| " + " | ".join([
+            s.name + profile, str(len(s.seeds)), *cells,
+            f"{s.wall_time_s / max(len(s.seeds), 1):.0f}", ", ".join(sorted(s.commits))]) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -144,14 +171,18 @@ def plot(summaries: list[Summary], path: str | Path) -> Path:
     return path
 
 
-def write_report(results_dir: str | Path, plot_path: Optional[str | Path] = None) -> str:
+def write_report(results_dir: str | Path, plot_path: Optional[str | Path] = None,
+                 metrics: Sequence[Sequence[str]] = ()) -> str:
     """Write ``report.md`` and ``report.csv`` (and a plot) into ``results_dir``; returns the
-    markdown table."""
+    markdown: the ours-vs-paper table, then one :func:`metrics_table` per group of
+    ``metrics`` (e.g. ``[["test_mae@3", "test_mae@12"], ["test_rmse@3", "test_rmse@12"]]``)."""
     root = Path(results_dir)
     summaries = collect(root)
     if not summaries:
         raise FileNotFoundError(f"no seed_*.json results under '{root}'")
     table = markdown_table(summaries)
+    for group in metrics:
+        table += "\n" + metrics_table(summaries, list(group))
     (root / "report.md").write_text(table)
     (root / "report.csv").write_text(csv_table(summaries))
     if plot_path is not None:

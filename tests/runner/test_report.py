@@ -59,3 +59,27 @@ def test_empty_or_missing_folder(tmp_path):
         write_report(tmp_path)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         write_report(tmp_path / "nope")
+
+
+def test_metrics_tables_per_config_with_commits(tmp_path, capsys):
+    from graphlab.cli import main
+    from graphlab.runner.report import metrics_table
+    fake_run(tmp_path, "distance", [5.0, 6.0, 7.0], task="forecast", metric="test_mae@24")
+    fake_run(tmp_path, "semi", [4.0, 4.5], task="forecast", metric="test_mae@24")
+    for path in (tmp_path / "semi").glob("seed_*.json"):   # commit recorded per seed
+        rec = json.loads(path.read_text())
+        rec["git_commit"] = "abcdef0123"
+        path.write_text(json.dumps(rec))
+    table = metrics_table(collect(tmp_path), ["test_mae@24", "val_acc"])
+    assert "| config | seeds | test_mae@24 | val_acc | wall / seed (s) | commit |" in table
+    assert "| distance | 3 | 6.00 ± 1.00 | 51.00 ± 1.00 | 2 | unknown |" in table
+    assert "| semi | 2 | 4.25 ± 0.35 | 50.50 ± 0.71 | 2 | abcdef0 |" in table
+    with pytest.raises(ValueError, match=r"no results have the metric\(s\) \['test_rmse@24'\]"
+                                         r"; they have: test_mae@24, val_acc"):
+        metrics_table(collect(tmp_path), ["test_rmse@24"])
+    assert main(["report", str(tmp_path), "--metrics", "test_mae@24", "--metrics",
+                 "val_acc"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("| config | seeds |") == 2 and "| distance | 3 | 51.00 ± 1.00 |" in out
+    assert main(["report", str(tmp_path), "--metrics", "nope"]) == 2
+    assert "no results have the metric(s) ['nope']" in capsys.readouterr().err
