@@ -12,18 +12,15 @@ log(n) over the sizes given.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import multiprocessing as mp
-import platform
 import resource
 import time
-from pathlib import Path
 from typing import Optional, Sequence
 
 import torch
 
-from graphlab.bench.timing import median_ms
+from graphlab.bench.timing import add_model_args, median_ms, write_json
 
 MODELS = ("SSWL+", "GIN+SPE", "GIN")
 
@@ -114,10 +111,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
     parser.add_argument("--sizes", nargs="+", type=int, default=[16, 32, 64, 128])
     parser.add_argument("--graphs", type=int, default=4, help="graphs per batch")
-    parser.add_argument("--hidden", type=int, default=64)
-    parser.add_argument("--layers", type=int, default=4)
+    add_model_args(parser)
     parser.add_argument("--num-eigs", type=int, default=8)
-    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--same-process", action="store_true",
                         help="skip the fresh process per run (memory numbers then meaningless)")
     parser.add_argument("--out", default="results/bench/graph_level.json")
@@ -140,10 +135,5 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                             for key in ("prep_ms_per_graph", "step_ms_per_graph",
                                         "peak_mb_per_graph")}
         print(f"{model}: growth exponents {exponents[model]}")
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"rows": rows, "exponents": exponents, "args": vars(args),
-                               "torch_threads": torch.get_num_threads(),
-                               "machine": platform.platform(), "torch": torch.__version__},
-                              indent=2))
+    write_json(args.out, {"rows": rows, "exponents": exponents, "args": vars(args)})
     return 0

@@ -13,15 +13,14 @@ on the first batch in eval mode, the largest difference is reported).
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import statistics
 import time
 from itertools import islice
-from pathlib import Path
 from typing import Optional, Sequence
 
 import torch
+
+from graphlab.bench.timing import add_model_args, write_json
 
 DATASETS = ("mutag", "proteins", "imdb-binary")
 FEATURES = {"imdb-binary": "degree", "imdb-multi": "degree", "reddit-binary": "degree"}
@@ -105,9 +104,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         choices=["gin", "standard"])
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--batches", type=int, default=8)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--hidden", type=int, default=64)
-    parser.add_argument("--layers", type=int, default=4)
+    add_model_args(parser)
     parser.add_argument("--synthetic", action="store_true",
                         help="random graphs of skewed sizes instead of the datasets")
     parser.add_argument("--out", default="results/bench/graph_transformer.json")
@@ -122,10 +119,5 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                   f" ms  grouped {row['grouped_ms_per_batch']:8.1f} ms  speedup "
                   f"{row['speedup']:5.2f}x  attention entries /{row['pairs_ratio']:5.2f}  "
                   f"max |diff| {row['max_abs_diff']:.1e}", flush=True)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"rows": rows, "args": vars(args),
-                               "torch_threads": torch.get_num_threads(),
-                               "machine": platform.platform(), "torch": torch.__version__},
-                              indent=2))
+    write_json(args.out, {"rows": rows, "args": vars(args)})
     return 0

@@ -8,16 +8,13 @@ they were measured by the CEO's session, not by this script.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import statistics
 import time
-from pathlib import Path
 from typing import Optional, Sequence
 
 import torch
 
-from graphlab.bench.timing import median_ms
+from graphlab.bench.timing import median_ms, write_json
 from graphlab.nn import build_model
 from graphlab.ops import CSR, common_neighbors, spmm
 from graphlab.runner import load_config
@@ -80,10 +77,5 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
               f"{r['s_per_run']:7.1f} {r['cn_step_ms_per_batch']:11.2f} "
               f"{r['official_train_s_per_epoch'] or float('nan'):16.2f} "
               f"{r['official_s_per_run'] or float('nan'):14.1f}")
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"rows": rows, "torch_threads": torch.get_num_threads(),
-                               "platform": platform.platform(),
-                               "torch": torch.__version__}, indent=1) + "\n")
-    print(f"JSON written to {out}")
+    print(f"JSON written to {write_json(args.out, {'rows': rows})}")
     return 0

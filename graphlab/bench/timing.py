@@ -1,9 +1,13 @@
 """Timing helpers shared by the benchmarks."""
 from __future__ import annotations
 
+import argparse
+import json
+import platform
 import statistics
 import time
-from typing import Callable
+from pathlib import Path
+from typing import Any, Callable
 
 import torch
 
@@ -51,3 +55,23 @@ def copy_bandwidth_gbs(device: torch.device, nbytes: int = 256 << 20) -> float:
     dst = torch.empty_like(src)
     ms = median_ms(lambda: dst.copy_(src), device, repeats=7)
     return 2 * nbytes / (ms * 1e-3) / 1e9
+
+
+def write_json(path: str | Path, payload: dict[str, Any]) -> Path:
+    """Write a benchmark's results as JSON, with the torch threads, machine and torch version
+    added (keys already in ``payload`` win); the folder is created."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    meta = {"torch_threads": torch.get_num_threads(), "machine": platform.platform(),
+            "torch": torch.__version__}
+    out.write_text(json.dumps({**payload, **{k: v for k, v in meta.items()
+                                             if k not in payload}}, indent=2) + "\n")
+    return out
+
+
+def add_model_args(parser: argparse.ArgumentParser, hidden: int = 64, layers: int = 4,
+                   repeats: int = 3) -> None:
+    """The model-size and repetition options the graph-level benchmarks share."""
+    parser.add_argument("--hidden", type=int, default=hidden, help="width")
+    parser.add_argument("--layers", type=int, default=layers, help="layers")
+    parser.add_argument("--repeats", type=int, default=repeats, help="timed repetitions")
