@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 from graphlab.runner.config import Config, config_from_dict
 from graphlab.runner.seeding import seed_everything
 from graphlab.runner.store import (
+    ResultsConflictError,
     atomic_write_json,
     finished_seeds,
     git_commit,
@@ -136,15 +137,22 @@ def run_configs(runs: list[tuple[Config, str | Path]], jobs: int = 1, progress: 
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
+    unique: dict[Path, tuple[Config, str | Path]] = {}
+    for cfg, out in runs:     # two configs writing one folder would mix their seeds
+        folder = run_dir_for(cfg, out)
+        if folder in unique and unique[folder][0].fingerprint() != cfg.fingerprint():
+            raise ResultsConflictError(f"two different configs named '{cfg.name}' would write "
+                                       f"to '{folder}'; give them different names")
+        unique.setdefault(folder, (cfg, out))
     todo: list[tuple[Config, str | Path, int]] = []
     total = finished = 0
-    for cfg, out in runs:
+    for cfg, out in unique.values():
         seeds = cfg.seed_list
         done = finished_seeds(run_dir_for(cfg, out), cfg.fingerprint(), seeds, overwrite)
         todo += [(cfg, out, s) for s in seeds if s not in done]
         write_config_snapshot(run_dir_for(cfg, out), cfg.to_dict())
         total, finished = total + len(seeds), finished + len(done)
-    desc = runs[0][0].name if len(runs) == 1 else f"{len(runs)} configs"
+    desc = runs[0][0].name if len(unique) == 1 else f"{len(unique)} configs"
     bar = tqdm(total=total, initial=finished, desc=desc, disable=not progress,
                dynamic_ncols=True, unit="seed")
     failures: list[tuple[str, int, BaseException]] = []

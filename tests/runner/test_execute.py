@@ -243,3 +243,15 @@ def test_pool_workers_exit_when_the_run_is_killed(write_config, tmp_path):
     while any(alive(p) for p in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(alive(p) for p in workers), "orphaned workers kept running"
+
+
+def test_two_configs_with_one_name_are_refused_before_anything_runs(write_config, tmp_path):
+    from tests.conftest import TINY
+    a = load_config(write_config(name="x.yaml"), "smoke")
+    b = load_config(write_config(TINY.replace("lr: 0.05", "lr: 0.01"), name="x2.yaml"), "smoke")
+    b.name = a.name
+    with pytest.raises(ResultsConflictError, match="two different configs named 'x'"):
+        run_configs([(a, tmp_path), (b, tmp_path)], progress=False)
+    assert not (tmp_path / "x").exists()
+    records = run_configs([(a, tmp_path), (a, tmp_path)], progress=False)  # the same twice
+    assert len(records) == 2 and records[0] == records[1]
