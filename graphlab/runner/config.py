@@ -98,6 +98,7 @@ LATER_SETTINGS = (
     ("train", "lr_factor", 0.5),
     ("train", "lr_patience", 20),
     ("train", "eval_batch_size", None),
+    ("train", "test_at", "every_epoch"),
     ("train", "block_size", None),
     ("train", "steps_per_epoch", None),
 )
@@ -239,11 +240,15 @@ def _check_semantics(cfg: Config, source: str) -> None:
         raise ConfigError(f"{source}: key 'train.monitor' must name a validation metric "
                           f"(val_…) or be 'last', got '{cfg.monitor}'")
     choices = (("train.scheduler", cfg.train.scheduler, (None, "step", "plateau")),
-               ("dataset.node_features", cfg.dataset.node_features, (None, "degree", "constant")))
+               ("dataset.node_features", cfg.dataset.node_features, (None, "degree", "constant")),
+               ("train.test_at", cfg.train.test_at, ("every_epoch", "best")))
     for key, value, allowed in choices:
         if value not in allowed:
             raise ConfigError(f"{source}: key '{key}' must be one of {list(allowed)}, got "
                               f"{value!r}")
+    if cfg.train.test_at != "every_epoch" and cfg.task != "graph":
+        raise ConfigError(f"{source}: key 'train.test_at: {cfg.train.test_at}' is for task "
+                          f"'graph' only, not '{cfg.task}'")
     unknown_bag = sorted(set(cfg.dataset.bag or {}) - {"max_dis", "hops"})
     if unknown_bag:
         raise ConfigError(f"{source}: unknown key 'dataset.bag.{unknown_bag[0]}' (allowed: "

@@ -7,6 +7,7 @@ floating ``y`` → regression (``[G]`` or ``[G, T]``). Models for this task map 
 """
 from __future__ import annotations
 
+import copy
 from typing import Optional, Sequence
 
 import torch
@@ -224,6 +225,14 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
         loader = DataLoader(ds[train_idx], batch_size=batch_size, shuffle=True)
     eval_batch = train.eval_batch_size or batch_size
     parts = [("train", train_idx), ("val", val_idx), ("test", test_idx)]
+    test_at_best = train.test_at == "best"
+    per_epoch = [("val", val_idx)] if test_at_best else parts
+    # every evaluation DataLoader draws one base seed from the global RNG when iterated;
+    # the parts not scored per epoch make the same draws, so that the training stream, and
+    # with it every metric, is the one of test_at: every_epoch
+    skipped_draws = sum(int(i.numel() > 0) for _, i in (parts[0], parts[2])) \
+        if test_at_best else 0
+    best_state: Optional[dict[str, Tensor]] = None
     selector = Selector(monitor, train.patience)
     curve: list[dict[str, float]] = []
     for epoch in epoch_bar(train.epochs, progress, f"{model.name} seed {seed}"):
@@ -247,7 +256,9 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
         row = {"epoch": epoch, "loss": total / max(count, 1)}
         evaluate = not (epoch % train.eval_every and epoch != train.epochs)
         if evaluate or train.scheduler == "plateau":
-            row.update(evaluate_graphs(net, ds, parts, target, eval_batch, device, ddp))
+            row.update(evaluate_graphs(net, ds, per_epoch, target, eval_batch, device, ddp))
+            for _ in range(skipped_draws):
+                torch.empty((), dtype=torch.int64).random_()
         if scheduler is not None:
             if train.scheduler == "plateau":
                 scheduler.step(row.get(monitor, row["loss"]))
@@ -256,8 +267,17 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
         if not evaluate:
             continue
         row["lr"] = opt.param_groups[0]["lr"]
-        if selector.log(epoch, row, curve, callback if ddp is None or ddp.is_main else None):
+        stop = selector.log(epoch, row, curve, callback if ddp is None or ddp.is_main else None)
+        if test_at_best and monitor != "last" and selector.best_epoch == epoch:
+            best_state = copy.deepcopy(net.state_dict())
+        if stop:
             break
+    if test_at_best and curve:
+        # the selected epoch's weights ('last': the final ones), scored once on every part:
+        # the numbers the per-epoch scoring would have recorded for that epoch
+        if best_state is not None:
+            net.load_state_dict(best_state)
+        selector.best.update(evaluate_graphs(net, ds, parts, target, eval_batch, device, ddp))
     result = selector.result(curve)
     result.info.update(target=target, num_train=int(train_idx.numel()),
                        num_val=int(val_idx.numel()), num_test=int(test_idx.numel()))

@@ -176,3 +176,37 @@ def test_given_split_reads_each_graphs_part():
     res = run_graph(graph_dataset(graphs), ModelSettings("gin", {"hidden_channels": 4}),
                     SplitSettings(kind="given"), TrainSettings(epochs=1), 0)
     assert (res.info["num_train"], res.info["num_val"], res.info["num_test"]) == (20, 5, 5)
+
+
+@pytest.mark.parametrize("monitor,scheduler", [(None, "plateau"), ("last", None)])
+def test_testing_only_the_best_epoch_gives_the_same_metrics(monitor, scheduler):
+    """train.test_at: best scores validation per epoch and train / test once with the best
+    epoch's weights: the same metrics as scoring every part every epoch (dropout and batch
+    norm in the model, so the copy must hold their state)."""
+    from graphlab.runner.seeding import seed_everything
+    results = {}
+    for test_at in ("every_epoch", "best"):
+        seed_everything(3)
+        results[test_at] = run_graph(
+            size_graphs(40), ModelSettings("gin", {"hidden_channels": 8, "dropout": 0.5}),
+            SplitSettings(folds=4), TrainSettings(epochs=12, lr=0.02, batch_size=8,
+                                                  monitor=monitor, scheduler=scheduler,
+                                                  lr_patience=2, test_at=test_at), seed=3)
+    every, best = results["every_epoch"], results["best"]
+    assert best.metrics == every.metrics
+    assert 1 <= best.metrics["best_epoch"] <= 12
+    if monitor is None:
+        assert best.metrics["best_epoch"] < 12 or every.curve[-1]["val_acc"] == max(
+            r["val_acc"] for r in every.curve)
+    assert all("test_acc" not in r and "train_acc" not in r and "val_acc" in r
+               for r in best.curve)
+    assert [r["val_acc"] for r in best.curve] == [r["val_acc"] for r in every.curve]
+
+
+def test_test_at_is_checked_and_graph_only(write_config):
+    from graphlab.runner import ConfigError, load_config
+    from tests.conftest import TINY
+    with pytest.raises(ConfigError, match="'train.test_at' must be one of"):
+        load_config(write_config(TINY.replace("lr: 0.05", "lr: 0.05, test_at: sometimes")))
+    with pytest.raises(ConfigError, match="'train.test_at: best' is for task 'graph' only"):
+        load_config(write_config(TINY.replace("lr: 0.05", "lr: 0.05, test_at: best")))
