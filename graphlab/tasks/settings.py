@@ -117,7 +117,8 @@ class TrainSettings:
             ``'best'`` scores only the validation graphs per epoch, keeps the weights of the
             best epoch and scores train and test once with them at the end — the same
             metrics (eval mode is deterministic), a curve without train / test scores, and
-            a cheaper epoch (the evaluation of every graph per epoch is ~25–50 % of it).
+            a cheaper epoch (scoring every graph per epoch is, by our estimate, 25–45 % of
+            it for the TU and counting configs).
     """
 
     epochs: int = 200
