@@ -76,8 +76,21 @@ def collect(results_dir: str | Path) -> list[Summary]:
             primary=primary, paper=paper,
             wall_time_s=sum(r.get("wall_time_s", 0.0) for r in records),
             profiles={r.get("profile", "full") for r in records},
-            commits={str(r.get("git_commit") or "unknown")[:7] for r in records}))
+            commits={_short_commit(r.get("git_commit")) for r in records}))
     return summaries
+
+
+def _short_commit(commit: Optional[str]) -> str:
+    """``'abcdef0123…+dirty'`` → ``'abcdef0+dirty'``: short, keeping the uncommitted mark."""
+    if not commit:
+        return "unknown"
+    sha, dirty, _ = str(commit).partition("+dirty")
+    return sha[:7] + ("+dirty" if dirty else "")
+
+
+def _label(s: Summary) -> str:
+    """The config name, with its profiles when not only ``full``."""
+    return s.name + ("" if s.profiles == {"full"} else f" ({'/'.join(sorted(s.profiles))})")
 
 
 def fmt(mean: float, std: float) -> str:
@@ -94,9 +107,8 @@ def markdown_table(summaries: list[Summary]) -> str:
         paper = fmt(float(s.paper["mean"]), float(s.paper["std"]) if s.paper.get("std")
                     is not None else math.nan) if s.paper else ""
         gap = s.gap()
-        profile = "" if s.profiles == {"full"} else f" ({'/'.join(sorted(s.profiles))})"
         lines.append("| " + " | ".join([
-            s.name + profile, s.dataset, s.model, str(len(s.seeds)), s.primary, fmt(*s.ours()),
+            _label(s), s.dataset, s.model, str(len(s.seeds)), s.primary, fmt(*s.ours()),
             paper, "" if gap is None else f"{gap:+.2f}",
             (s.paper or {}).get("source", "")]) + " |")
     return "\n".join(lines) + "\n"
@@ -119,10 +131,9 @@ def metrics_table(summaries: list[Summary], metrics: Sequence[str]) -> str:
     header = ["config", "seeds", *metrics, "wall / seed (s)", "commit"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for s in summaries:
-        profile = "" if s.profiles == {"full"} else f" ({'/'.join(sorted(s.profiles))})"
         cells = [fmt(*s.metrics.get(m, (math.nan, math.nan))) for m in metrics]
         lines.append("| " + " | ".join([
-            s.name + profile, str(len(s.seeds)), *cells,
+            _label(s), str(len(s.seeds)), *cells,
             f"{s.wall_time_s / max(len(s.seeds), 1):.0f}", ", ".join(sorted(s.commits))]) + " |")
     return "\n".join(lines) + "\n"
 

@@ -68,12 +68,12 @@ def test_metrics_tables_per_config_with_commits(tmp_path, capsys):
     fake_run(tmp_path, "semi", [4.0, 4.5], task="forecast", metric="test_mae@24")
     for path in (tmp_path / "semi").glob("seed_*.json"):   # commit recorded per seed
         rec = json.loads(path.read_text())
-        rec["git_commit"] = "abcdef0123"
+        rec["git_commit"] = "abcdef0123" + ("+dirty" if rec["seed"] else "")
         path.write_text(json.dumps(rec))
     table = metrics_table(collect(tmp_path), ["test_mae@24", "val_acc"])
     assert "| config | seeds | test_mae@24 | val_acc | wall / seed (s) | commit |" in table
     assert "| distance | 3 | 6.00 ± 1.00 | 51.00 ± 1.00 | 2 | unknown |" in table
-    assert "| semi | 2 | 4.25 ± 0.35 | 50.50 ± 0.71 | 2 | abcdef0 |" in table
+    assert "| semi | 2 | 4.25 ± 0.35 | 50.50 ± 0.71 | 2 | abcdef0, abcdef0+dirty |" in table
     with pytest.raises(ValueError, match=r"no results have the metric\(s\) \['test_rmse@24'\]"
                                          r"; they have: test_mae@24, val_acc"):
         metrics_table(collect(tmp_path), ["test_rmse@24"])
