@@ -54,9 +54,19 @@ def default_out(path: Path) -> Path:
     return Path("results") / path.stem
 
 
+def _is_override(arg: str) -> bool:
+    """``key=value`` rather than a config path: a sweep point's results folder is named
+    ``name__key=value``, so a path that exists, or whose part before ``=`` has a ``/``, is a
+    config even with ``=`` in it (a dotted key has no ``/``)."""
+    if "=" not in arg:
+        return False
+    key = arg.split("=", 1)[0]
+    return not ("/" in key or os.sep in key or Path(arg).exists())
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
-    targets = [a for a in args.targets if "=" not in a]
-    overrides = [a for a in args.targets if "=" in a]
+    targets = [a for a in args.targets if not _is_override(a)]
+    overrides = [a for a in args.targets if _is_override(a)]
     if args.seeds is not None:
         overrides.append(f"seeds={args.seeds}")
     if not targets:

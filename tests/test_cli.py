@@ -17,6 +17,20 @@ def test_run_and_report_through_the_cli(write_config, tmp_path, capsys):
     assert (tmp_path / "p.png").exists()
 
 
+def test_config_path_with_equals_sign_is_a_config_not_an_override(write_config, tmp_path,
+                                                                    capsys):
+    # a sweep point's folder (`name__key=value/config.yaml`) can be re-run as it stands
+    folder = tmp_path / "tiny__hidden=8"
+    folder.mkdir()
+    path = write_config(name="tiny__hidden=8/config.yaml")
+    assert main(["run", str(path), "--profile", "smoke", "--out", str(tmp_path / "r"),
+                 "--quiet", "train.epochs=1", "seeds=1"]) == 0
+    assert (tmp_path / "r" / "config" / "seed_0.json").exists()   # named by the file stem
+    capsys.readouterr()
+    assert main(["run", str(folder / "missing.yaml"), "--quiet"]) == 2
+    assert "missing.yaml" in capsys.readouterr().err
+
+
 def test_bad_config_is_one_line_error_and_exit_2(write_config, capsys):
     path = write_config("task: node\ndataset: {name: dcsbm}\nmodel: {name: gcn}\nepochs: 3\n")
     assert main(["run", str(path), "--quiet"]) == 2
