@@ -21,7 +21,7 @@ from torch_geometric.nn import (
 
 from graphlab.nn import PE_MODELS, SPE, GINConv, GINEConv
 from graphlab.nn.gin_attention import gin_attention_options
-from graphlab.nn.graph_transformer import GROUP_RATIO
+from graphlab.nn.graph_transformer import GROUP_RATIO, GraphTransformerLayer
 from graphlab.nn.registry import register_model
 from graphlab.ops import CSR, check_edge_index, check_features
 
@@ -279,8 +279,6 @@ class GraphTransformer(nn.Module):
                  dropout: float = 0.0, group_ratio: Optional[float] = GROUP_RATIO,
                  **attention_kwargs):
         super().__init__()
-        from graphlab.nn import GraphTransformerLayer
-
         if num_layers < 1:
             raise ValueError(f"num_layers must be at least 1, got {num_layers}")
         self.encoder = nn.Linear(in_channels, hidden_channels)

@@ -230,8 +230,8 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
     # every evaluation DataLoader draws one base seed from the global RNG when iterated;
     # the parts not scored per epoch make the same draws, so that the training stream, and
     # with it every metric, is the one of test_at: every_epoch
-    skipped_draws = sum(int(i.numel() > 0) for _, i in (parts[0], parts[2])) \
-        if test_at_best else 0
+    scored = {name for name, _ in per_epoch}
+    skipped_draws = sum(int(i.numel() > 0) for name, i in parts if name not in scored)
     best_state: Optional[dict[str, Tensor]] = None
     selector = Selector(monitor, train.patience)
     curve: list[dict[str, float]] = []
