@@ -64,6 +64,11 @@ def _is_override(arg: str) -> bool:
     return not ("/" in key or os.sep in key or Path(arg).exists())
 
 
+def _log_line(line: str) -> None:
+    """A finished seed's line on stderr, flushed (output to a file: no progress bars)."""
+    print(line, file=sys.stderr, flush=True)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     targets = [a for a in args.targets if not _is_override(a)]
     overrides = [a for a in args.targets if _is_override(a)]
@@ -92,7 +97,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if args.address:
             raise ConfigError("--address is for --launcher ray")
         try:            # one pool over every config's seeds; a failed seed stops no other
-            run_configs(jobs, jobs=args.jobs, progress=progress, overwrite=args.overwrite)
+            run_configs(jobs, jobs=args.jobs, progress=progress, overwrite=args.overwrite,
+                        log=None if args.quiet or progress else _log_line)
         except RunFailedError as exc:
             print(f"graphlab: {exc}", file=sys.stderr)
             failed.append(exc)
@@ -229,7 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "(torchrun --standalone --nproc_per_node=K -m graphlab.cli run ... "
                           "--ddp; link task only)")
     run.add_argument("--out", help="results folder (default: results/<paper>)")
-    run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.add_argument("--quiet", action="store_true",
+                     help="no progress bars (on a terminal) or per-seed lines (otherwise)")
     run.add_argument("--overwrite", action="store_true",
                      help="recompute seeds whose stored result comes from another config")
     run.set_defaults(func=_cmd_run)

@@ -8,7 +8,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import torch
 from tqdm.auto import tqdm
@@ -123,9 +123,20 @@ def run_config(cfg: Config, out: str | Path, jobs: int = 1, progress: bool = Tru
     return run_configs([(cfg, out)], jobs, progress, overwrite, callback)[0]
 
 
+def _seed_line(name: str, seed: int, done: int, total: int,
+               record: Optional[dict[str, Any]] = None,
+               exc: Optional[BaseException] = None) -> str:
+    """One line per finished seed, for logs (no progress bar)."""
+    if exc is not None:
+        return f"graphlab: {name} seed {seed} failed ({type(exc).__name__}: {exc}) [{done}/{total}]"
+    wall = (record or {}).get("wall_time_s")
+    took = f" in {wall / 60:.1f} min" if isinstance(wall, (int, float)) else ""
+    return f"graphlab: {name} seed {seed} done{took} [{done}/{total}]"
+
+
 def run_configs(runs: list[tuple[Config, str | Path]], jobs: int = 1, progress: bool = True,
-                overwrite: bool = False, callback: Optional[EpochCallback] = None
-                ) -> list[list[dict[str, Any]]]:
+                overwrite: bool = False, callback: Optional[EpochCallback] = None,
+                log: Optional[Callable[[str], None]] = None) -> list[list[dict[str, Any]]]:
     """Run every unfinished seed of every ``(config, out)``; returns each config's records.
 
     With ``jobs > 1`` the seeds of *all* the configs share one local process pool, taken in
@@ -133,7 +144,9 @@ def run_configs(runs: list[tuple[Config, str | Path]], jobs: int = 1, progress: 
     still has seeds to run (3 seeds on 2 workers, config after config, would leave one
     worker idle for a third of the time). Finished seeds are skipped as in
     :func:`run_config`; a seed that raises does not stop the others, and all failures are
-    raised together at the end as one :class:`RunFailedError`.
+    raised together at the end as one :class:`RunFailedError`. ``log`` (e.g. ``print``)
+    gets one line per seed as it finishes or fails, with its wall time and the count done —
+    for runs whose output goes to a file, where there is no progress bar.
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
@@ -159,13 +172,18 @@ def run_configs(runs: list[tuple[Config, str | Path]], jobs: int = 1, progress: 
     try:
         if jobs == 1 or len(todo) <= 1:
             for cfg, out, seed in todo:
+                record, error = None, None
                 try:
-                    run_seed(cfg, seed, out, progress=progress, callback=callback)
+                    record = run_seed(cfg, seed, out, progress=progress, callback=callback)
                 except (KeyboardInterrupt, SystemExit):
                     raise
                 except Exception as exc:  # noqa: BLE001 - reported with its seed below
                     failures.append((cfg.name, seed, exc))
+                    error = exc
                 bar.update()
+                finished += 1
+                if log is not None:
+                    log(_seed_line(cfg.name, seed, finished, total, record, error))
         else:
             threads = max(1, (os.cpu_count() or 1) // jobs)
             with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=get_context(
@@ -181,6 +199,10 @@ def run_configs(runs: list[tuple[Config, str | Path]], jobs: int = 1, progress: 
                     if exc is not None:
                         failures.append((*futures[fut], exc))
                     bar.update()
+                    finished += 1
+                    if log is not None:
+                        log(_seed_line(*futures[fut], finished, total,
+                                       None if exc is not None else fut.result(), exc))
     finally:
         bar.close()
     if failures:

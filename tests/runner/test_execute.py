@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -156,8 +157,13 @@ def test_the_seeds_of_all_configs_share_one_pool(write_config, tmp_path, monkeyp
             return super().submit(*args, **kwargs)
 
     monkeypatch.setattr(execute, "ProcessPoolExecutor", CountingPool)
-    records = run_configs([(c, tmp_path / "par") for c in cfgs], jobs=2, progress=False)
+    lines: list[str] = []
+    records = run_configs([(c, tmp_path / "par") for c in cfgs], jobs=2, progress=False,
+                          log=lines.append)
     assert len(pools) == 1 and pools[0].submitted == 3 and pools[0]._max_workers == 2
+    assert sorted(line.split(" [")[0].split(" done")[0] for line in lines) == [
+        f"graphlab: {c.name} seed 0" for c in cfgs]             # one line per pooled seed
+    assert sorted(line.split(" [")[1] for line in lines) == ["1/3]", "2/3]", "3/3]"]
     assert [r[0]["name"] for r in records] == ["c3", "c4", "c5"]
     for cfg in cfgs:
         run_config(cfg, tmp_path / "seq", progress=False)
@@ -185,9 +191,13 @@ def test_a_failing_seed_is_reported_with_its_config_and_the_others_finish(write_
         return real(*args, **kwargs)
 
     monkeypatch.setattr(execute, "run_task", flaky)
+    lines: list[str] = []
     with pytest.raises(RunFailedError, match="config 'tiny' seed 1: ValueError: bad luck") as err:
-        run_config(cfg, tmp_path, progress=False)
+        run_configs([(cfg, tmp_path)], progress=False, log=lines.append)
     assert [(name, seed) for name, seed, _ in err.value.failures] == [("tiny", 1)]
+    assert len(lines) == 3 and re.fullmatch(r"graphlab: tiny seed 0 done in \d+\.\d min \[1/3\]",
+                                            lines[0])
+    assert lines[1] == "graphlab: tiny seed 1 failed (ValueError: bad luck on this seed) [2/3]"
     assert sorted(p.name for p in (tmp_path / "tiny").glob("seed_*.json")) == [
         "seed_0.json", "seed_2.json"]
 
@@ -210,7 +220,12 @@ def test_cli_goes_on_with_the_next_config_after_a_failure(write_config, tmp_path
                  "--quiet"]) == 1
     err = capsys.readouterr().err
     assert "config 'a' seed 0: ValueError: first config breaks" in err
+    assert "done in" not in err                       # --quiet: no per-seed lines either
     assert len(list((tmp_path / "out" / "b").glob("seed_*.json"))) == 3
+    # not a terminal and not --quiet: a line per seed instead of bars
+    assert main(["run", str(first), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "graphlab: a seed 0 failed (ValueError: first config breaks) [3/3]" in err
 
 
 def test_pool_workers_exit_when_the_run_is_killed(write_config, tmp_path):
