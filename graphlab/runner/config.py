@@ -246,9 +246,9 @@ def _check_semantics(cfg: Config, source: str) -> None:
         if value not in allowed:
             raise ConfigError(f"{source}: key '{key}' must be one of {list(allowed)}, got "
                               f"{value!r}")
-    if cfg.train.test_at != "every_epoch" and cfg.task != "graph":
-        raise ConfigError(f"{source}: key 'train.test_at: {cfg.train.test_at}' is for task "
-                          f"'graph' only, not '{cfg.task}'")
+    if cfg.train.test_at != "every_epoch" and cfg.task not in ("graph", "forecast"):
+        raise ConfigError(f"{source}: key 'train.test_at: {cfg.train.test_at}' is for tasks "
+                          f"'graph' and 'forecast' only, not '{cfg.task}'")
     unknown_bag = sorted(set(cfg.dataset.bag or {}) - {"max_dis", "hops"})
     if unknown_bag:
         raise ConfigError(f"{source}: unknown key 'dataset.bag.{unknown_bag[0]}' (allowed: "

@@ -10,6 +10,7 @@ horizon step ``test_mae@k`` / ``test_rmse@k`` / ``test_mape@k`` (k = 1 … horiz
 """
 from __future__ import annotations
 
+import copy
 import math
 from typing import Optional
 
@@ -73,6 +74,13 @@ def predict(net: torch.nn.Module, windows: ForecastWindows, part: str,
     return out
 
 
+def _scores(net: torch.nn.Module, windows: ForecastWindows, part: str,
+            batch_size: int) -> dict[str, float]:
+    """The metrics of one part (per horizon step for the test part)."""
+    return horizon_metrics(predict(net, windows, part, batch_size), windows.y[part],
+                           windows.zero_is_missing, part, per_step=part == "test")
+
+
 def build_forecaster(model: ModelSettings, series: SensorSeries, split: SplitSettings):
     return build_model(model.name, "forecast", model.params, num_nodes=series.num_nodes,
                        in_channels=series.num_channels, out_channels=series.num_channels,
@@ -84,7 +92,9 @@ def run_forecast(series, model: ModelSettings, split: SplitSettings, train: Trai
                  seed: int, progress: bool = False, callback: Optional[EpochCallback] = None,
                  name: str = "series") -> TaskResult:
     """Train a forecaster; metrics at the epoch with the best ``train.monitor`` (default
-    ``val_mae``). ``info`` holds the part boundaries and the training scaler."""
+    ``val_mae``). ``info`` holds the part boundaries and the training scaler.
+    ``train.test_at: best`` scores the validation windows per epoch and the test windows
+    once, with the best epoch's weights (the same metrics, no test scores in the curve)."""
     return fit_forecaster(series, model, split, train, seed, progress, callback, name)[1]
 
 
@@ -101,6 +111,9 @@ def fit_forecaster(series, model: ModelSettings, split: SplitSettings, train: Tr
     x, y = windows.x["train"], windows.y["train"]
     ignore = windows.zero_is_missing
     selector = Selector(train.monitor or "val_mae", train.patience)
+    test_at_best = train.test_at == "best"
+    per_epoch = ("val",) if test_at_best else ("val", "test")
+    best_state: Optional[dict[str, torch.Tensor]] = None
     curve: list[dict[str, float]] = []
     for epoch in epoch_bar(train.epochs, progress, f"{model.name} seed {seed}"):
         net.train()
@@ -120,11 +133,23 @@ def fit_forecaster(series, model: ModelSettings, split: SplitSettings, train: Tr
         if epoch % train.eval_every and epoch != train.epochs:
             continue
         row: dict[str, float] = {"epoch": epoch, "loss": total / max(count, 1)}
-        for part in ("val", "test"):
-            row.update(horizon_metrics(predict(net, windows, part, batch), windows.y[part],
-                                       ignore, part, per_step=part == "test"))
-        if selector.log(epoch, row, curve, callback):
+        for part in per_epoch:
+            row.update(_scores(net, windows, part, batch))
+        stop = selector.log(epoch, row, curve, callback)
+        if test_at_best and selector.monitor != "last" and selector.best_epoch == epoch:
+            best_state = copy.deepcopy(net.state_dict())
+        if stop:
             break
+    if test_at_best and curve:
+        # the test windows scored once, with the selected epoch's weights: the numbers the
+        # per-epoch scoring would have recorded (predict is deterministic); the returned
+        # model keeps its final weights
+        final = copy.deepcopy(net.state_dict()) if best_state is not None else None
+        if best_state is not None:
+            net.load_state_dict(best_state)
+        selector.best.update(_scores(net, windows, "test", batch))
+        if final is not None:
+            net.load_state_dict(final)
     result = selector.result(curve)
     result.info.update(bounds=windows.bounds, scaler_mean=windows.scaler.mean.tolist(),
                        scaler_std=windows.scaler.std.tolist(),

@@ -112,13 +112,15 @@ class TrainSettings:
         steps_per_epoch: language-model tasks: optimiser steps per epoch, each on
             ``batch_size`` random windows (``None`` = one pass's worth of windows over the
             training stream).
-        test_at: graph task: ``'every_epoch'`` (default) scores the train, validation and
-            test graphs after every evaluated epoch (all three in the curve);
+        test_at: graph and forecast tasks. Graph task: ``'every_epoch'`` (default) scores
+            the train, validation and test graphs after every evaluated epoch (all three in
+            the curve);
             ``'best'`` scores only the validation graphs per epoch, keeps the weights of the
             best epoch and scores train and test once with them at the end — the same
             metrics (eval mode is deterministic), a curve without train / test scores, and
             a cheaper epoch (scoring every graph per epoch is, by our estimate, 25–45 % of
-            it for the TU and counting configs).
+            it for the TU and counting configs). Forecast task: the same with validation and
+            test windows (no train scores there).
     """
 
     epochs: int = 200

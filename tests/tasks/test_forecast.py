@@ -50,3 +50,25 @@ def test_forecasting_learns_a_periodic_signal(variant, k):
 def test_forecast_task_refuses_other_data():
     with pytest.raises(ValueError, match="needs a sensor time series"):
         run_forecast(object(), ModelSettings("stgcn"), SplitSettings(), TrainSettings(), 0)
+
+
+def test_testing_only_the_best_epoch_gives_the_same_metrics():
+    """train.test_at: best scores validation per epoch and the test windows once, with the
+    best epoch's weights: the metrics of scoring both every epoch; the model returned keeps
+    its final weights either way."""
+    from graphlab.tasks.forecast import fit_forecaster
+    runs = {}
+    for test_at in ("every_epoch", "best"):
+        torch.manual_seed(0)
+        runs[test_at] = fit_forecaster(
+            _toy(), ModelSettings("stgcn", {"variant": "semi", "num_virtual": 2,
+                                            "hidden_channels": 8}),
+            SplitSettings(input_steps=12, horizon=4),
+            TrainSettings(epochs=14, lr=0.05, batch_size=16, test_at=test_at), seed=0)
+    (net_every, every), (net_best, best) = runs["every_epoch"], runs["best"]
+    assert best.metrics == every.metrics
+    assert best.metrics["best_epoch"] < 14          # the best weights differ from the final
+    assert all("test_mae" not in r and "val_mae" in r for r in best.curve)
+    assert [r["val_mae"] for r in best.curve] == [r["val_mae"] for r in every.curve]
+    final_every, final_best = net_every.state_dict(), net_best.state_dict()
+    assert all(torch.equal(final_every[k], final_best[k]) for k in final_every)

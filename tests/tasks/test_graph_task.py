@@ -208,5 +208,6 @@ def test_test_at_is_checked_and_graph_only(write_config):
     from tests.conftest import TINY
     with pytest.raises(ConfigError, match="'train.test_at' must be one of"):
         load_config(write_config(TINY.replace("lr: 0.05", "lr: 0.05, test_at: sometimes")))
-    with pytest.raises(ConfigError, match="'train.test_at: best' is for task 'graph' only"):
+    with pytest.raises(ConfigError, match="'train.test_at: best' is for tasks 'graph' and "
+                                          "'forecast' only"):
         load_config(write_config(TINY.replace("lr: 0.05", "lr: 0.05, test_at: best")))
