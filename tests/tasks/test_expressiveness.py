@@ -82,6 +82,38 @@ def test_brec_protocol_on_a_small_file(mini_brec):
                                                        "unreliable": 0}
 
 
+def test_expressiveness_command_with_the_wl_tests(mini_brec, monkeypatch, tmp_path, capsys):
+    """`graphlab expressiveness --wl`: the models, the test bounding each, and no pair a
+    model separates beyond its test, on the two-pair file (C6 / 2xC3, rook / Shrikhande)."""
+    import json
+
+    import graphlab.bench.expressiveness as command
+    import graphlab.tasks.expressiveness as harness
+
+    categories = {"basic": range(2)}
+    for module in (command, harness, brec_module):
+        monkeypatch.setattr(module, "BREC_CATEGORIES", categories)
+    monkeypatch.setattr(brec_module, "BREC_PARTS", {})
+    monkeypatch.setattr(command, "load_dataset", lambda name: mini_brec)
+    out = tmp_path / "e.json"
+    assert command.main(["--models", "GIN", "SWL(VS)", "GIN+SPE", "--benchmarks", "brec",
+                         "--categories", "basic", "--wl", "--layers", "2", "--out", str(out),
+                         "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "| SWL(VS) test (stable) | – | – | 1 | 1 / 2 |" in text
+    assert "| SWL(VS) test (2 rounds) | – | – | 1 | 1 / 2 |" in text
+    assert "| 1-WL test (stable) | – | – | 0 | 0 / 2 |" in text and "BUG" not in text
+    rows = json.loads(out.read_text())
+    assert rows["SWL(VS)"]["brec"]["total"] == 1 and rows["SWL(VS)"]["exceeds_test"] == []
+    assert rows["SWL(VS)"]["wl"]["separated"] == [0] and "wl" not in rows["GIN+SPE"]
+    assert command.main(["--models", "SSWL", "--benchmarks", "brec", "--categories", "basic",
+                         "--wl", "--skip-models", "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "| SSWL test (stable) |" in text and "| SSWL | – |" not in text
+    with pytest.raises(ValueError, match="add brec to --benchmarks"):
+        command.main(["--models", "SSWL", "--benchmarks", "sr25", "--wl", "--quiet"])
+
+
 def test_more_initialisations_retry_only_unseparated_pairs(mini_brec):
     calls = []
 
