@@ -146,3 +146,26 @@ def test_bounding_test_and_bad_input():
     wide.x = torch.ones(g.num_nodes, 2)
     with pytest.raises(ValueError, match="node features of different widths"):
         separated_by(wide, h, "1-WL")
+
+
+#: the order the SWL tests follow on BREC (weakest first; see RESULTS.md): ANCHORS.md lists
+#: SWL(SV) before PSWL(VS), but CFI pair 282 is separated by SWL(SV) and not by PSWL(VS),
+#: and no BREC pair the other way
+CHAIN = ["SWL(VS)", "PSWL(VS)", "SWL(SV)", "PSWL(SV)", "GSWL", "SSWL", "SSWL+"]
+
+
+def test_the_swl_tests_follow_one_chain_on_brec_cfi_pairs(mirror):
+    """Per pair, the tests that separate it are a final segment of CHAIN (a stronger test
+    separates whatever a weaker one does), and the CFI pairs chosen witness each strict
+    step: 265 (all), 273 (not SWL(VS)), 282 (not PSWL(VS)), 287 (SSWL only), 333 (none)."""
+    from graphlab.data import load_dataset
+    from graphlab.data.expressiveness import brec_pair
+
+    brec = load_dataset("brec")
+    first = {}
+    for pair in (265, 273, 282, 287, 333):
+        g, h = (part[0] for part in brec_pair(brec, pair)[:2])
+        hits = [separated_by(g, h, test) for test in CHAIN]
+        assert hits == sorted(hits), (pair, hits)            # False… then True…
+        first[pair] = CHAIN[hits.index(True)] if any(hits) else None
+    assert first == {265: "SWL(VS)", 273: "PSWL(VS)", 282: "SWL(SV)", 287: "SSWL", 333: None}
