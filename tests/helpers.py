@@ -81,6 +81,14 @@ def assert_graph_invariant(fn: Callable[[Tensor, Tensor], Tensor], x: Tensor,
                                rtol=1e-4)
 
 
+def relabel(data: Data, seed: int) -> Data:
+    """``data`` with its nodes permuted at random (``seed``): an isomorphic copy."""
+    perm = torch.randperm(data.num_nodes, generator=torch.Generator().manual_seed(seed))
+    inv = torch.empty_like(perm)
+    inv[perm] = torch.arange(data.num_nodes)
+    return Data(x=data.x[perm], edge_index=inv[data.edge_index], num_nodes=data.num_nodes)
+
+
 def cycle(n, offset=0):
     """Directed cycle edges 0 → 1 → … → n−1 → 0, node ids shifted by ``offset``."""
     i = torch.arange(n)

@@ -6,7 +6,6 @@ import lzma
 import numpy as np
 import pytest
 import torch
-from torch_geometric.data import Data
 from torch_geometric.utils import to_undirected
 
 import graphlab.data.expressiveness as brec_module
@@ -24,7 +23,7 @@ from graphlab.tasks.expressiveness import (
     t2_threshold,
 )
 from tests.helpers import WL_EQUIVALENT_PAIRS as PAIRS
-from tests.helpers import rook_4x4, shrikhande
+from tests.helpers import relabel, rook_4x4, shrikhande
 
 
 def test_t2_equals_the_textbook_formula_and_brecs_threshold():
@@ -44,13 +43,6 @@ def test_pair_result_needs_reliability():
     assert PairResult(0, "basic", 100.0, 1.0, 72.3).distinguished
     assert not PairResult(0, "basic", 100.0, 80.0, 72.3).distinguished  # unreliable
     assert not PairResult(0, "basic", 10.0, 1.0, 72.3).distinguished
-
-
-def relabel(data: Data, seed: int) -> Data:
-    perm = torch.randperm(data.num_nodes, generator=torch.Generator().manual_seed(seed))
-    inv = torch.empty_like(perm)
-    inv[perm] = torch.arange(data.num_nodes)
-    return Data(x=data.x[perm], edge_index=inv[data.edge_index], num_nodes=data.num_nodes)
 
 
 @pytest.fixture

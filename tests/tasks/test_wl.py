@@ -12,7 +12,7 @@ from graphlab.nn import PRESETS, SubgraphGNN
 from graphlab.tasks.expressiveness import separates
 from graphlab.tasks.wl import bounding_test, separated_by, swl_invariants, wl_invariants
 from tests.helpers import WL_EQUIVALENT_PAIRS as PAIRS
-from tests.helpers import rook_4x4, shrikhande
+from tests.helpers import relabel, rook_4x4, shrikhande
 
 TESTS = ["1-WL", *PRESETS]
 
@@ -21,13 +21,6 @@ def nx_graph(g: nx.Graph) -> Data:
     data = from_networkx(nx.convert_node_labels_to_integers(g))
     data.x = torch.ones(data.num_nodes, 1)
     return data
-
-
-def relabel(data: Data, seed: int) -> Data:
-    perm = torch.randperm(data.num_nodes, generator=torch.Generator().manual_seed(seed))
-    inv = torch.empty_like(perm)
-    inv[perm] = torch.arange(data.num_nodes)
-    return Data(x=data.x[perm], edge_index=inv[data.edge_index], num_nodes=data.num_nodes)
 
 
 @pytest.mark.parametrize("pair", list(PAIRS))
