@@ -58,8 +58,8 @@ reproduce-virtual-nodes: reproduce-virtual_nodes
 
 # EXP, SR25 and BREC separation for GIN, GIN + SPE and every SWL preset (graphlab's protocol:
 # models at random initialisation); smoke: SR25 and BREC's basic pairs only
-EXPR_ARGS_full  :=
-EXPR_ARGS_smoke := --benchmarks sr25 brec --categories basic
+EXPR_ARGS_full  := --wl
+EXPR_ARGS_smoke := --benchmarks sr25 brec --categories basic --wl
 reproduce-expressiveness: $(STAMP)
 	$(GRAPHLAB) expressiveness $(EXPR_ARGS_$(PROFILE)) --out results/expressiveness/$(PROFILE)/expressiveness.json
 
