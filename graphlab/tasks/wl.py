@@ -49,8 +49,10 @@ def _adjacency(graph: Data) -> Tensor:
 def _node_labels(graphs: Sequence[Data]) -> list[Tensor]:
     """Integer labels shared by all ``graphs``: equal feature rows, equal label."""
     rows = []
-    for g in graphs:
+    for i, g in enumerate(graphs):
         n = int(g.num_nodes or 0)
+        if n < 1:
+            raise ValueError(f"graph {i} has no nodes; the WL tests need at least one")
         x = g.x if getattr(g, "x", None) is not None else torch.zeros(n, 1)
         rows.append(x.reshape(n, -1).to(torch.float64))
     width = {r.size(1) for r in rows}
