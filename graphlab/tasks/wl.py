@@ -54,7 +54,10 @@ def _node_labels(graphs: Sequence[Data]) -> list[Tensor]:
         if n < 1:
             raise ValueError(f"graph {i} has no nodes; the WL tests need at least one")
         x = g.x if getattr(g, "x", None) is not None else torch.zeros(n, 1)
-        rows.append(x.reshape(n, -1).to(torch.float64))
+        x = x.reshape(n, -1).to(torch.float64)
+        if not torch.isfinite(x).all():
+            raise ValueError(f"graph {i} has NaN or infinite node features")
+        rows.append(x)
     width = {r.size(1) for r in rows}
     if len(width) > 1:
         raise ValueError(f"the graphs have node features of different widths {sorted(width)}")

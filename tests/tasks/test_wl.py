@@ -139,6 +139,10 @@ def test_bounding_test_and_bad_input():
     wide.x = torch.ones(g.num_nodes, 2)
     with pytest.raises(ValueError, match="node features of different widths"):
         separated_by(wide, h, "1-WL")
+    bad = g.clone()
+    bad.x = torch.full((g.num_nodes, 1), float("nan"))
+    with pytest.raises(ValueError, match="graph 0 has NaN or infinite node features"):
+        separated_by(bad, h, "SWL(VS)")
     empty = Data(edge_index=torch.zeros(2, 0, dtype=torch.long), num_nodes=0)
     for test in ("1-WL", "SSWL"):
         with pytest.raises(ValueError, match="graph 0 has no nodes"):
