@@ -179,6 +179,40 @@ def test_dense_edge_dot_over_row_blocks():
         torch.testing.assert_close(_edge_dot_dense(csr, a, x, out, block_elems=block), want)
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16])
+def test_sum_on_dense_graphs_is_the_same_through_the_dense_product(monkeypatch, dtype):
+    """Graphs denser than DENSE_MIN_DENSITY are multiplied as a dense matrix on CPU: the
+    same sums / means as the loop reference and as the CSR kernels, with gradients, with
+    duplicate entries and on a bipartite graph."""
+    mod = importlib.import_module("graphlab.ops.spmm")
+    calls = []
+    real = mod._dense_matmul
+    monkeypatch.setattr(mod, "_dense_matmul", lambda *a: calls.append(1) or real(*a))
+    x, ei = random_graph(12, 130, num_features=6, seed=14)    # density ~0.9, duplicates
+    w = torch.rand(130) + 0.1
+    tol = {"atol": 2e-2, "rtol": 2e-2} if dtype == torch.bfloat16 else {}
+    for reduce in ("sum", "mean"):
+        out = spmm(ei, x.to(dtype), reduce, edge_weight=w.to(dtype), backend="torch")
+        assert out.dtype == dtype
+        torch.testing.assert_close(out.float(), loop_reference(ei, x, w, reduce, 12), **tol)
+    assert calls                                             # the dense path was taken
+    bip = CSR.from_edge_index(torch.tensor([[0, 4, 4, 2], [1, 0, 1, 1]]), (5, 2))  # 4 of 10
+    xb = torch.randn(5, 3)
+    torch.testing.assert_close(spmm(bip, xb, backend="torch"),
+                               torch.stack([xb[4], xb[0] + xb[4] + xb[2]]))
+    xg = x.double().requires_grad_()
+    wg = (torch.rand(130, dtype=torch.float64) + 0.5).requires_grad_()
+    grads = {}
+    for density in (mod.DENSE_MIN_DENSITY, 2.0):             # dense product; CSR kernels
+        monkeypatch.setattr(mod, "DENSE_MIN_DENSITY", density)
+        assert torch.autograd.gradcheck(lambda x_, w_: spmm(ei, x_, "mean", edge_weight=w_,
+                                                            backend="torch"), (xg, wg))
+        out = spmm(ei, xg, "sum", edge_weight=wg, backend="torch")
+        grads[density] = torch.autograd.grad(out.square().sum(), (xg, wg))
+    for a, b in zip(*grads.values(), strict=True):
+        torch.testing.assert_close(a, b)
+
+
 @pytest.mark.parametrize("min_features", [0, 10 ** 9])   # 0: CSR reduction kernel; huge: A @ x
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16])
 def test_sum_is_the_same_through_either_cpu_kernel(monkeypatch, min_features, dtype):
