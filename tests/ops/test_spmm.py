@@ -179,6 +179,20 @@ def test_dense_edge_dot_over_row_blocks():
         torch.testing.assert_close(_edge_dot_dense(csr, a, x, out, block_elems=block), want)
 
 
+def _check_sum_and_mean(num_nodes, num_edges, num_features, seed, dtype):
+    """Weighted sum / mean SpMM (torch backend) against the loop reference in ``dtype``;
+    returns the graph's ``(x, edge_index)``."""
+    x, ei = random_graph(num_nodes, num_edges, num_features=num_features, seed=seed)
+    w = torch.rand(num_edges) + 0.1
+    tol = {"atol": 2e-2, "rtol": 2e-2} if dtype == torch.bfloat16 else {}
+    for reduce in ("sum", "mean"):
+        out = spmm(ei, x.to(dtype), reduce, edge_weight=w.to(dtype), backend="torch")
+        assert out.dtype == dtype
+        torch.testing.assert_close(out.float(), loop_reference(ei, x, w, reduce, num_nodes),
+                                   **tol)
+    return x, ei
+
+
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16])
 def test_sum_on_dense_graphs_is_the_same_through_the_dense_product(monkeypatch, dtype):
     """Graphs denser than DENSE_MIN_DENSITY are multiplied as a dense matrix on CPU: the
@@ -188,13 +202,7 @@ def test_sum_on_dense_graphs_is_the_same_through_the_dense_product(monkeypatch, 
     calls = []
     real = mod._dense_matmul
     monkeypatch.setattr(mod, "_dense_matmul", lambda *a: calls.append(1) or real(*a))
-    x, ei = random_graph(12, 130, num_features=6, seed=14)    # density ~0.9, duplicates
-    w = torch.rand(130) + 0.1
-    tol = {"atol": 2e-2, "rtol": 2e-2} if dtype == torch.bfloat16 else {}
-    for reduce in ("sum", "mean"):
-        out = spmm(ei, x.to(dtype), reduce, edge_weight=w.to(dtype), backend="torch")
-        assert out.dtype == dtype
-        torch.testing.assert_close(out.float(), loop_reference(ei, x, w, reduce, 12), **tol)
+    x, ei = _check_sum_and_mean(12, 130, 6, 14, dtype)       # density ~0.9, duplicates
     assert calls                                             # the dense path was taken
     bip = CSR.from_edge_index(torch.tensor([[0, 4, 4, 2], [1, 0, 1, 1]]), (5, 2))  # 4 of 10
     xb = torch.randn(5, 3)
@@ -220,13 +228,7 @@ def test_sum_is_the_same_through_either_cpu_kernel(monkeypatch, min_features, dt
     loop reference, with gradients, on empty rows, duplicates and a bipartite graph."""
     mod = importlib.import_module("graphlab.ops.spmm")
     monkeypatch.setattr(mod, "MM_REDUCE_MIN_FEATURES", min_features)
-    x, ei = random_graph(25, 90, num_features=7, seed=13)      # duplicates, self-loops, empty rows
-    w = torch.rand(90) + 0.1
-    tol = {"atol": 2e-2, "rtol": 2e-2} if dtype == torch.bfloat16 else {}
-    for reduce in ("sum", "mean"):
-        out = spmm(ei, x.to(dtype), reduce, edge_weight=w.to(dtype), backend="torch")
-        assert out.dtype == dtype
-        torch.testing.assert_close(out.float(), loop_reference(ei, x, w, reduce, 25), **tol)
+    x, ei = _check_sum_and_mean(25, 90, 7, 13, dtype)      # duplicates, self-loops, empty rows
     bip = CSR.from_edge_index(torch.tensor([[0, 4, 4, 2], [1, 0, 1, 1]]), (5, 2))
     xb = torch.randn(5, 3)
     torch.testing.assert_close(spmm(bip, xb, backend="torch"),
