@@ -1,10 +1,13 @@
 """What the task loops share: the result record, epoch progress and model selection."""
 from __future__ import annotations
 
+import copy
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
+from torch import nn
 from tqdm.auto import tqdm
 
 #: Called after every epoch with ``(epoch, row)``; lets callers log, plot or interrupt.
@@ -69,6 +72,35 @@ class Selector:
         metrics = {k: v for k, v in self.best.items() if k != "epoch"}
         metrics["best_epoch"] = self.best_epoch
         return TaskResult(metrics, curve)
+
+
+class BestWeights:
+    """``train.test_at: best``: a copy of the model's weights at the selector's best epoch,
+    so that the parts not scored per epoch can be scored once with them at the end
+    (``monitor='last'`` needs no copy: the final weights are the selected ones)."""
+
+    def __init__(self, selector: Selector, enabled: bool):
+        self.selector, self.enabled = selector, enabled
+        self.state: Optional[dict[str, Any]] = None
+
+    def update(self, epoch: int, net: nn.Module) -> None:
+        """Call after ``selector.log(epoch, …)``: copy the weights if ``epoch`` is the best."""
+        if (self.enabled and self.selector.monitor != "last"
+                and self.selector.best_epoch == epoch):
+            self.state = copy.deepcopy(net.state_dict())
+
+    @contextmanager
+    def loaded(self, net: nn.Module) -> Iterator[nn.Module]:
+        """``net`` with the best weights inside the block, its own weights again after."""
+        if self.state is None:
+            yield net
+            return
+        final = copy.deepcopy(net.state_dict())
+        net.load_state_dict(self.state)
+        try:
+            yield net
+        finally:
+            net.load_state_dict(final)
 
 
 def epoch_bar(epochs: int, progress: bool, desc: str):

@@ -10,7 +10,6 @@ horizon step ``test_mae@k`` / ``test_rmse@k`` / ``test_mape@k`` (k = 1 … horiz
 """
 from __future__ import annotations
 
-import copy
 import math
 from typing import Optional
 
@@ -18,7 +17,7 @@ import torch
 
 from graphlab.data.traffic import ForecastWindows, SensorSeries, chronological_windows
 from graphlab.nn.registry import build_model
-from graphlab.tasks.common import EpochCallback, Selector, TaskResult, epoch_bar
+from graphlab.tasks.common import BestWeights, EpochCallback, Selector, TaskResult, epoch_bar
 from graphlab.tasks.metrics import masked_mae, masked_mape, masked_rmse
 from graphlab.tasks.settings import ModelSettings, SplitSettings, TrainSettings
 
@@ -113,7 +112,7 @@ def fit_forecaster(series, model: ModelSettings, split: SplitSettings, train: Tr
     selector = Selector(train.monitor or "val_mae", train.patience)
     test_at_best = train.test_at == "best"
     per_epoch = ("val",) if test_at_best else ("val", "test")
-    best_state: Optional[dict[str, torch.Tensor]] = None
+    best = BestWeights(selector, test_at_best)
     curve: list[dict[str, float]] = []
     for epoch in epoch_bar(train.epochs, progress, f"{model.name} seed {seed}"):
         net.train()
@@ -136,20 +135,15 @@ def fit_forecaster(series, model: ModelSettings, split: SplitSettings, train: Tr
         for part in per_epoch:
             row.update(_scores(net, windows, part, batch))
         stop = selector.log(epoch, row, curve, callback)
-        if test_at_best and selector.monitor != "last" and selector.best_epoch == epoch:
-            best_state = copy.deepcopy(net.state_dict())
+        best.update(epoch, net)
         if stop:
             break
     if test_at_best and curve:
         # the test windows scored once, with the selected epoch's weights: the numbers the
         # per-epoch scoring would have recorded (predict is deterministic); the returned
         # model keeps its final weights
-        final = copy.deepcopy(net.state_dict()) if best_state is not None else None
-        if best_state is not None:
-            net.load_state_dict(best_state)
-        selector.best.update(_scores(net, windows, "test", batch))
-        if final is not None:
-            net.load_state_dict(final)
+        with best.loaded(net):
+            selector.best.update(_scores(net, windows, "test", batch))
     result = selector.result(curve)
     result.info.update(bounds=windows.bounds, scaler_mean=windows.scaler.mean.tolist(),
                        scaler_std=windows.scaler.std.tolist(),

@@ -7,7 +7,6 @@ floating ``y`` → regression (``[G]`` or ``[G, T]``). Models for this task map 
 """
 from __future__ import annotations
 
-import copy
 from typing import Optional, Sequence
 
 import torch
@@ -18,7 +17,14 @@ from torch_geometric.loader import DataLoader
 from graphlab.data import graph_cv_split, random_graph_split
 from graphlab.nn import build_model
 from graphlab.ops import check_edge_index, check_features
-from graphlab.tasks.common import EpochCallback, Selector, TaskResult, epoch_bar, minimised
+from graphlab.tasks.common import (
+    BestWeights,
+    EpochCallback,
+    Selector,
+    TaskResult,
+    epoch_bar,
+    minimised,
+)
 from graphlab.tasks.distributed import Distributed
 from graphlab.tasks.settings import ModelSettings, SplitSettings, TrainSettings
 
@@ -232,8 +238,8 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
     # with it every metric, is the one of test_at: every_epoch
     scored = {name for name, _ in per_epoch}
     skipped_draws = sum(int(i.numel() > 0) for name, i in parts if name not in scored)
-    best_state: Optional[dict[str, Tensor]] = None
     selector = Selector(monitor, train.patience)
+    best = BestWeights(selector, test_at_best)
     curve: list[dict[str, float]] = []
     for epoch in epoch_bar(train.epochs, progress, f"{model.name} seed {seed}"):
         if sampler is not None:
@@ -268,16 +274,15 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
             continue
         row["lr"] = opt.param_groups[0]["lr"]
         stop = selector.log(epoch, row, curve, callback if ddp is None or ddp.is_main else None)
-        if test_at_best and monitor != "last" and selector.best_epoch == epoch:
-            best_state = copy.deepcopy(net.state_dict())
+        best.update(epoch, net)
         if stop:
             break
     if test_at_best and curve:
         # the selected epoch's weights ('last': the final ones), scored once on every part:
         # the numbers the per-epoch scoring would have recorded for that epoch
-        if best_state is not None:
-            net.load_state_dict(best_state)
-        selector.best.update(evaluate_graphs(net, ds, parts, target, eval_batch, device, ddp))
+        with best.loaded(net):
+            selector.best.update(evaluate_graphs(net, ds, parts, target, eval_batch, device,
+                                                 ddp))
     result = selector.result(curve)
     result.info.update(target=target, num_train=int(train_idx.numel()),
                        num_val=int(val_idx.numel()), num_test=int(test_idx.numel()))

@@ -30,6 +30,7 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from graphlab.construct.subgraphs import shortest_path_distances
+from graphlab.nn.subgraph import PRESETS
 
 AGGREGATIONS = ("uL", "vL", "uG", "vG", "uu", "vv", "vu")
 _CODE_BITS = 40
@@ -192,8 +193,6 @@ def separated_by(g: Data, h: Data, test: str, iterations: Optional[int] = None,
     """Whether ``test`` (``'1-WL'`` or a :data:`graphlab.nn.PRESETS` name) separates ``g``
     and ``h`` after ``iterations`` rounds (``None``: at the stable colouring, where the
     hierarchy's theorems apply; a model with ``L`` layers is bounded by ``L`` rounds)."""
-    from graphlab.nn.subgraph import PRESETS
-
     if test == "1-WL":
         return distinguishes(wl_invariants([g, h], iterations, seed))
     if test not in PRESETS:
@@ -206,6 +205,4 @@ def separated_by(g: Data, h: Data, test: str, iterations: Optional[int] = None,
 def bounding_test(model: str) -> Optional[str]:
     """The combinatorial test bounding a harness model (``GIN`` → 1-WL, an SWL preset →
     itself), ``None`` when there is none here (GIN+SPE)."""
-    from graphlab.nn.subgraph import PRESETS
-
     return "1-WL" if model == "GIN" else model if model in PRESETS else None
