@@ -21,6 +21,7 @@ from typing import Optional, Sequence
 from graphlab.data import DATASETS, DatasetNotAvailableError, load_dataset
 from graphlab.nn import MODELS
 from graphlab.runner import (
+    CHECKPOINT_EVERY_S,
     ConfigError,
     ResultsConflictError,
     RunFailedError,
@@ -89,7 +90,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from graphlab.runner.ray_launcher import run_with_ray
         try:
             run_with_ray(jobs, address=args.address, num_cpus=args.jobs if args.jobs > 1
-                         else None, overwrite=args.overwrite, progress=progress)
+                         else None, overwrite=args.overwrite, progress=progress,
+                         checkpoint_every=args.checkpoint_every)
         except RunFailedError as exc:
             print(f"graphlab: {exc}", file=sys.stderr)
             failed.append(exc)
@@ -98,7 +100,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             raise ConfigError("--address is for --launcher ray")
         try:            # one pool over every config's seeds; a failed seed stops no other
             run_configs(jobs, jobs=args.jobs, progress=progress, overwrite=args.overwrite,
-                        log=None if args.quiet or progress else _log_line)
+                        log=None if args.quiet or progress else _log_line,
+                        checkpoint_every=args.checkpoint_every)
         except RunFailedError as exc:
             print(f"graphlab: {exc}", file=sys.stderr)
             failed.append(exc)
@@ -215,6 +218,19 @@ def _cmd_expressiveness(args: argparse.Namespace) -> int:
     return expressiveness_main(args.expr_args)
 
 
+def _seconds(value: str) -> Optional[float]:
+    """``--checkpoint-every``: seconds >= 0, or 'off' (``None``)."""
+    if value.lower() in ("off", "none", "never"):
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds or 'off', got {value!r}") from None
+    if not seconds >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be >= 0 seconds, got {value!r}")
+    return seconds
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="graphlab", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -239,6 +255,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="no progress bars (on a terminal) or per-seed lines (otherwise)")
     run.add_argument("--overwrite", action="store_true",
                      help="recompute seeds whose stored result comes from another config")
+    run.add_argument("--checkpoint-every", type=_seconds, default=CHECKPOINT_EVERY_S,
+                     metavar="SECONDS",
+                     help="forecast and graph tasks: save a seed's training state at most "
+                          "this often, so a killed run resumes inside the seed with the "
+                          f"same numbers (default {CHECKPOINT_EVERY_S:g}; 0: every epoch; "
+                          "'off': never)")
     run.set_defaults(func=_cmd_run)
 
     rep = sub.add_parser("report", help="aggregate a results folder (mean ± sample std)")

@@ -78,3 +78,17 @@ def test_homophily_command_prints_the_table_and_the_decision(mirror, capsys):
 def test_homophily_command_unknown_dataset(capsys):
     assert main(["homophily", "no_such_graph"]) == 2
     assert "no_such_graph" in capsys.readouterr().err
+
+
+def test_checkpoint_interval_option(capsys):
+    from graphlab.cli import build_parser
+    from graphlab.runner import CHECKPOINT_EVERY_S
+    parse = build_parser().parse_args
+    assert parse(["run", "c.yaml"]).checkpoint_every == CHECKPOINT_EVERY_S
+    assert parse(["run", "c.yaml", "--checkpoint-every", "0"]).checkpoint_every == 0.0
+    assert parse(["run", "c.yaml", "--checkpoint-every", "off"]).checkpoint_every is None
+    for bad, why in (("-5", ">= 0 seconds"), ("nan", ">= 0 seconds"),
+                     ("soon", "expected seconds or 'off'")):
+        with pytest.raises(SystemExit):
+            parse(["run", "c.yaml", "--checkpoint-every", bad])
+        assert why in capsys.readouterr().err

@@ -9,6 +9,7 @@ from graphlab.runner.config import (
     load_configs,
 )
 from graphlab.runner.execute import (
+    CHECKPOINT_EVERY_S,
     RunFailedError,
     run_config,
     run_config_ddp,
@@ -19,7 +20,7 @@ from graphlab.runner.report import collect, mean_std, write_report
 from graphlab.runner.schema import ConfigError
 from graphlab.runner.store import ResultsConflictError
 
-__all__ = ["Config", "ConfigError", "PaperSettings", "ResourceSettings", "ResultsConflictError",
-           "RunFailedError", "collect", "config_from_dict", "expand_sweep", "load_config",
-           "load_configs", "mean_std", "run_config", "run_config_ddp", "run_configs", "run_seed",
-           "write_report"]
+__all__ = ["CHECKPOINT_EVERY_S", "Config", "ConfigError", "PaperSettings", "ResourceSettings",
+           "ResultsConflictError", "RunFailedError", "collect", "config_from_dict",
+           "expand_sweep", "load_config", "load_configs", "mean_std", "run_config",
+           "run_config_ddp", "run_configs", "run_seed", "write_report"]

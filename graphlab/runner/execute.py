@@ -1,6 +1,7 @@
 """Running a config: every seed once, in this process or a local process pool."""
 from __future__ import annotations
 
+import math
 import os
 import resource
 import threading
@@ -18,6 +19,7 @@ from graphlab.runner.seeding import seed_everything
 from graphlab.runner.store import (
     ResultsConflictError,
     atomic_write_json,
+    checkpoint_path,
     finished_seeds,
     git_commit,
     read_record,
@@ -25,7 +27,15 @@ from graphlab.runner.store import (
     versions,
     write_config_snapshot,
 )
-from graphlab.tasks import EpochCallback, check_ddp_task, run_task
+from graphlab.tasks import (
+    CHECKPOINT_TASKS,
+    Checkpoint,
+    CheckpointError,
+    EpochCallback,
+    check_ddp_task,
+    run_task,
+)
+from graphlab.tasks.common import CHECKPOINT_EVERY_S
 from graphlab.tasks.distributed import Distributed, barrier, broadcast_object
 
 
@@ -48,18 +58,39 @@ def run_dir_for(cfg: Config, out: str | Path) -> Path:
     return Path(out) / cfg.name
 
 
+def seed_checkpoint(cfg: Config, seed: int, out: str | Path,
+                    every_s: Optional[float] = CHECKPOINT_EVERY_S) -> Optional[Checkpoint]:
+    """The mid-seed checkpoint of ``seed`` (``<out>/<name>/seed_<k>.ckpt``), or ``None``
+    when the task saves none or ``every_s`` is ``None`` (checkpoints off)."""
+    if every_s is None or cfg.task not in CHECKPOINT_TASKS:
+        return None
+    return Checkpoint(checkpoint_path(run_dir_for(cfg, out), seed), every_s,
+                      key=f"{cfg.fingerprint()} seed {seed}")
+
+
 def run_seed(cfg: Config, seed: int, out: str | Path, progress: bool = False,
              callback: Optional[EpochCallback] = None,
-             ddp: Optional[Distributed] = None) -> Optional[dict[str, Any]]:
+             ddp: Optional[Distributed] = None,
+             checkpoint_every: Optional[float] = CHECKPOINT_EVERY_S
+             ) -> Optional[dict[str, Any]]:
     """Run one seed of ``cfg`` and write its record atomically; returns the record.
 
     With ``ddp`` every rank trains and only rank 0 writes (and returns) the record; the
-    others return ``None``.
+    others return ``None``. Tasks in ``CHECKPOINT_TASKS`` (not under ``ddp``) save their
+    training state every ``checkpoint_every`` seconds to ``seed_<k>.ckpt`` beside the
+    results and resume from it when the seed is run again after a kill, ending with the
+    metrics of an uninterrupted run; the file is deleted once the record is written. The
+    record's ``wall_time_s`` then sums every process's time, and ``resumed`` says from which
+    epoch. ``checkpoint_every=None``: no checkpoints (an existing file is still resumed
+    from — :func:`run_configs` clears files the run must not use).
     """
     seed_everything(seed)
     start = time.perf_counter()
+    ckpt = None if ddp is not None else seed_checkpoint(
+        cfg, seed, out, math.inf if checkpoint_every is None else checkpoint_every)
     result = run_task(cfg.task, cfg.dataset, cfg.model, cfg.split, cfg.train, cfg.eval, seed,
-                      progress=progress, callback=callback, ddp=ddp, pretrain=cfg.pretrain)
+                      progress=progress, callback=callback, ddp=ddp, pretrain=cfg.pretrain,
+                      checkpoint=ckpt)
     wall = time.perf_counter() - start
     if ddp is not None and not ddp.is_main:
         return None
@@ -74,7 +105,13 @@ def run_seed(cfg: Config, seed: int, out: str | Path, progress: bool = False,
     }
     if ddp is not None:
         record["distributed"] = {"world_size": ddp.world_size, "backend": ddp.backend}
+    if ckpt is not None and ckpt.resumes:
+        record["wall_time_s"] = round(wall + ckpt.elapsed_before_s, 3)
+        record["resumed"] = {"from_epoch": ckpt.resumed_epoch, "times": ckpt.resumes,
+                             "wall_time_this_process_s": round(wall, 3)}
     atomic_write_json(seed_path(run_dir_for(cfg, out), seed), record)
+    if ckpt is not None:
+        ckpt.clear()
     return record
 
 
@@ -101,26 +138,50 @@ def _exit_with_parent(parent: int, interval: float = 1.0) -> None:
     threading.Thread(target=watch, name="graphlab-parent-watch", daemon=True).start()
 
 
-def run_resolved(raw: dict[str, Any], profile: str, seed: int, out: str) -> dict[str, Any]:
+def run_resolved(raw: dict[str, Any], profile: str, seed: int, out: str,
+                 checkpoint_every: Optional[float] = CHECKPOINT_EVERY_S) -> dict[str, Any]:
     """One seed of a config shipped to another process (pool worker, Ray task) as a dict:
     ``raw`` is already resolved, so it is re-validated as written and the profile name is
     restored."""
     cfg = config_from_dict(raw, f"{raw.get('name')} (worker)")
     cfg.profile = profile
-    return run_seed(cfg, seed, out)
+    return run_seed(cfg, seed, out, checkpoint_every=checkpoint_every)
+
+
+def check_checkpoints(cfg: Config, out: str | Path, done: set[int],
+                      overwrite: bool = False) -> None:
+    """Before a run: delete the checkpoints of finished seeds (left by a kill between the
+    record and the clean-up); a checkpoint of another config (or an unreadable one) raises
+    :class:`ResultsConflictError`, or is deleted with ``overwrite``."""
+    for seed in cfg.seed_list:
+        ckpt = seed_checkpoint(cfg, seed, out)
+        if ckpt is None or not ckpt.path.exists():
+            continue
+        if seed in done:
+            ckpt.clear()
+            continue
+        try:
+            ckpt.read()
+        except CheckpointError as exc:
+            if not overwrite:
+                raise ResultsConflictError(str(exc)) from None
+            ckpt.clear()
 
 
 def run_config(cfg: Config, out: str | Path, jobs: int = 1, progress: bool = True,
-               overwrite: bool = False, callback: Optional[EpochCallback] = None
+               overwrite: bool = False, callback: Optional[EpochCallback] = None,
+               checkpoint_every: Optional[float] = CHECKPOINT_EVERY_S
                ) -> list[dict[str, Any]]:
     """Run every unfinished seed of ``cfg``; returns the records of all its seeds.
 
     Seeds whose result file already exists (same config fingerprint) are skipped, so an
     interrupted run re-run with the same command finishes only what is missing.
     ``jobs > 1`` runs seeds in a local process pool (each worker gets an equal share
-    of the CPU threads).
+    of the CPU threads). A seed killed mid-way resumes from its checkpoint (see
+    :func:`run_seed`; ``checkpoint_every`` seconds, ``None``: off).
     """
-    return run_configs([(cfg, out)], jobs, progress, overwrite, callback)[0]
+    return run_configs([(cfg, out)], jobs, progress, overwrite, callback,
+                       checkpoint_every=checkpoint_every)[0]
 
 
 def _seed_line(name: str, seed: int, done: int, total: int,
@@ -136,7 +197,9 @@ def _seed_line(name: str, seed: int, done: int, total: int,
 
 def run_configs(runs: list[tuple[Config, str | Path]], jobs: int = 1, progress: bool = True,
                 overwrite: bool = False, callback: Optional[EpochCallback] = None,
-                log: Optional[Callable[[str], None]] = None) -> list[list[dict[str, Any]]]:
+                log: Optional[Callable[[str], None]] = None,
+                checkpoint_every: Optional[float] = CHECKPOINT_EVERY_S
+                ) -> list[list[dict[str, Any]]]:
     """Run every unfinished seed of every ``(config, out)``; returns each config's records.
 
     With ``jobs > 1`` the seeds of *all* the configs share one local process pool, taken in
@@ -146,7 +209,9 @@ def run_configs(runs: list[tuple[Config, str | Path]], jobs: int = 1, progress: 
     :func:`run_config`; a seed that raises does not stop the others, and all failures are
     raised together at the end as one :class:`RunFailedError`. ``log`` (e.g. ``print``)
     gets one line per seed as it finishes or fails, with its wall time and the count done —
-    for runs whose output goes to a file, where there is no progress bar.
+    for runs whose output goes to a file, where there is no progress bar. Seeds save
+    mid-seed checkpoints every ``checkpoint_every`` seconds (``None``: off) and a killed
+    seed resumes from its last one (:func:`run_seed`).
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
@@ -162,6 +227,7 @@ def run_configs(runs: list[tuple[Config, str | Path]], jobs: int = 1, progress: 
     for cfg, out in unique.values():
         seeds = cfg.seed_list
         done = finished_seeds(run_dir_for(cfg, out), cfg.fingerprint(), seeds, overwrite)
+        check_checkpoints(cfg, out, done, overwrite)
         todo += [(cfg, out, s) for s in seeds if s not in done]
         write_config_snapshot(run_dir_for(cfg, out), cfg.to_dict())
         total, finished = total + len(seeds), finished + len(done)
@@ -174,7 +240,8 @@ def run_configs(runs: list[tuple[Config, str | Path]], jobs: int = 1, progress: 
             for cfg, out, seed in todo:
                 record, error = None, None
                 try:
-                    record = run_seed(cfg, seed, out, progress=progress, callback=callback)
+                    record = run_seed(cfg, seed, out, progress=progress, callback=callback,
+                                      checkpoint_every=checkpoint_every)
                 except (KeyboardInterrupt, SystemExit):
                     raise
                 except Exception as exc:  # noqa: BLE001 - reported with its seed below
@@ -192,8 +259,8 @@ def run_configs(runs: list[tuple[Config, str | Path]], jobs: int = 1, progress: 
                 for cfg, out, seed in todo:
                     raw = cfg.to_dict()
                     raw.pop("profile")
-                    futures[pool.submit(run_resolved, raw, cfg.profile, seed, str(out))] = \
-                        (cfg.name, seed)
+                    futures[pool.submit(run_resolved, raw, cfg.profile, seed, str(out),
+                                        checkpoint_every)] = (cfg.name, seed)
                 for fut in as_completed(futures):
                     exc = fut.exception()
                     if exc is not None:

@@ -18,8 +18,14 @@ from typing import Any, Optional, Sequence
 from tqdm.auto import tqdm
 
 from graphlab.runner.config import Config
-from graphlab.runner.execute import RunFailedError, run_dir_for, run_resolved
+from graphlab.runner.execute import (
+    RunFailedError,
+    check_checkpoints,
+    run_dir_for,
+    run_resolved,
+)
 from graphlab.runner.store import finished_seeds, write_config_snapshot
+from graphlab.tasks.common import CHECKPOINT_EVERY_S
 
 #: Environment variables passed to the Ray workers (data location, backends, debugging).
 FORWARDED_ENV = ("GRAPHLAB_DATA", "GRAPHLAB_MIRROR", "GRAPHLAB_OFFLINE", "GRAPHLAB_OPS_BACKEND",
@@ -40,16 +46,18 @@ def import_ray() -> Any:
     return ray
 
 
-def _ray_run(raw: dict[str, Any], profile: str, seed: int, out: str, threads: int) -> float:
+def _ray_run(raw: dict[str, Any], profile: str, seed: int, out: str, threads: int,
+             checkpoint_every: Optional[float] = CHECKPOINT_EVERY_S) -> float:
     """Body of one Ray task: one seed, with the run's CPU share as torch threads."""
     import torch
     torch.set_num_threads(max(1, threads))
-    return float(run_resolved(raw, profile, seed, out)["wall_time_s"])
+    return float(run_resolved(raw, profile, seed, out, checkpoint_every)["wall_time_s"])
 
 
 def run_with_ray(jobs: Sequence[tuple[Config, Path]], address: Optional[str] = None,
                  num_cpus: Optional[int] = None, overwrite: bool = False,
-                 progress: bool = True) -> int:
+                 progress: bool = True,
+                 checkpoint_every: Optional[float] = CHECKPOINT_EVERY_S) -> int:
     """Run every unfinished seed of every ``(config, out)`` as a Ray task.
 
     Args:
@@ -58,6 +66,9 @@ def run_with_ray(jobs: Sequence[tuple[Config, Path]], address: Optional[str] = N
             local instance with ``num_cpus`` CPUs (default: all).
         overwrite: recompute seeds whose stored result comes from another config.
         progress: a tqdm bar over runs.
+        checkpoint_every: seconds between a seed's mid-seed checkpoints (``None``: off); a
+            killed seed resumes from its last one. Workers on other machines need the
+            results folder on a shared file system for that, as for the results.
 
     Returns:
         The number of runs executed.
@@ -71,6 +82,7 @@ def run_with_ray(jobs: Sequence[tuple[Config, Path]], address: Optional[str] = N
     for cfg, out in jobs:
         run_dir = run_dir_for(cfg, out)
         done = finished_seeds(run_dir, cfg.fingerprint(), cfg.seed_list, overwrite)
+        check_checkpoints(cfg, out, done, overwrite)
         write_config_snapshot(run_dir, cfg.to_dict())
         todo += [(cfg, Path(out), s) for s in cfg.seed_list if s not in done]
     if not todo:
@@ -92,7 +104,8 @@ def run_with_ray(jobs: Sequence[tuple[Config, Path]], address: Optional[str] = N
             raw.pop("profile")
             ref = task.options(num_cpus=cfg.resources.cpus, num_gpus=cfg.resources.gpus,
                                max_retries=0).remote(raw, cfg.profile, seed, str(out),
-                                                     int(cfg.resources.cpus))
+                                                     int(cfg.resources.cpus),
+                                                     checkpoint_every)
             pending[ref] = (cfg.name, seed)
         bar = tqdm(total=len(pending), desc="ray runs", disable=not progress, unit="run",
                    dynamic_ncols=True)

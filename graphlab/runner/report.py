@@ -68,8 +68,7 @@ def collect(results_dir: str | Path) -> list[Summary]:
         metrics = {k: mean_std([float(r["metrics"][k]) for r in records if k in r["metrics"]])
                    for k in keys}
         paper = cfg.get("paper")
-        primary = paper["metric"] if paper else TASKS[cfg["task"]](
-            from_dict(EvalSettings, cfg.get("eval") or {}, folder.name))[1]
+        primary = paper["metric"] if paper else _primary(cfg, keys, folder.name)
         summaries.append(Summary(
             name=cfg["name"], task=cfg["task"], dataset=cfg["dataset"]["name"],
             model=cfg["model"]["name"], seeds=[r["seed"] for r in records], metrics=metrics,
@@ -78,6 +77,20 @@ def collect(results_dir: str | Path) -> list[Summary]:
             profiles={r.get("profile", "full") for r in records},
             commits={_short_commit(r.get("git_commit")) for r in records}))
     return summaries
+
+
+def _primary(cfg: dict[str, Any], measured: list[str], where: str) -> str:
+    """The metric a config without a ``paper`` block is reported by: the test counterpart of
+    its ``train.monitor`` (``val_mae`` → ``test_mae``), else the task's default — or, when
+    the runs did not measure that (a graph regression that left the monitor to the task),
+    the test metric they did measure."""
+    default = TASKS[cfg["task"]](from_dict(EvalSettings, cfg.get("eval") or {}, where))[1]
+    monitor = (cfg.get("train") or {}).get("monitor") or ""
+    candidates = ([f"test_{monitor[4:]}"] if monitor.startswith("val_") else []) + [default]
+    for metric in candidates + ["test_acc", "test_mae"]:
+        if metric in measured:
+            return metric
+    return default
 
 
 def _short_commit(commit: Optional[str]) -> str:

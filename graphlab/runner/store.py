@@ -1,8 +1,9 @@
 """The results store: one JSON per seed, written atomically; resume skips finished seeds.
 
 Layout: ``<out>/<config name>/seed_<k>.json`` plus ``config.yaml`` (the resolved
-config). A seed file is written to a temporary name in the same folder, flushed,
-fsynced and renamed, so a reader or a resumed run never sees a partial file.
+config), and ``seed_<k>.ckpt`` while a seed trains (its mid-seed checkpoint). A seed
+file is written to a temporary name in the same folder, flushed, fsynced and renamed, so a
+reader or a resumed run never sees a partial file.
 """
 from __future__ import annotations
 
@@ -42,6 +43,11 @@ def atomic_write_json(path: Path, obj: Any) -> None:
 
 def seed_path(run_dir: Path, seed: int) -> Path:
     return run_dir / f"seed_{seed}.json"
+
+
+def checkpoint_path(run_dir: Path, seed: int) -> Path:
+    """Where a seed's mid-seed training state lives until its record is written."""
+    return run_dir / f"seed_{seed}.ckpt"
 
 
 def read_record(path: Path) -> dict[str, Any]:

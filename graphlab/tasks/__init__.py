@@ -7,7 +7,7 @@ from typing import Optional
 import graphlab.heads  # noqa: F401  (registers the link models)
 from graphlab.data import load_dataset
 from graphlab.tasks import forecast, graph, language, link, node
-from graphlab.tasks.common import EpochCallback, TaskResult
+from graphlab.tasks.common import Checkpoint, CheckpointError, EpochCallback, TaskResult
 from graphlab.tasks.distributed import Distributed, DistributedUnsupportedError
 from graphlab.tasks.settings import (
     DatasetSettings,
@@ -28,6 +28,9 @@ TASKS = {
     "forecast": forecast.default_metrics,
 }
 
+
+#: tasks whose loops save mid-seed checkpoints (long runs); the others restart a killed seed
+CHECKPOINT_TASKS = {"forecast", "graph"}
 
 #: tasks that train data-parallel under ``--ddp``
 DDP_TASKS = {"link", "graph"}
@@ -64,20 +67,27 @@ def run_task(task: str, dataset: DatasetSettings, model: ModelSettings, split: S
              train: TrainSettings, evaluation: EvalSettings, seed: int, progress: bool = False,
              callback: Optional[EpochCallback] = None,
              ddp: Optional[Distributed] = None,
-             pretrain: Optional[PretrainSettings] = None) -> TaskResult:
+             pretrain: Optional[PretrainSettings] = None,
+             checkpoint: Optional[Checkpoint] = None) -> TaskResult:
     """Run one seed of ``task``. The caller seeds the RNGs (see ``graphlab.runner.seeding``).
 
     ``ddp``: train data-parallel in an initialised process group (link and graph tasks; see
     :mod:`graphlab.tasks.distributed` for why the node task refuses). ``pretrain``: the base
-    model of task ``lm_finetune``.
+    model of task ``lm_finetune``. ``checkpoint``: save the training state as it goes and
+    resume from it — tasks in :data:`CHECKPOINT_TASKS`, not with ``ddp``.
     """
     if task not in TASKS:
         raise ValueError(f"unknown task '{task}'; choose one of {sorted(TASKS)}")
     if ddp is not None:
         check_ddp_task(task)
+    if checkpoint is not None and (task not in CHECKPOINT_TASKS or ddp is not None):
+        raise ValueError(f"task '{task}' does not save mid-seed checkpoints"
+                         + (" under ddp" if task in CHECKPOINT_TASKS else
+                            f" (only {sorted(CHECKPOINT_TASKS)} do)"))
     if task == "forecast":
         return forecast.run_forecast(load_dataset(dataset.name, **dataset.params), model, split,
-                                     train, seed, progress, callback, name=dataset.name)
+                                     train, seed, progress, callback, name=dataset.name,
+                                     checkpoint=checkpoint)
     if task == "lm":
         return language.run_lm(load_dataset(dataset.name, **dataset.params), model, train, seed,
                                progress, callback, name=dataset.name)
@@ -94,13 +104,14 @@ def run_task(task: str, dataset: DatasetSettings, model: ModelSettings, split: S
         ds = graph.take_subset(ds, dataset.subset)
         ds = graph.precompute(ds, dataset.eigen_pe, dataset.bag, progress)
         return graph.run_graph(ds, model, split, train, seed, progress, callback, ddp,
-                               name=dataset.name)
+                               name=dataset.name, checkpoint=checkpoint)
     data, num_classes = prepare_data(task, dataset)
     if task == "node":
         return node.run_node(data, num_classes, model, split, train, seed, progress, callback)
     return link.run_link(data, model, split, train, evaluation, seed, progress, callback, ddp)
 
 
-__all__ = ["DDP_TASKS", "TASKS", "DatasetSettings", "Distributed", "DistributedUnsupportedError",
+__all__ = ["CHECKPOINT_TASKS", "DDP_TASKS", "TASKS", "Checkpoint", "CheckpointError",
+           "DatasetSettings", "Distributed", "DistributedUnsupportedError",
            "EpochCallback", "EvalSettings", "ModelSettings", "PretrainSettings", "SplitSettings",
            "TaskResult", "TrainSettings", "check_ddp_task", "prepare_data", "run_task"]

@@ -1,12 +1,20 @@
-"""What the task loops share: the result record, epoch progress and model selection."""
+"""What the task loops share: the result record, epoch progress, model selection and the
+mid-seed checkpoints that let a killed run resume inside a seed."""
 from __future__ import annotations
 
 import copy
 import math
+import os
+import random
+import tempfile
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
+import numpy as np
+import torch
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -68,6 +76,14 @@ class Selector:
     def should_stop(self, epoch: int) -> bool:
         return self.patience is not None and epoch - self.best_epoch >= self.patience
 
+    def state_dict(self) -> dict[str, Any]:
+        return {"best_value": self.best_value, "best_epoch": self.best_epoch,
+                "best": dict(self.best)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best_value, self.best_epoch = state["best_value"], state["best_epoch"]
+        self.best = dict(state["best"])
+
     def result(self, curve: list[dict[str, float]]) -> TaskResult:
         metrics = {k: v for k, v in self.best.items() if k != "epoch"}
         metrics["best_epoch"] = self.best_epoch
@@ -89,6 +105,12 @@ class BestWeights:
                 and self.selector.best_epoch == epoch):
             self.state = copy.deepcopy(net.state_dict())
 
+    def state_dict(self) -> dict[str, Any]:
+        return {"state": self.state}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.state = state["state"]
+
     @contextmanager
     def loaded(self, net: nn.Module) -> Iterator[nn.Module]:
         """``net`` with the best weights inside the block, its own weights again after."""
@@ -103,6 +125,154 @@ class BestWeights:
             net.load_state_dict(final)
 
 
-def epoch_bar(epochs: int, progress: bool, desc: str):
-    return tqdm(range(1, epochs + 1), desc=desc, disable=not progress, leave=False,
-                dynamic_ncols=True)
+def epoch_bar(epochs: int, progress: bool, desc: str, first: int = 1):
+    """Epochs ``first … epochs`` (1-based), with a progress bar that counts from ``first``
+    (a resumed run)."""
+    return tqdm(range(first, epochs + 1), desc=desc, disable=not progress, leave=False,
+                dynamic_ncols=True, total=epochs, initial=first - 1)
+
+
+def atomic_torch_save(obj: Any, path: str | Path) -> None:
+    """``torch.save`` to a temporary file in the same folder, flushed, fsynced and renamed:
+    a reader (or a run resumed after a kill) sees the old file or the new one, never half."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+#: a training loop saves its state at most this often by default (seconds of training)
+CHECKPOINT_EVERY_S = 300.0
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint file cannot be resumed from (another config's, or unreadable)."""
+
+
+def _rng_state() -> dict[str, Any]:
+    name, keys, pos, has_gauss, gauss = np.random.get_state()
+    state = {"torch": torch.get_rng_state(), "python": random.getstate(),
+             "numpy": (name, torch.from_numpy(keys.astype(np.int64)), int(pos), int(has_gauss),
+                       float(gauss))}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["torch"])
+    random.setstate(state["python"])
+    name, keys, pos, has_gauss, gauss = state["numpy"]
+    np.random.set_state((name, keys.numpy().astype(np.uint32), pos, has_gauss, gauss))
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _get(obj: Any) -> Any:
+    if isinstance(obj, torch.Generator):
+        return obj.get_state()
+    if isinstance(obj, list):
+        return list(obj)
+    return obj.state_dict()
+
+
+def _put(obj: Any, state: Any) -> None:
+    if isinstance(obj, torch.Generator):
+        obj.set_state(state)
+    elif isinstance(obj, list):
+        obj[:] = state
+    else:
+        obj.load_state_dict(state)
+
+
+class Checkpoint:
+    """Saves a training loop's whole state inside a seed, so that a run killed mid-seed
+    (a closed session, a pre-empted job) resumes at the last saved epoch and ends with the
+    numbers an uninterrupted run gives: model, optimiser, scheduler, the loop's generators,
+    the selection so far, the curve, and the global RNGs (Python, NumPy, torch, CUDA).
+
+    ``path``: the file (written atomically). ``every_s``: save after an epoch when at least
+    this many seconds passed since the last save (``0``: after every epoch). ``key``: what
+    the state belongs to (the runner passes the config fingerprint and the seed); a file
+    with another key raises :class:`CheckpointError` instead of being resumed.
+
+    A loop calls :meth:`restore` once before its first epoch (returns the last finished
+    epoch, ``0`` when there is nothing to resume) and :meth:`epoch_done` after each epoch.
+    ``resumed_epoch`` and ``elapsed_before_s`` (training seconds spent before this process)
+    say what was resumed; the caller deletes the file with :meth:`clear` once the seed's
+    result is written.
+    """
+
+    def __init__(self, path: str | Path, every_s: float = CHECKPOINT_EVERY_S, key: str = ""):
+        if every_s < 0:
+            raise ValueError(f"checkpoint interval must be >= 0 seconds, got {every_s}")
+        self.path, self.every_s, self.key = Path(path), float(every_s), key
+        self.resumed_epoch, self.elapsed_before_s, self.resumes = 0, 0.0, 0
+        self._started = self._saved = time.perf_counter()
+
+    def read(self) -> Optional[dict[str, Any]]:
+        """The saved state, or ``None`` when there is no file."""
+        if not self.path.exists():
+            return None
+        try:
+            state = torch.load(self.path, map_location="cpu", weights_only=True)
+        except Exception as exc:  # noqa: BLE001 - re-raised with the file named
+            raise CheckpointError(f"cannot read the checkpoint '{self.path}' "
+                                  f"({type(exc).__name__}: {exc}); delete it to start the "
+                                  "seed from its first epoch") from exc
+        if not isinstance(state, dict) or "epoch" not in state:
+            raise CheckpointError(f"'{self.path}' is not a graphlab checkpoint; delete it")
+        if state.get("key") != self.key:
+            raise CheckpointError(
+                f"the checkpoint '{self.path}' belongs to another run (key "
+                f"{state.get('key')!r}, this run {self.key!r}); delete it, or pass "
+                "--overwrite, to start this seed afresh")
+        return state
+
+    def restore(self, objects: dict[str, Any]) -> int:
+        """Load the saved state into ``objects`` (name → module, optimiser, scheduler,
+        generator, selector, list) and the global RNGs; returns the last finished epoch."""
+        state = self.read()
+        if state is None:
+            return 0
+        missing = sorted(set(objects) - set(state["objects"]))
+        if missing:
+            raise CheckpointError(f"the checkpoint '{self.path}' lacks {missing}; delete it")
+        for name, obj in objects.items():
+            if obj is not None:
+                _put(obj, state["objects"][name])
+        _set_rng_state(state["rng"])
+        self.resumed_epoch, self.resumes = int(state["epoch"]), int(state["resumes"]) + 1
+        self.elapsed_before_s = float(state["elapsed_s"])
+        self._saved = time.perf_counter()
+        return self.resumed_epoch
+
+    @property
+    def elapsed_s(self) -> float:
+        """Training seconds of this seed so far, over every process that worked on it."""
+        return self.elapsed_before_s + time.perf_counter() - self._started
+
+    def epoch_done(self, epoch: int, objects: dict[str, Any], force: bool = False) -> bool:
+        """Save after ``epoch`` if the interval has passed (or ``force``); returns whether
+        it saved."""
+        if not force and time.perf_counter() - self._saved < self.every_s:
+            return False
+        atomic_torch_save({"key": self.key, "epoch": epoch, "resumes": self.resumes,
+                           "elapsed_s": self.elapsed_s, "rng": _rng_state(),
+                           "objects": {n: None if o is None else _get(o)
+                                       for n, o in objects.items()}}, self.path)
+        self._saved = time.perf_counter()
+        return True
+
+    def clear(self) -> None:
+        """Delete the file (the seed's result is written)."""
+        self.path.unlink(missing_ok=True)

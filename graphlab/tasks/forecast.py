@@ -17,7 +17,14 @@ import torch
 
 from graphlab.data.traffic import ForecastWindows, SensorSeries, chronological_windows
 from graphlab.nn.registry import build_model
-from graphlab.tasks.common import BestWeights, EpochCallback, Selector, TaskResult, epoch_bar
+from graphlab.tasks.common import (
+    BestWeights,
+    Checkpoint,
+    EpochCallback,
+    Selector,
+    TaskResult,
+    epoch_bar,
+)
 from graphlab.tasks.metrics import masked_mae, masked_mape, masked_rmse
 from graphlab.tasks.settings import ModelSettings, SplitSettings, TrainSettings
 
@@ -89,17 +96,21 @@ def build_forecaster(model: ModelSettings, series: SensorSeries, split: SplitSet
 
 def run_forecast(series, model: ModelSettings, split: SplitSettings, train: TrainSettings,
                  seed: int, progress: bool = False, callback: Optional[EpochCallback] = None,
-                 name: str = "series") -> TaskResult:
+                 name: str = "series", checkpoint: Optional[Checkpoint] = None) -> TaskResult:
     """Train a forecaster; metrics at the epoch with the best ``train.monitor`` (default
     ``val_mae``). ``info`` holds the part boundaries and the training scaler.
     ``train.test_at: best`` scores the validation windows per epoch and the test windows
-    once, with the best epoch's weights (the same metrics, no test scores in the curve)."""
-    return fit_forecaster(series, model, split, train, seed, progress, callback, name)[1]
+    once, with the best epoch's weights (the same metrics, no test scores in the curve).
+    ``checkpoint``: save the loop's state as it trains and resume from it (see
+    :class:`~graphlab.tasks.common.Checkpoint`)."""
+    return fit_forecaster(series, model, split, train, seed, progress, callback, name,
+                          checkpoint)[1]
 
 
 def fit_forecaster(series, model: ModelSettings, split: SplitSettings, train: TrainSettings,
                    seed: int, progress: bool = False, callback: Optional[EpochCallback] = None,
-                   name: str = "series") -> tuple[torch.nn.Module, TaskResult]:
+                   name: str = "series", checkpoint: Optional[Checkpoint] = None
+                   ) -> tuple[torch.nn.Module, TaskResult]:
     """:func:`run_forecast` that also returns the trained model (its final weights) — for
     notebooks that inspect it (sensitivity, learned virtual-node weights)."""
     windows = windows_for(series, split, name)
@@ -114,7 +125,10 @@ def fit_forecaster(series, model: ModelSettings, split: SplitSettings, train: Tr
     per_epoch = ("val",) if test_at_best else ("val", "test")
     best = BestWeights(selector, test_at_best)
     curve: list[dict[str, float]] = []
-    for epoch in epoch_bar(train.epochs, progress, f"{model.name} seed {seed}"):
+    state = {"net": net, "opt": opt, "gen": gen, "selector": selector, "best": best,
+             "curve": curve}
+    first = checkpoint.restore(state) + 1 if checkpoint is not None else 1
+    for epoch in epoch_bar(train.epochs, progress, f"{model.name} seed {seed}", first):
         net.train()
         total, count = 0.0, 0
         for idx in torch.randperm(x.size(0), generator=gen).split(batch):
@@ -129,15 +143,17 @@ def fit_forecaster(series, model: ModelSettings, split: SplitSettings, train: Tr
             opt.step()
             total += float(loss.detach()) * idx.numel()
             count += idx.numel()
-        if epoch % train.eval_every and epoch != train.epochs:
-            continue
-        row: dict[str, float] = {"epoch": epoch, "loss": total / max(count, 1)}
-        for part in per_epoch:
-            row.update(_scores(net, windows, part, batch))
-        stop = selector.log(epoch, row, curve, callback)
-        best.update(epoch, net)
+        stop = False
+        if not (epoch % train.eval_every and epoch != train.epochs):
+            row: dict[str, float] = {"epoch": epoch, "loss": total / max(count, 1)}
+            for part in per_epoch:
+                row.update(_scores(net, windows, part, batch))
+            stop = selector.log(epoch, row, curve, callback)
+            best.update(epoch, net)
         if stop:
             break
+        if checkpoint is not None:
+            checkpoint.epoch_done(epoch, state)
     if test_at_best and curve:
         # the test windows scored once, with the selected epoch's weights: the numbers the
         # per-epoch scoring would have recorded (predict is deterministic); the returned

@@ -19,6 +19,7 @@ from graphlab.nn import build_model
 from graphlab.ops import check_edge_index, check_features
 from graphlab.tasks.common import (
     BestWeights,
+    Checkpoint,
     EpochCallback,
     Selector,
     TaskResult,
@@ -185,15 +186,20 @@ def evaluate_graphs(net: torch.nn.Module, ds, parts: Sequence[tuple[str, Tensor]
 
 def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettings, seed: int,
               progress: bool = False, callback: Optional[EpochCallback] = None,
-              ddp: Optional[Distributed] = None, name: str = "graph task input") -> TaskResult:
+              ddp: Optional[Distributed] = None, name: str = "graph task input",
+              checkpoint: Optional[Checkpoint] = None) -> TaskResult:
     """Train ``model`` on a graph-level dataset; metrics at the selected epoch.
 
     Metrics: ``{train,val,test}_acc`` (percent; classification) or ``{train,val,test}_mae``
     (regression), ``best_epoch``; the curve holds ``loss`` and those per evaluated epoch.
     ``ddp``: data-parallel across a process group — a ``DistributedSampler`` gives each rank
     ``batch_size / world_size`` graphs of every global batch; the loss weight makes DDP's
-    averaged gradient the global batch mean.
+    averaged gradient the global batch mean. ``checkpoint``: save the loop's state as it
+    trains and resume from it (see :class:`~graphlab.tasks.common.Checkpoint`); not with
+    ``ddp``.
     """
+    if checkpoint is not None and ddp is not None:
+        raise ValueError("mid-seed checkpoints are not supported with ddp")
     target, y = check_graph_dataset(ds, name)
     y = y.view(-1) if y.size(1) == 1 else y
     given = (torch.cat([g.split.view(-1) for g in ds])
@@ -241,7 +247,11 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
     selector = Selector(monitor, train.patience)
     best = BestWeights(selector, test_at_best)
     curve: list[dict[str, float]] = []
-    for epoch in epoch_bar(train.epochs, progress, f"{model.name} seed {seed}"):
+    # the loader's shuffling draws its seed from the global RNG, which the checkpoint holds
+    state = {"net": net, "opt": opt, "scheduler": scheduler, "selector": selector,
+             "best": best, "curve": curve}
+    first = checkpoint.restore(state) + 1 if checkpoint is not None else 1
+    for epoch in epoch_bar(train.epochs, progress, f"{model.name} seed {seed}", first):
         if sampler is not None:
             sampler.set_epoch(epoch)
         trained.train()
@@ -270,13 +280,16 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
                 scheduler.step(row.get(monitor, row["loss"]))
             else:
                 scheduler.step()
-        if not evaluate:
-            continue
-        row["lr"] = opt.param_groups[0]["lr"]
-        stop = selector.log(epoch, row, curve, callback if ddp is None or ddp.is_main else None)
-        best.update(epoch, net)
+        stop = False
+        if evaluate:
+            row["lr"] = opt.param_groups[0]["lr"]
+            stop = selector.log(epoch, row, curve,
+                                callback if ddp is None or ddp.is_main else None)
+            best.update(epoch, net)
         if stop:
             break
+        if checkpoint is not None:
+            checkpoint.epoch_done(epoch, state)
     if test_at_best and curve:
         # the selected epoch's weights ('last': the final ones), scored once on every part:
         # the numbers the per-epoch scoring would have recorded for that epoch

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -24,7 +23,13 @@ from torch import nn
 from graphlab.data import data_root
 from graphlab.data.text import ByteCorpus
 from graphlab.nn.registry import build_model
-from graphlab.tasks.common import EpochCallback, Selector, TaskResult, epoch_bar
+from graphlab.tasks.common import (
+    EpochCallback,
+    Selector,
+    TaskResult,
+    atomic_torch_save,
+    epoch_bar,
+)
 from graphlab.tasks.settings import ModelSettings, PretrainSettings, TrainSettings
 
 #: evaluation windows per split (evenly spaced over the stream): a fixed, cheap estimate
@@ -149,11 +154,8 @@ def pretrained_lm(pretrain: PretrainSettings, corpus: ByteCorpus, train: TrainSe
     torch.manual_seed(seed)
     result = fit_lm(net, corpus, base_train, seed, pretrain.epochs, pretrain.lr, progress,
                     desc=f"pretrain {pretrain.model.name} seed {seed}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    torch.save({"state": net.state_dict(), "key": json.dumps(key),
-                "metrics": json.dumps(result.metrics)}, tmp)
-    os.replace(tmp, path)
+    atomic_torch_save({"state": net.state_dict(), "key": json.dumps(key),
+                       "metrics": json.dumps(result.metrics)}, path)
     return net, {**result.metrics, "checkpoint": str(path), "cached": False}
 
 

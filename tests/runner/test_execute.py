@@ -270,3 +270,80 @@ def test_two_configs_with_one_name_are_refused_before_anything_runs(write_config
     assert not (tmp_path / "x").exists()
     records = run_configs([(a, tmp_path), (a, tmp_path)], progress=False)  # the same twice
     assert len(records) == 2 and records[0] == records[1]
+
+
+GRAPH_RUN = """
+task: graph
+dataset: {name: counting, params: {target: triangle, num_graphs: 200}}
+split: {kind: random, train_ratio: 0.5, val_ratio: 0.25}
+model: {name: gin, params: {hidden_channels: 16, dropout: 0.5}}
+train: {epochs: 25, lr: 0.01, batch_size: 16, scheduler: plateau, lr_patience: 3}
+seeds: 1
+"""
+
+
+def test_a_seed_killed_mid_way_resumes_from_its_checkpoint(write_config, tmp_path):
+    """SIGKILL while the seed trains (after its first checkpoint); the same command then
+    trains only the remaining epochs and ends with the uninterrupted run's metrics."""
+    path = write_config(GRAPH_RUN, name="ckpt.yaml")
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+
+    def cmd(out):
+        return [sys.executable, "-m", "graphlab", "run", str(path), "--out", str(out),
+                "--quiet", "--checkpoint-every", "0"]
+
+    whole = subprocess.run(cmd(tmp_path / "whole"), env=env, capture_output=True, text=True,
+                           timeout=300)
+    assert whole.returncode == 0, whole.stderr
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(cmd(out), env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    ckpt = out / "ckpt" / "seed_0.ckpt"
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        if ckpt.exists() and __import__("torch").load(ckpt, weights_only=True)["epoch"] >= 3:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (out / "ckpt" / "seed_0.json").exists() and ckpt.exists()
+    again = subprocess.run(cmd(out), env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    rec = json.loads((out / "ckpt" / "seed_0.json").read_text())
+    ref = json.loads((tmp_path / "whole" / "ckpt" / "seed_0.json").read_text())
+    assert rec["metrics"] == ref["metrics"] and rec["curve"] == ref["curve"]
+    assert rec["resumed"]["from_epoch"] >= 3 and rec["resumed"]["times"] == 1
+    assert rec["wall_time_s"] > rec["resumed"]["wall_time_this_process_s"]
+    assert "resumed" not in ref
+    assert not ckpt.exists()  # cleared once the record is written
+    assert sorted(p.name for p in (out / "ckpt").iterdir()) == ["config.yaml", "seed_0.json"]
+
+
+def test_checkpoints_of_other_configs_conflict_and_stale_ones_are_cleared(write_config,
+                                                                          tmp_path):
+    from graphlab.tasks import Checkpoint
+    cfg = load_config(write_config(GRAPH_RUN, name="ckpt.yaml"), overrides=["train.epochs=2"])
+    folder = tmp_path / "ckpt"
+    foreign = Checkpoint(folder / "seed_0.ckpt", 0, key="another config seed 0")
+    foreign.epoch_done(1, {"curve": []})
+    with pytest.raises(ResultsConflictError, match="belongs to another run"):
+        run_config(cfg, tmp_path, progress=False)
+    assert (folder / "seed_0.ckpt").exists()
+    records = run_config(cfg, tmp_path, progress=False, overwrite=True)
+    assert "resumed" not in records[0] and not (folder / "seed_0.ckpt").exists()
+    # a kill between the record and the clean-up leaves a checkpoint of a finished seed
+    foreign.epoch_done(1, {"curve": []})
+    run_config(cfg, tmp_path, progress=False)
+    assert not (folder / "seed_0.ckpt").exists()
+
+
+def test_node_runs_save_no_checkpoints(write_config, tmp_path, monkeypatch):
+    """Tasks outside CHECKPOINT_TASKS run as before (their seeds restart after a kill)."""
+    cfg = load_config(write_config())
+    seen = []
+    real = execute.run_task
+    monkeypatch.setattr(execute, "run_task",
+                        lambda *a, **k: seen.append(k["checkpoint"]) or real(*a, **k))
+    run_config(cfg, tmp_path, progress=False, checkpoint_every=0)
+    assert seen == [None, None, None]

@@ -47,6 +47,22 @@ def test_report_table_paper_gap_and_csv(tmp_path):
     assert float(val["mean"]) == 51.0 and val["paper_mean"] == ""
 
 
+def test_configs_without_a_paper_are_reported_by_what_they_measured(tmp_path):
+    """A graph regression that left the monitor to the task measured test_mae, not the
+    graph task's default test_acc; a monitor names its test counterpart."""
+    fake_run(tmp_path, "counting", [0.5, 0.7], task="graph", metric="test_mae")
+    fake_run(tmp_path, "mutag", [80.0, 90.0], task="graph", metric="test_acc")
+    by_name = {s.name: s.primary for s in collect(tmp_path)}
+    assert by_name == {"counting": "test_mae", "mutag": "test_acc"}
+    assert "| counting | cora | gcn | 2 | test_mae | 0.60 ± 0.14 |" in write_report(tmp_path)
+    rec_path = tmp_path / "mutag" / "seed_1.json"  # the config of the last seed
+    rec = json.loads(rec_path.read_text())
+    rec["config"]["train"] = {"monitor": "val_loss"}
+    rec["metrics"]["test_loss"] = 0.1
+    rec_path.write_text(json.dumps(rec))
+    assert {s.name: s.primary for s in collect(tmp_path)}["mutag"] == "test_loss"
+
+
 def test_single_seed_shows_undefined_std(tmp_path):
     fake_run(tmp_path, "one", [75.0])
     summaries = collect(tmp_path)
