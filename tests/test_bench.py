@@ -81,3 +81,30 @@ def test_bench_graph_transformer_compares_the_two_layouts(tmp_path):
     assert row["padded_ms_per_batch"] > 0 and row["grouped_ms_per_batch"] > 0
     assert row["pairs_ratio"] > 1                  # skewed sizes: grouping computes less
     assert row["max_abs_diff"] < 1e-4
+
+
+def test_density_sweep_times_both_paths_and_names_graphlabs_choice(tmp_path, monkeypatch):
+    import importlib
+
+    from graphlab.ops.spmm import DENSE_MIN_DENSITY
+    module = importlib.import_module("graphlab.ops.spmm")
+    dense_calls = []
+    real = module._dense_matmul
+    monkeypatch.setattr(module, "_dense_matmul",
+                        lambda *a, **k: dense_calls.append(a[0].nnz) or real(*a, **k))
+    out = tmp_path / "density.json"
+    assert main(["--density-sweep", "--nodes", "40", "--channels", "16", "--repeats", "1",
+                 "--densities", "0.1", "0.9", "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    rows = result["rows"]
+    assert [r["graphlab_path"] for r in rows] == ["csr", "dense"]
+    assert all(r["csr_ms"] > 0 and r["dense_ms"] > 0 for r in rows)
+    assert rows[0]["density"] < DENSE_MIN_DENSITY <= rows[1]["density"]
+    assert result["config"]["dense_min_density"] == DENSE_MIN_DENSITY
+    assert module.DENSE_MIN_DENSITY == DENSE_MIN_DENSITY  # restored
+    # the forced paths really ran: the dense product as often at density 0.1 (where only
+    # forcing takes it) as at 0.9 (where forcing the CSR kernels keeps it out)
+    low, high = (dense_calls.count(r["nnz"]) for r in rows)
+    assert low == high > 0 and len(dense_calls) == low + high
+    with pytest.raises(SystemExit):
+        main(["--density-sweep", "--densities", "0", "--out", str(out)])

@@ -57,10 +57,17 @@ DENSE_MIN_DENSITY = 0.3
 
 
 def _dense_matmul(csr: CSR, weight: Optional[Tensor], x: Tensor, dtype: torch.dtype) -> Tensor:
-    a = torch.zeros(csr.num_rows, csr.num_cols, dtype=dtype, device=x.device)
-    values = (weight.to(dtype) if weight is not None
-              else torch.ones(csr.nnz, dtype=dtype, device=x.device))
-    a.index_put_((csr.row(), csr.col), values, accumulate=True)
+    """``A @ x`` with ``A`` made dense (duplicates summed); an unweighted graph's dense
+    matrix is cached on the CSR per dtype and device, as its unit values are."""
+    key = ("dense", dtype, x.device)
+    a = csr._torch_csr.get(key) if weight is None else None
+    if a is None:
+        a = torch.zeros(csr.num_rows, csr.num_cols, dtype=dtype, device=x.device)
+        values = (weight.to(dtype) if weight is not None
+                  else torch.ones(csr.nnz, dtype=dtype, device=x.device))
+        a.index_put_((csr.row(), csr.col), values, accumulate=True)
+        if weight is None:
+            csr._torch_csr[key] = a
     return a @ x.to(dtype)
 
 

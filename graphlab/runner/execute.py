@@ -1,6 +1,7 @@
 """Running a config: every seed once, in this process or a local process pool."""
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import resource
@@ -23,6 +24,7 @@ from graphlab.runner.store import (
     finished_seeds,
     git_commit,
     read_record,
+    seed_lock,
     seed_path,
     versions,
     write_config_snapshot,
@@ -82,8 +84,19 @@ def run_seed(cfg: Config, seed: int, out: str | Path, progress: bool = False,
     metrics of an uninterrupted run; the file is deleted once the record is written. The
     record's ``wall_time_s`` then sums every process's time, and ``resumed`` says from which
     epoch. ``checkpoint_every=None``: no checkpoints (an existing file is still resumed
-    from — :func:`run_configs` clears files the run must not use).
+    from — :func:`run_configs` clears files the run must not use). While it runs the seed
+    holds a lock (:func:`~graphlab.runner.store.seed_lock`): another process running the
+    same seed into the same folder gets :class:`~graphlab.runner.store.SeedBusyError`.
     """
+    lock = (seed_lock(run_dir_for(cfg, out), seed) if ddp is None or ddp.is_main
+            else contextlib.nullcontext())
+    with lock:
+        return _run_seed(cfg, seed, out, progress, callback, ddp, checkpoint_every)
+
+
+def _run_seed(cfg: Config, seed: int, out: str | Path, progress: bool,
+              callback: Optional[EpochCallback], ddp: Optional[Distributed],
+              checkpoint_every: Optional[float]) -> Optional[dict[str, Any]]:
     seed_everything(seed)
     start = time.perf_counter()
     ckpt = None if ddp is not None else seed_checkpoint(

@@ -7,34 +7,74 @@ reader or a resumed run never sees a partial file.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
-import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 import yaml
+
+from graphlab.tasks.common import atomic_write
 
 
 class ResultsConflictError(RuntimeError):
     """Finished seeds in the output folder were produced by a different config."""
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+class SeedBusyError(RuntimeError):
+    """Another process is running this seed into the same results folder."""
+
+
+@contextlib.contextmanager
+def seed_lock(run_dir: Path, seed: int) -> Iterator[None]:
+    """Hold ``<run_dir>/.seed_<k>.lock`` while seed ``k`` runs, so that a second
+    ``graphlab run`` into the same folder (a command started twice, a resumed run while the
+    first still trains) does not train the seed again beside it and race on its checkpoint:
+    it gets :class:`SeedBusyError` naming the holder's pid. The lock is an ``flock``, so a
+    killed holder leaves no stale lock; the file is removed on release. No-op without
+    ``fcntl`` (not POSIX)."""
     try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        import fcntl
+    except ImportError:
+        yield
+        return
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path = run_dir / f".seed_{seed}.lock"
+    while True:
+        handle = open(path, "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            handle.close()
+            raise SeedBusyError(f"seed {seed} of '{run_dir}' is being run by another process "
+                                f"(pid {holder}); wait for it, or stop it and re-run to "
+                                "resume") from None
+        try:  # the file may have been released and removed between open and lock
+            same = os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        handle.close()
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write(path, lambda f: f.write(text))
 
 
 def atomic_write_json(path: Path, obj: Any) -> None:

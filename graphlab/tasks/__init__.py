@@ -30,7 +30,7 @@ TASKS = {
 
 
 #: tasks whose loops save mid-seed checkpoints (long runs); the others restart a killed seed
-CHECKPOINT_TASKS = {"forecast", "graph"}
+CHECKPOINT_TASKS = {"forecast", "graph", "lm", "lm_finetune"}
 
 #: tasks that train data-parallel under ``--ddp``
 DDP_TASKS = {"link", "graph"}
@@ -90,14 +90,14 @@ def run_task(task: str, dataset: DatasetSettings, model: ModelSettings, split: S
                                      checkpoint=checkpoint)
     if task == "lm":
         return language.run_lm(load_dataset(dataset.name, **dataset.params), model, train, seed,
-                               progress, callback, name=dataset.name)
+                               progress, callback, name=dataset.name, checkpoint=checkpoint)
     if task == "lm_finetune":
         if pretrain is None:
             raise ValueError("task 'lm_finetune' needs a pretrain section (the base model)")
         return language.run_lm_finetune(
             load_dataset(dataset.name, **dataset.params),
             load_dataset(dataset.name, **pretrain.params), model, pretrain, train, seed,
-            progress, callback, name=dataset.name)
+            progress, callback, name=dataset.name, checkpoint=checkpoint)
     if task == "graph":
         ds = graph.add_node_features(load_dataset(dataset.name, **dataset.params),
                                      dataset.node_features)

@@ -132,15 +132,16 @@ def epoch_bar(epochs: int, progress: bool, desc: str, first: int = 1):
                 dynamic_ncols=True, total=epochs, initial=first - 1)
 
 
-def atomic_torch_save(obj: Any, path: str | Path) -> None:
-    """``torch.save`` to a temporary file in the same folder, flushed, fsynced and renamed:
-    a reader (or a run resumed after a kill) sees the old file or the new one, never half."""
+def atomic_write(path: str | Path, write: Callable[[Any], None], binary: bool = False) -> None:
+    """``write(file)`` into a temporary file in the same folder, flushed, fsynced and
+    renamed to ``path``: a reader (or a run resumed after a kill) sees the old file or the
+    new one, never half of one; on an error nothing is left behind."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
+        with os.fdopen(fd, "wb" if binary else "w") as f:
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -148,6 +149,11 @@ def atomic_torch_save(obj: Any, path: str | Path) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def atomic_torch_save(obj: Any, path: str | Path) -> None:
+    """``torch.save`` written atomically (:func:`atomic_write`)."""
+    atomic_write(path, lambda f: torch.save(obj, f), binary=True)
 
 
 #: a training loop saves its state at most this often by default (seconds of training)

@@ -24,6 +24,7 @@ from graphlab.data import data_root
 from graphlab.data.text import ByteCorpus
 from graphlab.nn.registry import build_model
 from graphlab.tasks.common import (
+    Checkpoint,
     EpochCallback,
     Selector,
     TaskResult,
@@ -72,9 +73,10 @@ def evaluate_lm(net: nn.Module, corpus: ByteCorpus, block: int, batch: int = 64,
 
 def fit_lm(net: nn.Module, corpus: ByteCorpus, train: TrainSettings, seed: int, epochs: int,
            lr: float, progress: bool = False, callback: Optional[EpochCallback] = None,
-           desc: str = "lm") -> TaskResult:
+           desc: str = "lm", checkpoint: Optional[Checkpoint] = None) -> TaskResult:
     """Train the parameters of ``net`` that require gradients; returns the selected epoch's
-    metrics (``train.monitor``, default ``val_loss``) and the curve."""
+    metrics (``train.monitor``, default ``val_loss``) and the curve. ``checkpoint``: save the
+    loop's state as it trains and resume from it (:class:`~graphlab.tasks.common.Checkpoint`)."""
     block = train.block_size or DEFAULT_BLOCK
     batch = train.batch_size or DEFAULT_BATCH
     max_length = getattr(net, "max_length", block)
@@ -88,7 +90,9 @@ def fit_lm(net: nn.Module, corpus: ByteCorpus, train: TrainSettings, seed: int, 
     generator = torch.Generator().manual_seed(seed)
     selector = Selector(train.monitor or "val_loss", train.patience)
     curve: list[dict[str, float]] = []
-    for epoch in epoch_bar(epochs, progress, desc):
+    state = {"net": net, "opt": opt, "gen": generator, "selector": selector, "curve": curve}
+    first = checkpoint.restore(state) + 1 if checkpoint is not None else 1
+    for epoch in epoch_bar(epochs, progress, desc, first):
         net.train()
         total = 0.0
         for _ in range(steps):
@@ -103,11 +107,12 @@ def fit_lm(net: nn.Module, corpus: ByteCorpus, train: TrainSettings, seed: int, 
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
             total += float(loss.detach())
-        if epoch % train.eval_every and epoch != epochs:
-            continue
-        row = {"epoch": epoch, "loss": total / steps, **evaluate_lm(net, corpus, block)}
-        if selector.log(epoch, row, curve, callback):
-            break
+        if not (epoch % train.eval_every and epoch != epochs):
+            row = {"epoch": epoch, "loss": total / steps, **evaluate_lm(net, corpus, block)}
+            if selector.log(epoch, row, curve, callback):
+                break
+        if checkpoint is not None:
+            checkpoint.epoch_done(epoch, state)
     result = selector.result(curve)
     result.info.update(steps_per_epoch=steps, block_size=block, batch_size=batch,
                        trainable_parameters=sum(p.numel() for p in params),
@@ -118,14 +123,14 @@ def fit_lm(net: nn.Module, corpus: ByteCorpus, train: TrainSettings, seed: int, 
 
 def run_lm(corpus, model: ModelSettings, train: TrainSettings, seed: int,
            progress: bool = False, callback: Optional[EpochCallback] = None,
-           name: str = "text") -> TaskResult:
+           name: str = "text", checkpoint: Optional[Checkpoint] = None) -> TaskResult:
     """Task ``lm``: a language model trained from scratch."""
     corpus = check_corpus(corpus, name)
     block = train.block_size or DEFAULT_BLOCK
     net = build_model(model.name, "lm", model.params, in_channels=corpus.vocab_size,
                       max_length=block)
     return fit_lm(net, corpus, train, seed, train.epochs, train.lr, progress, callback,
-                  f"{model.name} seed {seed}")
+                  f"{model.name} seed {seed}", checkpoint)
 
 
 def _checkpoint_path(key: dict) -> Path:
@@ -134,10 +139,13 @@ def _checkpoint_path(key: dict) -> Path:
 
 
 def pretrained_lm(pretrain: PretrainSettings, corpus: ByteCorpus, train: TrainSettings,
-                  seed: int, progress: bool = False) -> tuple[nn.Module, dict]:
+                  seed: int, progress: bool = False,
+                  checkpoint_every: Optional[float] = None) -> tuple[nn.Module, dict]:
     """The base model of ``pretrain`` trained with ``seed``: read from the checkpoint cache
     when an identical pre-training ran before (any config), else trained and cached
-    (written atomically). Returns the model (final epoch's weights) and its metrics."""
+    (written atomically). Returns the model (final epoch's weights) and its metrics.
+    ``checkpoint_every``: the pre-training itself saves its state every this many seconds
+    beside the cache entry (``….pt.ckpt``, keyed like the cache) and resumes from it."""
     block = train.block_size or DEFAULT_BLOCK
     key = {"model": pretrain.model.name, "params": pretrain.model.params,
            "data": pretrain.params, "corpus": corpus.info, "epochs": pretrain.epochs,
@@ -152,27 +160,35 @@ def pretrained_lm(pretrain: PretrainSettings, corpus: ByteCorpus, train: TrainSe
         return net, {**json.loads(saved["metrics"]), "checkpoint": str(path), "cached": True}
     base_train = TrainSettings(**{**train.__dict__, "monitor": "last", "patience": None})
     torch.manual_seed(seed)
+    ckpt = None if checkpoint_every is None else Checkpoint(
+        path.with_name(path.name + ".ckpt"), checkpoint_every, key=json.dumps(key))
     result = fit_lm(net, corpus, base_train, seed, pretrain.epochs, pretrain.lr, progress,
-                    desc=f"pretrain {pretrain.model.name} seed {seed}")
+                    desc=f"pretrain {pretrain.model.name} seed {seed}", checkpoint=ckpt)
     atomic_torch_save({"state": net.state_dict(), "key": json.dumps(key),
                        "metrics": json.dumps(result.metrics)}, path)
+    if ckpt is not None:
+        ckpt.clear()
     return net, {**result.metrics, "checkpoint": str(path), "cached": False}
 
 
 def run_lm_finetune(corpus, base_corpus, model: ModelSettings, pretrain: PretrainSettings,
                     train: TrainSettings, seed: int, progress: bool = False,
-                    callback: Optional[EpochCallback] = None, name: str = "text") -> TaskResult:
+                    callback: Optional[EpochCallback] = None, name: str = "text",
+                    checkpoint: Optional[Checkpoint] = None) -> TaskResult:
     """Task ``lm_finetune``: pre-train (or read back) the base on ``base_corpus``, freeze it,
     attach the adapter ``model`` and train the adapter on ``corpus``. ``info`` holds the base
-    model's metrics and its loss on ``corpus`` before adaptation."""
+    model's metrics and its loss on ``corpus`` before adaptation. ``checkpoint``: the
+    adapter's training saves and resumes from it; the pre-training, at the same interval,
+    from its own file beside the cache entry."""
     corpus = check_corpus(corpus, name)
     base_corpus = check_corpus(base_corpus, name)
     block = train.block_size or DEFAULT_BLOCK
-    base, base_metrics = pretrained_lm(pretrain, base_corpus, train, seed, progress)
+    base, base_metrics = pretrained_lm(pretrain, base_corpus, train, seed, progress,
+                                       None if checkpoint is None else checkpoint.every_s)
     before = evaluate_lm(base, corpus, block)
     torch.manual_seed(seed)  # the adapter's initialisation does not depend on the cache
     net = build_model(model.name, "lm_finetune", model.params, frozen=base)
     result = fit_lm(net, corpus, train, seed, train.epochs, train.lr, progress, callback,
-                    f"{model.name} seed {seed}")
+                    f"{model.name} seed {seed}", checkpoint)
     result.info.update(pretrain=base_metrics, before_adaptation=before)
     return result

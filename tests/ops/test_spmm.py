@@ -219,6 +219,21 @@ def test_sum_on_dense_graphs_is_the_same_through_the_dense_product(monkeypatch, 
         grads[density] = torch.autograd.grad(out.square().sum(), (xg, wg))
     for a, b in zip(*grads.values(), strict=True):
         torch.testing.assert_close(a, b)
+    # an unweighted graph's dense matrix is built once per CSR; weights never use it
+    monkeypatch.setattr(mod, "DENSE_MIN_DENSITY", 0.3)
+    csr = CSR.from_edge_index(ei, 12)
+    first, second = torch.randn(12, 4, dtype=torch.float64), torch.randn(12, 4,
+                                                                        dtype=torch.float64)
+    loop = spmm(ei, first, "sum", backend="torch")
+    torch.testing.assert_close(spmm(csr, first, "sum", backend="torch"), loop)
+    assert ("dense", torch.float64, first.device) in csr._torch_csr
+    torch.testing.assert_close(spmm(csr, second, "sum", backend="torch"),
+                               spmm(ei, second, "sum", backend="torch"))
+    w = torch.rand(130, dtype=torch.float64)
+    dense_w = torch.zeros(12, 12, dtype=torch.float64).index_put_(
+        (ei[1], ei[0]), w, accumulate=True)
+    torch.testing.assert_close(spmm(csr, first, "sum", edge_weight=w, backend="torch"),
+                               dense_w @ first)
 
 
 @pytest.mark.parametrize("min_features", [0, 10 ** 9])   # 0: CSR reduction kernel; huge: A @ x

@@ -347,3 +347,20 @@ def test_node_runs_save_no_checkpoints(write_config, tmp_path, monkeypatch):
                         lambda *a, **k: seen.append(k["checkpoint"]) or real(*a, **k))
     run_config(cfg, tmp_path, progress=False, checkpoint_every=0)
     assert seen == [None, None, None]
+
+
+def test_a_seed_another_process_runs_is_not_run_twice(write_config, tmp_path):
+    """Two `graphlab run`s into one folder: the seed held by the first is refused by the
+    second, naming the holder; the lock goes with the holder (no stale lock file)."""
+    from graphlab.runner.store import seed_lock
+    cfg = load_config(write_config(), overrides=["seeds=2"])
+    folder = tmp_path / "tiny"
+    with seed_lock(folder, 1):
+        assert (folder / ".seed_1.lock").read_text() == str(os.getpid())
+        with pytest.raises(RunFailedError, match=f"seed 1 .*another process \\(pid "
+                                                 f"{os.getpid()}\\)"):
+            run_config(cfg, tmp_path, progress=False)
+    assert sorted(p.name for p in folder.iterdir()) == ["config.yaml", "seed_0.json"]
+    records = run_config(cfg, tmp_path, progress=False)
+    assert [r["seed"] for r in records] == [0, 1]
+    assert not (folder / ".seed_1.lock").exists()

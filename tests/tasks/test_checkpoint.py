@@ -140,3 +140,63 @@ def test_checkpoints_are_refused_where_they_are_not_saved(tmp_path):
     with pytest.raises(ValueError, match="task 'node' does not save mid-seed checkpoints"):
         run_task("node", DatasetSettings("dcsbm"), ModelSettings("gcn"), SplitSettings(),
                  TrainSettings(), EvalSettings(), 0, checkpoint=Checkpoint(tmp_path / "c"))
+
+
+LM_SMALL = {"channels": 32, "num_layers": 2, "heads": 4, "dropout": 0.1}
+LM_DATA = {"part": "a", "max_bytes": 400_000}
+
+
+def lm(checkpoint=None, callback=None):
+    from graphlab.data import load_dataset
+    from graphlab.tasks.language import run_lm
+    torch.manual_seed(0)
+    return run_lm(load_dataset("pystdlib", **LM_DATA), ModelSettings("transformer_lm", LM_SMALL),
+                  TrainSettings(epochs=4, lr=3e-3, batch_size=4, block_size=16,
+                                steps_per_epoch=5),
+                  seed=0, callback=callback, checkpoint=checkpoint)
+
+
+def test_a_resumed_language_model_equals_an_uninterrupted_one(tmp_path):
+    whole = lm()
+    resumed, ckpt = interrupted_then_resumed(lm, tmp_path, 3)
+    assert ckpt.resumed_epoch == 2
+    assert resumed.metrics == whole.metrics and resumed.curve == whole.curve
+
+
+def test_an_interrupted_pretraining_resumes_beside_its_cache_entry(tmp_path, monkeypatch):
+    """lm_finetune's base model: killed while pre-training, the next run continues it from
+    ``<cache>.pt.ckpt`` and caches the base an uninterrupted pre-training gives."""
+    from graphlab.data import load_dataset
+    from graphlab.tasks import PretrainSettings, language
+    corpus = load_dataset("pystdlib", **LM_DATA)
+    pretrain = PretrainSettings(ModelSettings("transformer_lm", LM_SMALL), LM_DATA, epochs=3,
+                                lr=3e-3)
+    train = TrainSettings(epochs=1, lr=3e-3, batch_size=4, block_size=16, steps_per_epoch=5)
+
+    def base(root, every=0.0):
+        monkeypatch.setenv("GRAPHLAB_DATA", str(root))
+        torch.manual_seed(0)  # as the runner seeds before the task builds the base
+        net, metrics = language.pretrained_lm(pretrain, corpus, train, 0, checkpoint_every=every)
+        return {k: v for k, v in metrics.items() if k not in ("checkpoint", "cached")}, net
+
+    whole, whole_net = base(tmp_path / "whole", every=None)
+    real, calls = language.evaluate_lm, []
+
+    def dies_in_epoch_2(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise Stop
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(language, "evaluate_lm", dies_in_epoch_2)
+    with pytest.raises(Stop):
+        base(tmp_path / "killed")
+    partial = list((tmp_path / "killed" / "checkpoints").glob("lm-*.pt.ckpt"))
+    assert len(partial) == 1 and not list((tmp_path / "killed" / "checkpoints").glob("*.pt"))
+    monkeypatch.setattr(language, "evaluate_lm", real)
+    resumed, resumed_net = base(tmp_path / "killed")
+    assert resumed == whole
+    ours, theirs = whole_net.state_dict(), resumed_net.state_dict()
+    assert ours.keys() == theirs.keys()
+    assert all(torch.equal(ours[k], theirs[k]) for k in ours)
+    assert not partial[0].exists()
