@@ -257,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="recompute seeds whose stored result comes from another config")
     run.add_argument("--checkpoint-every", type=_seconds, default=CHECKPOINT_EVERY_S,
                      metavar="SECONDS",
-                     help="graph, forecast and LM tasks: save a seed's training state at most "
+                     help="all tasks but node: save a seed's training state at most "
                           "this often, so a killed run resumes inside the seed with the "
                           f"same numbers (default {CHECKPOINT_EVERY_S:g}; 0: every epoch; "
                           "'off': never)")

@@ -29,8 +29,9 @@ TASKS = {
 }
 
 
-#: tasks whose loops save mid-seed checkpoints (long runs); the others restart a killed seed
-CHECKPOINT_TASKS = {"forecast", "graph", "lm", "lm_finetune"}
+#: tasks whose loops save mid-seed checkpoints; the node task (full-batch, minutes per run)
+#: restarts a killed seed
+CHECKPOINT_TASKS = {"forecast", "graph", "link", "lm", "lm_finetune"}
 
 #: tasks that train data-parallel under ``--ddp``
 DDP_TASKS = {"link", "graph"}
@@ -108,7 +109,8 @@ def run_task(task: str, dataset: DatasetSettings, model: ModelSettings, split: S
     data, num_classes = prepare_data(task, dataset)
     if task == "node":
         return node.run_node(data, num_classes, model, split, train, seed, progress, callback)
-    return link.run_link(data, model, split, train, evaluation, seed, progress, callback, ddp)
+    return link.run_link(data, model, split, train, evaluation, seed, progress, callback, ddp,
+                         checkpoint)
 
 
 __all__ = ["CHECKPOINT_TASKS", "DDP_TASKS", "TASKS", "Checkpoint", "CheckpointError",

@@ -11,7 +11,7 @@ from torch_geometric.data import Data
 
 from graphlab.data import LinkSplit, check_graph, random_link_split
 from graphlab.nn import build_model
-from graphlab.tasks.common import EpochCallback, Selector, TaskResult, epoch_bar
+from graphlab.tasks.common import Checkpoint, EpochCallback, Selector, TaskResult, epoch_bar
 from graphlab.tasks.distributed import Distributed
 from graphlab.tasks.metrics import link_metrics
 from graphlab.tasks.settings import EvalSettings, ModelSettings, SplitSettings, TrainSettings
@@ -130,7 +130,8 @@ def split_to(sp: LinkSplit, device: torch.device) -> LinkSplit:
 def run_link(data: Data, model: ModelSettings, split: SplitSettings, train: TrainSettings,
              evaluation: EvalSettings, seed: int, progress: bool = False,
              callback: Optional[EpochCallback] = None,
-             ddp: Optional[Distributed] = None) -> TaskResult:
+             ddp: Optional[Distributed] = None,
+             checkpoint: Optional[Checkpoint] = None) -> TaskResult:
     """Train ``model`` for link prediction on a random edge split of ``data``.
 
     Each step scores a batch of training positives and as many uniform random pairs
@@ -144,7 +145,12 @@ def run_link(data: Data, model: ModelSettings, split: SplitSettings, train: Trai
     single-process run in its random stream; with the same global batch it matches a
     one-process ``ddp`` run up to floating point as long as the model has no dropout or
     batch statistics (those are drawn / computed per rank).
+
+    ``checkpoint``: save the loop's state as it trains and resume from it (see
+    :class:`~graphlab.tasks.common.Checkpoint`); not with ``ddp``.
     """
+    if checkpoint is not None and ddp is not None:
+        raise ValueError("mid-seed checkpoints are not supported with ddp")
     check_graph(data, name="link task input", need_labels=False)
     sp = link_split(data, split, seed)
     net = build_model(model.name, "link", model.params, in_channels=data.num_features)
@@ -168,14 +174,20 @@ def run_link(data: Data, model: ModelSettings, split: SplitSettings, train: Trai
     opt = torch.optim.Adam(param_groups(net, train), lr=train.lr,
                            weight_decay=train.weight_decay, foreach=True)
     selector = Selector(monitor, train.patience)
-    curve = []
-    for epoch in epoch_bar(train.epochs, progress, f"{model.name} seed {seed}"):
+    curve: list[dict[str, float]] = []
+    # batches and negatives come from the global RNG (single process), which the
+    # checkpoint holds
+    state = {"net": net, "opt": opt, "selector": selector, "curve": curve}
+    first = checkpoint.restore(state) + 1 if checkpoint is not None else 1
+    for epoch in epoch_bar(train.epochs, progress, f"{model.name} seed {seed}", first):
         loss = train_epoch(trained, x, sp, opt, train, ddp, generator)
-        if epoch % train.eval_every and epoch != train.epochs:
-            continue
-        row = {"epoch": epoch, "loss": loss}
-        # evaluation runs the bare module: DDP's forward would sync buffers collectively
-        row.update(evaluate_link(net, x, sp, evaluation.hits_k, ddp))
-        if selector.log(epoch, row, curve, callback if ddp is None or ddp.is_main else None):
-            break
+        if not (epoch % train.eval_every and epoch != train.epochs):
+            row = {"epoch": epoch, "loss": loss}
+            # evaluation runs the bare module: DDP's forward would sync buffers collectively
+            row.update(evaluate_link(net, x, sp, evaluation.hits_k, ddp))
+            if selector.log(epoch, row, curve,
+                            callback if ddp is None or ddp.is_main else None):
+                break
+        if checkpoint is not None:
+            checkpoint.epoch_done(epoch, state)
     return selector.result(curve)
