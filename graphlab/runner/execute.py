@@ -67,7 +67,7 @@ def seed_checkpoint(cfg: Config, seed: int, out: str | Path,
     if every_s is None or cfg.task not in CHECKPOINT_TASKS:
         return None
     return Checkpoint(checkpoint_path(run_dir_for(cfg, out), seed), every_s,
-                      key=f"{cfg.fingerprint()} seed {seed}")
+                      key=f"{cfg.fingerprint()} seed {seed}", note={"git_commit": git_commit()})
 
 
 def run_seed(cfg: Config, seed: int, out: str | Path, progress: bool = False,
@@ -121,7 +121,8 @@ def _run_seed(cfg: Config, seed: int, out: str | Path, progress: bool,
     if ckpt is not None and ckpt.resumes:
         record["wall_time_s"] = round(wall + ckpt.elapsed_before_s, 3)
         record["resumed"] = {"from_epoch": ckpt.resumed_epoch, "times": ckpt.resumes,
-                             "wall_time_this_process_s": round(wall, 3)}
+                             "wall_time_this_process_s": round(wall, 3),
+                             "earlier_commits": [p.get("git_commit") for p in ckpt.earlier]}
     atomic_write_json(seed_path(run_dir_for(cfg, out), seed), record)
     if ckpt is not None:
         ckpt.clear()

@@ -213,15 +213,21 @@ class Checkpoint:
 
     A loop calls :meth:`restore` once before its first epoch (returns the last finished
     epoch, ``0`` when there is nothing to resume) and :meth:`epoch_done` after each epoch.
-    ``resumed_epoch`` and ``elapsed_before_s`` (training seconds spent before this process)
-    say what was resumed; the caller deletes the file with :meth:`clear` once the seed's
-    result is written.
+    ``resumed_epoch`` and ``elapsed_before_s`` (seconds the earlier processes spent on the
+    work saved — time lost after a process's last save is not counted) say what was
+    resumed, and ``earlier`` holds each earlier process's ``note`` (the runner notes the git
+    commit); the caller deletes the file with :meth:`clear` once the seed's result is
+    written.
     """
 
-    def __init__(self, path: str | Path, every_s: float = CHECKPOINT_EVERY_S, key: str = ""):
+    def __init__(self, path: str | Path, every_s: float = CHECKPOINT_EVERY_S, key: str = "",
+                 note: Optional[dict[str, Any]] = None):
         if every_s < 0:
             raise ValueError(f"checkpoint interval must be >= 0 seconds, got {every_s}")
         self.path, self.every_s, self.key = Path(path), float(every_s), key
+        self.note = dict(note or {})
+        #: the ``note`` of every earlier process whose saved work this one continues
+        self.earlier: list[dict[str, Any]] = []
         self.resumed_epoch, self.elapsed_before_s, self.resumes = 0, 0.0, 0
         self._started = self._saved = time.perf_counter()
 
@@ -255,8 +261,16 @@ class Checkpoint:
             raise CheckpointError(f"the checkpoint '{self.path}' lacks {missing}; delete it")
         for name, obj in objects.items():
             if obj is not None:
-                _put(obj, state["objects"][name])
+                try:
+                    _put(obj, state["objects"][name])
+                except (RuntimeError, KeyError, ValueError, TypeError) as exc:
+                    raise CheckpointError(
+                        f"the checkpoint '{self.path}' does not fit this run's {name} "
+                        f"({type(exc).__name__}: {str(exc).splitlines()[0]}); the code may "
+                        "have changed since it was saved — delete it to start the seed "
+                        "afresh") from exc
         _set_rng_state(state["rng"])
+        self.earlier = list(state.get("processes", []))
         self.resumed_epoch, self.resumes = int(state["epoch"]), int(state["resumes"]) + 1
         self.elapsed_before_s = float(state["elapsed_s"])
         self._saved = time.perf_counter()
@@ -274,6 +288,7 @@ class Checkpoint:
             return False
         atomic_torch_save({"key": self.key, "epoch": epoch, "resumes": self.resumes,
                            "elapsed_s": self.elapsed_s, "rng": _rng_state(),
+                           "processes": self.earlier + [self.note],
                            "objects": {n: None if o is None else _get(o)
                                        for n, o in objects.items()}}, self.path)
         self._saved = time.perf_counter()

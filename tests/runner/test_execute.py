@@ -314,6 +314,7 @@ def test_a_seed_killed_mid_way_resumes_from_its_checkpoint(write_config, tmp_pat
     ref = json.loads((tmp_path / "whole" / "ckpt" / "seed_0.json").read_text())
     assert rec["metrics"] == ref["metrics"] and rec["curve"] == ref["curve"]
     assert rec["resumed"]["from_epoch"] >= 3 and rec["resumed"]["times"] == 1
+    assert rec["resumed"]["earlier_commits"] == [rec["git_commit"]]  # one checkout here
     assert rec["wall_time_s"] > rec["resumed"]["wall_time_this_process_s"]
     assert "resumed" not in ref
     assert not ckpt.exists()  # cleared once the record is written

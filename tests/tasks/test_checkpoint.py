@@ -135,6 +135,24 @@ def test_a_foreign_or_broken_checkpoint_is_refused_with_its_name(tmp_path):
         Checkpoint(path, every_s=-1)
 
 
+def test_a_checkpoint_the_model_no_longer_fits_is_named(tmp_path):
+    """Same key, other code (here: another width): one clear error, not a state-dict dump."""
+    path = tmp_path / "seed_0.ckpt"
+    with pytest.raises(Stop):
+        forecast(Checkpoint(path, every_s=0, key="k", note={"who": "first"}), stop_at(2))
+    torch.manual_seed(0)
+    with pytest.raises(CheckpointError, match="does not fit this run's net .*code may have "
+                                              "changed"):
+        run_forecast(_toy(), ModelSettings("stgcn", {"variant": "semi", "num_virtual": 2,
+                                                     "hidden_channels": 12}),
+                     SplitSettings(input_steps=12, horizon=4),
+                     TrainSettings(epochs=6, lr=0.01, batch_size=16), seed=0,
+                     checkpoint=Checkpoint(path, every_s=0, key="k"))
+    ckpt = Checkpoint(path, every_s=0, key="k", note={"who": "second"})
+    forecast(ckpt)
+    assert ckpt.earlier == [{"who": "first"}]
+
+
 def test_checkpoints_are_refused_where_they_are_not_saved(tmp_path):
     from graphlab.tasks import DatasetSettings, EvalSettings, run_task
     with pytest.raises(ValueError, match="task .node. does not save mid-seed checkpoints"):
