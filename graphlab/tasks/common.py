@@ -270,7 +270,8 @@ class Checkpoint:
                         "have changed since it was saved — delete it to start the seed "
                         "afresh") from exc
         _set_rng_state(state["rng"])
-        self.earlier = list(state.get("processes", []))
+        # files saved before processes were noted come from one process of unknown note
+        self.earlier = list(state.get("processes", [{}]))
         self.resumed_epoch, self.resumes = int(state["epoch"]), int(state["resumes"]) + 1
         self.elapsed_before_s = float(state["elapsed_s"])
         self._saved = time.perf_counter()
