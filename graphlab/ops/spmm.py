@@ -50,10 +50,12 @@ MM_REDUCE_MIN_FEATURES = 128
 
 #: On CPU, a graph with at least this fraction of its ``num_rows × num_cols`` entries present
 #: is multiplied as a dense matrix (built from the entries, duplicates summed) at BLAS speed:
-#: the CSR kernels run at a few GFLOP/s on such rows. One-process A/B, 1 thread, 217 nodes,
-#: F = 20,480 (the width of an STGCN hop on LOS-loop), forward + backward: 5.9x faster at
-#: density 1.0 (the fully adaptive adjacency), 2.7x at 0.5, level at 0.25, 0.5x at 0.12.
-DENSE_MIN_DENSITY = 0.3
+#: the CSR kernels run at a few GFLOP/s on such rows. Measured, 1 thread, forward + backward
+#: (``graphlab bench ops --density-sweep``, unweighted): the two paths cross at density
+#: ~0.21 (217 nodes, F = 20,480, the width of an STGCN hop on LOS-loop) and ~0.22 (1000
+#: nodes, F = 1024); with edge-weight gradients (a one-process A/B) level at 0.25, 2.7x
+#: faster at 0.5, 5.9x at 1.0 (the fully adaptive adjacency).
+DENSE_MIN_DENSITY = 0.25
 
 
 def _dense_matmul(csr: CSR, weight: Optional[Tensor], x: Tensor, dtype: torch.dtype) -> Tensor:
