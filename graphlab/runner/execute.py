@@ -60,6 +60,11 @@ def run_dir_for(cfg: Config, out: str | Path) -> Path:
     return Path(out) / cfg.name
 
 
+#: how long a seed waits for another process holding it (a killed run's pool workers exit
+#: within a second; Ray's workers of a killed driver take longer — see ray_launcher)
+LOCK_WAIT_S = 10.0
+
+
 def seed_checkpoint(cfg: Config, seed: int, out: str | Path,
                     every_s: Optional[float] = CHECKPOINT_EVERY_S) -> Optional[Checkpoint]:
     """The mid-seed checkpoint of ``seed`` (``<out>/<name>/seed_<k>.ckpt``), or ``None``
@@ -73,8 +78,8 @@ def seed_checkpoint(cfg: Config, seed: int, out: str | Path,
 def run_seed(cfg: Config, seed: int, out: str | Path, progress: bool = False,
              callback: Optional[EpochCallback] = None,
              ddp: Optional[Distributed] = None,
-             checkpoint_every: Optional[float] = CHECKPOINT_EVERY_S
-             ) -> Optional[dict[str, Any]]:
+             checkpoint_every: Optional[float] = CHECKPOINT_EVERY_S,
+             lock_wait_s: Optional[float] = None) -> Optional[dict[str, Any]]:
     """Run one seed of ``cfg`` and write its record atomically; returns the record.
 
     With ``ddp`` every rank trains and only rank 0 writes (and returns) the record; the
@@ -86,11 +91,19 @@ def run_seed(cfg: Config, seed: int, out: str | Path, progress: bool = False,
     epoch. ``checkpoint_every=None``: no checkpoints (an existing file is still resumed
     from — :func:`run_configs` clears files the run must not use). While it runs the seed
     holds a lock (:func:`~graphlab.runner.store.seed_lock`): another process running the
-    same seed into the same folder gets :class:`~graphlab.runner.store.SeedBusyError`.
+    same seed into the same folder waits up to ``lock_wait_s`` seconds (default
+    :data:`LOCK_WAIT_S`), then gets
+    :class:`~graphlab.runner.store.SeedBusyError`; a seed the holder finished meanwhile is
+    not run again (its record is returned).
     """
-    lock = (seed_lock(run_dir_for(cfg, out), seed) if ddp is None or ddp.is_main
+    wait = LOCK_WAIT_S if lock_wait_s is None else lock_wait_s
+    lock = (seed_lock(run_dir_for(cfg, out), seed, wait) if ddp is None or ddp.is_main
             else contextlib.nullcontext())
     with lock:
+        if ddp is None:  # finished by another process meanwhile (the one that held the lock)
+            done = finished_seeds(run_dir_for(cfg, out), cfg.fingerprint(), [seed])
+            if done:
+                return read_record(seed_path(run_dir_for(cfg, out), seed))
         return _run_seed(cfg, seed, out, progress, callback, ddp, checkpoint_every)
 
 
@@ -153,13 +166,15 @@ def _exit_with_parent(parent: int, interval: float = 1.0) -> None:
 
 
 def run_resolved(raw: dict[str, Any], profile: str, seed: int, out: str,
-                 checkpoint_every: Optional[float] = CHECKPOINT_EVERY_S) -> dict[str, Any]:
+                 checkpoint_every: Optional[float] = CHECKPOINT_EVERY_S,
+                 lock_wait_s: Optional[float] = None) -> dict[str, Any]:
     """One seed of a config shipped to another process (pool worker, Ray task) as a dict:
     ``raw`` is already resolved, so it is re-validated as written and the profile name is
     restored."""
     cfg = config_from_dict(raw, f"{raw.get('name')} (worker)")
     cfg.profile = profile
-    return run_seed(cfg, seed, out, checkpoint_every=checkpoint_every)
+    return run_seed(cfg, seed, out, checkpoint_every=checkpoint_every,
+                    lock_wait_s=lock_wait_s)
 
 
 def check_checkpoints(cfg: Config, out: str | Path, done: set[int],

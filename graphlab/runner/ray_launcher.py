@@ -46,12 +46,19 @@ def import_ray() -> Any:
     return ray
 
 
+#: a Ray task waits this long for a seed held by another process: the workers of a killed
+#: driver go on until Ray notices the driver's death; if such a worker finishes the seed,
+#: the task returns its record instead of training it again
+RAY_LOCK_WAIT_S = 300.0
+
+
 def _ray_run(raw: dict[str, Any], profile: str, seed: int, out: str, threads: int,
              checkpoint_every: Optional[float] = CHECKPOINT_EVERY_S) -> float:
     """Body of one Ray task: one seed, with the run's CPU share as torch threads."""
     import torch
     torch.set_num_threads(max(1, threads))
-    return float(run_resolved(raw, profile, seed, out, checkpoint_every)["wall_time_s"])
+    return float(run_resolved(raw, profile, seed, out, checkpoint_every,
+                              lock_wait_s=RAY_LOCK_WAIT_S)["wall_time_s"])
 
 
 def run_with_ray(jobs: Sequence[tuple[Config, Path]], address: Optional[str] = None,

@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import subprocess
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator, Optional
@@ -29,13 +30,14 @@ class SeedBusyError(RuntimeError):
 
 
 @contextlib.contextmanager
-def seed_lock(run_dir: Path, seed: int) -> Iterator[None]:
+def seed_lock(run_dir: Path, seed: int, wait_s: float = 0.0) -> Iterator[None]:
     """Hold ``<run_dir>/.seed_<k>.lock`` while seed ``k`` runs, so that a second
     ``graphlab run`` into the same folder (a command started twice, a resumed run while the
     first still trains) does not train the seed again beside it and race on its checkpoint:
-    it gets :class:`SeedBusyError` naming the holder's pid. The lock is an ``flock``, so a
-    killed holder leaves no stale lock; the file is removed on release. No-op without
-    ``fcntl`` (not POSIX)."""
+    after waiting up to ``wait_s`` seconds for the holder to finish or die (a killed run's
+    workers take a moment to go), it gets :class:`SeedBusyError` naming the holder's pid.
+    The lock is an ``flock``, so a killed holder leaves no stale lock; the file is removed
+    on release. No-op without ``fcntl`` (not POSIX)."""
     try:
         import fcntl
     except ImportError:
@@ -43,6 +45,7 @@ def seed_lock(run_dir: Path, seed: int) -> Iterator[None]:
         return
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / f".seed_{seed}.lock"
+    deadline = time.monotonic() + wait_s
     while True:
         handle = open(path, "a+")
         try:
@@ -51,9 +54,13 @@ def seed_lock(run_dir: Path, seed: int) -> Iterator[None]:
             handle.seek(0)
             holder = handle.read().strip() or "unknown"
             handle.close()
+            if time.monotonic() < deadline:
+                time.sleep(0.2)
+                continue
+            waited = f" (waited {wait_s:g} s)" if wait_s else ""
             raise SeedBusyError(f"seed {seed} of '{run_dir}' is being run by another process "
-                                f"(pid {holder}); wait for it, or stop it and re-run to "
-                                "resume") from None
+                                f"(pid {holder}){waited}; wait for it, or stop it and re-run "
+                                "to resume") from None
         try:  # the file may have been released and removed between open and lock
             same = os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
         except FileNotFoundError:

@@ -350,18 +350,42 @@ def test_node_runs_save_no_checkpoints(write_config, tmp_path, monkeypatch):
     assert seen == [None, None, None]
 
 
-def test_a_seed_another_process_runs_is_not_run_twice(write_config, tmp_path):
-    """Two `graphlab run`s into one folder: the seed held by the first is refused by the
-    second, naming the holder; the lock goes with the holder (no stale lock file)."""
+def test_a_seed_another_process_runs_is_not_run_twice(write_config, tmp_path, monkeypatch):
+    """Two `graphlab run`s into one folder: a seed held by the first is waited for
+    (LOCK_WAIT_S), then refused naming the holder; one the holder finishes meanwhile is
+    taken from it, not trained again; the lock goes with the holder."""
+    import shutil
+    import threading
+
     from graphlab.runner.store import seed_lock
     cfg = load_config(write_config(), overrides=["seeds=2"])
     folder = tmp_path / "tiny"
+    monkeypatch.setattr(execute, "LOCK_WAIT_S", 0.3)
     with seed_lock(folder, 1):
         assert (folder / ".seed_1.lock").read_text() == str(os.getpid())
         with pytest.raises(RunFailedError, match=f"seed 1 .*another process \\(pid "
-                                                 f"{os.getpid()}\\)"):
+                                                 f"{os.getpid()}\\) \\(waited 0.3 s\\)"):
             run_config(cfg, tmp_path, progress=False)
     assert sorted(p.name for p in folder.iterdir()) == ["config.yaml", "seed_0.json"]
+
+    elsewhere = run_config(cfg, tmp_path / "elsewhere", progress=False)
+    (folder / "seed_0.json").unlink()
+    monkeypatch.setattr(execute, "LOCK_WAIT_S", 30.0)
+    held = threading.Event()
+
+    def holder():  # "another process" that finishes seed 1 while this run waits for it
+        with seed_lock(folder, 1):
+            held.set()
+            time.sleep(1.0)
+            shutil.copy(tmp_path / "elsewhere" / "tiny" / "seed_1.json", folder / "seed_1.json")
+    thread = threading.Thread(target=holder)
+    trained = []
+    real = execute.run_task
+    monkeypatch.setattr(execute, "run_task", lambda *a, **k: trained.append(a[6]) or real(*a, **k))
+    thread.start()
+    held.wait()
     records = run_config(cfg, tmp_path, progress=False)
-    assert [r["seed"] for r in records] == [0, 1]
+    thread.join()
+    assert trained == [0]                               # seed 1 came from the holder
+    assert [r["metrics"] for r in records] == [r["metrics"] for r in elsewhere]
     assert not (folder / ".seed_1.lock").exists()
