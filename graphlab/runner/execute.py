@@ -100,10 +100,13 @@ def run_seed(cfg: Config, seed: int, out: str | Path, progress: bool = False,
     lock = (seed_lock(run_dir_for(cfg, out), seed, wait) if ddp is None or ddp.is_main
             else contextlib.nullcontext())
     with lock:
-        if ddp is None:  # finished by another process meanwhile (the one that held the lock)
-            done = finished_seeds(run_dir_for(cfg, out), cfg.fingerprint(), [seed])
-            if done:
-                return read_record(seed_path(run_dir_for(cfg, out), seed))
+        # finished meanwhile by the lock's last holder: not trained again (a stored result
+        # of another config is there because the caller chose to overwrite it)
+        path = seed_path(run_dir_for(cfg, out), seed)
+        if ddp is None and path.exists():
+            record = read_record(path)
+            if record.get("fingerprint") == cfg.fingerprint():
+                return record
         return _run_seed(cfg, seed, out, progress, callback, ddp, checkpoint_every)
 
 

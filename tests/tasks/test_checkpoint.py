@@ -174,12 +174,6 @@ def lm(checkpoint=None, callback=None):
                   seed=0, callback=callback, checkpoint=checkpoint)
 
 
-def test_a_resumed_language_model_equals_an_uninterrupted_one(tmp_path):
-    whole = lm()
-    resumed, ckpt = interrupted_then_resumed(lm, tmp_path, 3)
-    assert ckpt.resumed_epoch == 2
-    assert resumed.metrics == whole.metrics and resumed.curve == whole.curve
-
 
 def test_an_interrupted_pretraining_resumes_beside_its_cache_entry(tmp_path, monkeypatch):
     """lm_finetune's base model: killed while pre-training, the next run continues it from
@@ -232,8 +226,9 @@ def link(checkpoint=None, callback=None):
                     seed=0, callback=callback, checkpoint=checkpoint)
 
 
-def test_a_resumed_link_run_equals_an_uninterrupted_one(tmp_path):
-    whole = link()
-    resumed, ckpt = interrupted_then_resumed(link, tmp_path, 4)
-    assert ckpt.resumed_epoch == 3
+@pytest.mark.parametrize("loop", [lm, link], ids=["lm", "link"])
+def test_a_resumed_lm_or_link_run_equals_an_uninterrupted_one(tmp_path, loop):
+    whole = loop()
+    resumed, ckpt = interrupted_then_resumed(loop, tmp_path, 3)
+    assert ckpt.resumed_epoch == 2
     assert resumed.metrics == whole.metrics and resumed.curve == whole.curve
