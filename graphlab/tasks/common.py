@@ -132,6 +132,20 @@ def epoch_bar(epochs: int, progress: bool, desc: str, first: int = 1):
                 dynamic_ncols=True, total=epochs, initial=first - 1)
 
 
+def checkpointed_epochs(epochs: int, progress: bool, desc: str,
+                        checkpoint: Optional["Checkpoint"], state: dict[str, Any]
+                        ) -> Iterator[int]:
+    """:func:`epoch_bar`'s epochs for a loop whose ``state`` (see :meth:`Checkpoint.restore`)
+    ``checkpoint`` holds: resumed after the last saved epoch, and offered for saving after
+    each epoch's body — one that ``continue``s included, one that ``break``s (early stop)
+    not. Without a checkpoint, plain :func:`epoch_bar`."""
+    first = checkpoint.restore(state) + 1 if checkpoint is not None else 1
+    for epoch in epoch_bar(epochs, progress, desc, first):
+        yield epoch
+        if checkpoint is not None:
+            checkpoint.epoch_done(epoch, state)
+
+
 def atomic_write(path: str | Path, write: Callable[[Any], None], binary: bool = False) -> None:
     """``write(file)`` into a temporary file in the same folder, flushed, fsynced and
     renamed to ``path``: a reader (or a run resumed after a kill) sees the old file or the

@@ -23,7 +23,7 @@ from graphlab.tasks.common import (
     EpochCallback,
     Selector,
     TaskResult,
-    epoch_bar,
+    checkpointed_epochs,
 )
 from graphlab.tasks.metrics import masked_mae, masked_mape, masked_rmse
 from graphlab.tasks.settings import ModelSettings, SplitSettings, TrainSettings
@@ -127,8 +127,8 @@ def fit_forecaster(series, model: ModelSettings, split: SplitSettings, train: Tr
     curve: list[dict[str, float]] = []
     state = {"net": net, "opt": opt, "gen": gen, "selector": selector, "best": best,
              "curve": curve}
-    first = checkpoint.restore(state) + 1 if checkpoint is not None else 1
-    for epoch in epoch_bar(train.epochs, progress, f"{model.name} seed {seed}", first):
+    for epoch in checkpointed_epochs(train.epochs, progress, f"{model.name} seed {seed}",
+                                     checkpoint, state):
         net.train()
         total, count = 0.0, 0
         for idx in torch.randperm(x.size(0), generator=gen).split(batch):
@@ -143,17 +143,15 @@ def fit_forecaster(series, model: ModelSettings, split: SplitSettings, train: Tr
             opt.step()
             total += float(loss.detach()) * idx.numel()
             count += idx.numel()
-        stop = False
-        if not (epoch % train.eval_every and epoch != train.epochs):
-            row: dict[str, float] = {"epoch": epoch, "loss": total / max(count, 1)}
-            for part in per_epoch:
-                row.update(_scores(net, windows, part, batch))
-            stop = selector.log(epoch, row, curve, callback)
-            best.update(epoch, net)
+        if epoch % train.eval_every and epoch != train.epochs:
+            continue
+        row: dict[str, float] = {"epoch": epoch, "loss": total / max(count, 1)}
+        for part in per_epoch:
+            row.update(_scores(net, windows, part, batch))
+        stop = selector.log(epoch, row, curve, callback)
+        best.update(epoch, net)
         if stop:
             break
-        if checkpoint is not None:
-            checkpoint.epoch_done(epoch, state)
     if test_at_best and curve:
         # the test windows scored once, with the selected epoch's weights: the numbers the
         # per-epoch scoring would have recorded (predict is deterministic); the returned

@@ -23,7 +23,7 @@ from graphlab.tasks.common import (
     EpochCallback,
     Selector,
     TaskResult,
-    epoch_bar,
+    checkpointed_epochs,
     minimised,
 )
 from graphlab.tasks.distributed import Distributed
@@ -250,8 +250,8 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
     # the loader's shuffling draws its seed from the global RNG, which the checkpoint holds
     state = {"net": net, "opt": opt, "scheduler": scheduler, "selector": selector,
              "best": best, "curve": curve}
-    first = checkpoint.restore(state) + 1 if checkpoint is not None else 1
-    for epoch in epoch_bar(train.epochs, progress, f"{model.name} seed {seed}", first):
+    for epoch in checkpointed_epochs(train.epochs, progress, f"{model.name} seed {seed}",
+                                     checkpoint, state):
         if sampler is not None:
             sampler.set_epoch(epoch)
         trained.train()
@@ -280,16 +280,13 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
                 scheduler.step(row.get(monitor, row["loss"]))
             else:
                 scheduler.step()
-        stop = False
-        if evaluate:
-            row["lr"] = opt.param_groups[0]["lr"]
-            stop = selector.log(epoch, row, curve,
-                                callback if ddp is None or ddp.is_main else None)
-            best.update(epoch, net)
+        if not evaluate:
+            continue
+        row["lr"] = opt.param_groups[0]["lr"]
+        stop = selector.log(epoch, row, curve, callback if ddp is None or ddp.is_main else None)
+        best.update(epoch, net)
         if stop:
             break
-        if checkpoint is not None:
-            checkpoint.epoch_done(epoch, state)
     if test_at_best and curve:
         # the selected epoch's weights ('last': the final ones), scored once on every part:
         # the numbers the per-epoch scoring would have recorded for that epoch

@@ -29,7 +29,7 @@ from graphlab.tasks.common import (
     Selector,
     TaskResult,
     atomic_torch_save,
-    epoch_bar,
+    checkpointed_epochs,
 )
 from graphlab.tasks.settings import ModelSettings, PretrainSettings, TrainSettings
 
@@ -91,8 +91,7 @@ def fit_lm(net: nn.Module, corpus: ByteCorpus, train: TrainSettings, seed: int, 
     selector = Selector(train.monitor or "val_loss", train.patience)
     curve: list[dict[str, float]] = []
     state = {"net": net, "opt": opt, "gen": generator, "selector": selector, "curve": curve}
-    first = checkpoint.restore(state) + 1 if checkpoint is not None else 1
-    for epoch in epoch_bar(epochs, progress, desc, first):
+    for epoch in checkpointed_epochs(epochs, progress, desc, checkpoint, state):
         net.train()
         total = 0.0
         for _ in range(steps):
@@ -107,12 +106,11 @@ def fit_lm(net: nn.Module, corpus: ByteCorpus, train: TrainSettings, seed: int, 
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
             total += float(loss.detach())
-        if not (epoch % train.eval_every and epoch != epochs):
-            row = {"epoch": epoch, "loss": total / steps, **evaluate_lm(net, corpus, block)}
-            if selector.log(epoch, row, curve, callback):
-                break
-        if checkpoint is not None:
-            checkpoint.epoch_done(epoch, state)
+        if epoch % train.eval_every and epoch != epochs:
+            continue
+        row = {"epoch": epoch, "loss": total / steps, **evaluate_lm(net, corpus, block)}
+        if selector.log(epoch, row, curve, callback):
+            break
     result = selector.result(curve)
     result.info.update(steps_per_epoch=steps, block_size=block, batch_size=batch,
                        trainable_parameters=sum(p.numel() for p in params),

@@ -11,7 +11,13 @@ from torch_geometric.data import Data
 
 from graphlab.data import LinkSplit, check_graph, random_link_split
 from graphlab.nn import build_model
-from graphlab.tasks.common import Checkpoint, EpochCallback, Selector, TaskResult, epoch_bar
+from graphlab.tasks.common import (
+    Checkpoint,
+    EpochCallback,
+    Selector,
+    TaskResult,
+    checkpointed_epochs,
+)
 from graphlab.tasks.distributed import Distributed
 from graphlab.tasks.metrics import link_metrics
 from graphlab.tasks.settings import EvalSettings, ModelSettings, SplitSettings, TrainSettings
@@ -178,16 +184,14 @@ def run_link(data: Data, model: ModelSettings, split: SplitSettings, train: Trai
     # batches and negatives come from the global RNG (single process), which the
     # checkpoint holds
     state = {"net": net, "opt": opt, "selector": selector, "curve": curve}
-    first = checkpoint.restore(state) + 1 if checkpoint is not None else 1
-    for epoch in epoch_bar(train.epochs, progress, f"{model.name} seed {seed}", first):
+    for epoch in checkpointed_epochs(train.epochs, progress, f"{model.name} seed {seed}",
+                                     checkpoint, state):
         loss = train_epoch(trained, x, sp, opt, train, ddp, generator)
-        if not (epoch % train.eval_every and epoch != train.epochs):
-            row = {"epoch": epoch, "loss": loss}
-            # evaluation runs the bare module: DDP's forward would sync buffers collectively
-            row.update(evaluate_link(net, x, sp, evaluation.hits_k, ddp))
-            if selector.log(epoch, row, curve,
-                            callback if ddp is None or ddp.is_main else None):
-                break
-        if checkpoint is not None:
-            checkpoint.epoch_done(epoch, state)
+        if epoch % train.eval_every and epoch != train.epochs:
+            continue
+        row = {"epoch": epoch, "loss": loss}
+        # evaluation runs the bare module: DDP's forward would sync buffers collectively
+        row.update(evaluate_link(net, x, sp, evaluation.hits_k, ddp))
+        if selector.log(epoch, row, curve, callback if ddp is None or ddp.is_main else None):
+            break
     return selector.result(curve)
