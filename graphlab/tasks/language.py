@@ -149,6 +149,10 @@ def pretrained_lm(pretrain: PretrainSettings, corpus: ByteCorpus, train: TrainSe
            "data": pretrain.params, "corpus": corpus.info, "epochs": pretrain.epochs,
            "lr": pretrain.lr, "block": block, "batch": train.batch_size or DEFAULT_BATCH,
            "steps": train.steps_per_epoch, "weight_decay": train.weight_decay, "seed": seed}
+    # the base's initialisation comes from ``seed`` alone, as the cache key says: seeded
+    # here, not left to the caller's RNG (the runner seeds with ``seed`` just before, so
+    # bases cached before this line existed are the same models)
+    torch.manual_seed(seed)
     net = build_model(pretrain.model.name, "lm", pretrain.model.params,
                       in_channels=corpus.vocab_size, max_length=block)
     path = _checkpoint_path(key)

@@ -87,3 +87,27 @@ def test_block_longer_than_the_model_is_named():
 
     with pytest.raises(ValueError, match="exceeds the model's max_length 8"):
         fit_lm(TransformerLM(256, 8, 16, 1, 2), corpus, TRAIN, 0, 1, 1e-3)
+
+
+def test_the_base_model_depends_on_its_seed_alone_as_its_cache_key(tmp_path, monkeypatch):
+    """pretrained_lm seeds the base's initialisation itself, so the cache never holds a base
+    that another call with the same key would not have trained: a direct call after
+    unrelated RNG use gives the base that the runner's run (seeded just before the task)
+    cached — and so the bases cached before pretrained_lm seeded are the same models."""
+    from graphlab.tasks.language import pretrained_lm
+    pretrain = {"model": {"name": "transformer_lm", "params": SMALL}, "params": DATA,
+                "epochs": 1, "lr": 3e-3}
+    cfg = config_from_dict(_cfg(task="lm_finetune", model={"name": "lora"},
+                                dataset={"name": "pystdlib", "params": {"part": "b",
+                                                                        "max_bytes": 400_000}},
+                                pretrain=pretrain), "ft.yaml")
+    monkeypatch.setenv("GRAPHLAB_DATA", str(tmp_path / "runner"))
+    record = run_config(cfg, tmp_path / "out", progress=False)[0]
+    monkeypatch.setenv("GRAPHLAB_DATA", str(tmp_path / "direct"))
+    torch.manual_seed(123)
+    torch.rand(7)
+    _, direct = pretrained_lm(cfg.pretrain, load_dataset("pystdlib", **DATA), cfg.train, seed=0)
+    drop = ("checkpoint", "cached")
+    assert not direct["cached"]
+    assert ({k: v for k, v in direct.items() if k not in drop}
+            == {k: v for k, v in record["info"]["pretrain"].items() if k not in drop})
