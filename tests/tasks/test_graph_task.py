@@ -114,6 +114,29 @@ def test_feature_less_graphs_need_node_features():
     assert "test_acc" in res.metrics
 
 
+def test_node_features_are_computed_once_with_the_same_graphs_and_numbers():
+    """precompute applies the dataset's transform (the node features) once instead of on
+    every access; the graphs and a training run on them are unchanged."""
+    from graphlab.tasks.graph import precompute
+
+    graphs = [Data(edge_index=random_graph(6 + i % 5, 12, seed=i)[1], num_nodes=6 + i % 5,
+                   y=torch.tensor([i % 2])) for i in range(24)]
+    lazy = add_node_features(graph_dataset(graphs), "degree")
+    eager = precompute(lazy)
+    assert eager.transform is None and len(eager) == len(lazy)
+    for a, b in zip(lazy, eager, strict=True):
+        assert torch.equal(a.x, b.x) and torch.equal(a.edge_index, b.edge_index)
+    settings = (ModelSettings("gin", {"hidden_channels": 8, "dropout": 0.5}),
+                SplitSettings(folds=3), TrainSettings(epochs=3, batch_size=4))
+    torch.manual_seed(0)
+    before = run_graph(lazy, *settings, 0)
+    torch.manual_seed(0)
+    after = run_graph(eager, *settings, 0)
+    assert before.metrics == after.metrics and before.curve == after.curve
+    plain = graph_dataset(graphs[:3])
+    assert precompute(plain) is plain  # nothing to apply
+
+
 def test_bad_graph_datasets_are_named():
     good = [Data(x=torch.ones(2, 1), edge_index=torch.tensor([[0], [1]]), y=torch.tensor([0]))
             for _ in range(4)]
