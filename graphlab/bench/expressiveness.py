@@ -2,19 +2,29 @@
 
     graphlab expressiveness [--models GIN GIN+SPE SSWL+ ...] [--benchmarks exp sr25 brec]
                             [--categories basic regular extension cfi] [--inits K]
-                            [--wl [--skip-models]] [--layers L] [--out FILE]
+                            [--train [--train-epochs E]] [--wl [--skip-models]]
+                            [--layers L] [--out FILE]
 
 Prints a markdown table (EXP and SR25: % of pairs separated; BREC: pairs distinguished per
 category by the reliable paired comparison) and writes the numbers as JSON. The protocol is
-graphlab's (models at random initialisation, float64); see graphlab.tasks.expressiveness.
+graphlab's (models at random initialisation, float64; see graphlab.tasks.expressiveness);
+``--train`` trains each model on each BREC pair first, as BREC does (PairTraining).
 ``--wl`` adds the combinatorial test that bounds each model (graphlab.tasks.wl).
+
+With ``--out FILE``, every BREC pair's result is appended to ``FILE.pairs.jsonl`` as soon
+as it is decided; a run killed midway and started again with the same settings reads the
+pairs done from there instead of recomputing them. The journal is deleted once FILE is
+written.
 """
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import json
+import os
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -22,7 +32,10 @@ import torch
 
 from graphlab.data import load_dataset
 from graphlab.data.expressiveness import BREC_CATEGORIES
+from graphlab.tasks.common import atomic_write
 from graphlab.tasks.expressiveness import (
+    PairResult,
+    PairTraining,
     brec_evaluate,
     brec_summary,
     harness_models,
@@ -62,13 +75,51 @@ def wl_brec(test: str, brec, pairs: Sequence[int], rounds: Optional[int],
     return {"summary": summary, "separated": separated}
 
 
+class PairJournal:
+    """Per-pair BREC results of a run, one JSON line each, keyed by the model and the
+    settings that decide a result; lines of other settings are kept but not used, a torn
+    last line (the process killed while writing) is ignored."""
+
+    def __init__(self, path: Optional[Path]):
+        self.path = path
+        self.lines: list[dict] = []
+        if path is not None and path.exists():
+            for line in path.read_text().splitlines():
+                try:
+                    entry = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(entry, dict) and "key" in entry and "result" in entry:
+                    self.lines.append(entry)
+
+    def known(self, key: str) -> dict[int, PairResult]:
+        return {e["result"]["pair"]: PairResult(**e["result"]) for e in self.lines
+                if e["key"] == key}
+
+    def add(self, key: str, result: PairResult) -> None:
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a") as f:
+            f.write(json.dumps({"key": key, "result": asdict(result)}) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+    def remove(self) -> None:
+        if self.path is not None and self.path.exists():
+            self.path.unlink()
+
+
 def run(models: Sequence[str], benchmarks: Sequence[str], categories: Sequence[str],
         progress: bool = True, inits: int = 1, wl: bool = False, neural: bool = True,
-        layers: int = 4) -> dict:
+        layers: int = 4, training: Optional[PairTraining] = None,
+        journal: Optional[PairJournal] = None) -> dict:
     """The harness models (``neural``) and, with ``wl``, the combinatorial test bounding each
     (1-WL for GIN, the preset's SWL test; none for GIN+SPE) on BREC, at the stable colouring
     and after ``layers`` rounds (the models' depth). When both run, ``exceeds_test`` lists
-    the pairs a model separated that its ``layers``-round test does not — a bug if any."""
+    the pairs a model separated that its ``layers``-round test does not — a bug if any.
+    ``training``: BREC's per-pair training before each test; ``journal``: per-pair results
+    are read from and written to it (see :class:`PairJournal`)."""
     known = harness_models(layers=layers)
     unknown = [m for m in models if m not in known]
     if unknown:
@@ -77,6 +128,7 @@ def run(models: Sequence[str], benchmarks: Sequence[str], categories: Sequence[s
     if bad:
         raise ValueError(f"unknown BREC categories {bad}; choose from {list(BREC_CATEGORIES)}")
     results: dict = {}
+    journal = journal or PairJournal(None)
     data = {}
     if "exp" in benchmarks:
         exp = load_dataset("exp")
@@ -110,13 +162,25 @@ def run(models: Sequence[str], benchmarks: Sequence[str], categories: Sequence[s
             row[f"{bench}_wall_s"] = round(time.perf_counter() - start, 1)
         if brec is not None:
             start = time.perf_counter()
+            key = json.dumps({"model": name, "layers": layers, "inits": inits,
+                              "training": None if training is None else asdict(training)},
+                             sort_keys=True)
+            done = journal.known(key)
+            if done and progress:
+                print(f"{name}: {len(done)} BREC pairs read back from {journal.path}",
+                      flush=True)
             res = brec_evaluate(make, brec, pairs, _transform(kind, 200), progress=progress,
-                                inits=inits)
+                                inits=inits, training=training, known=done,
+                                on_result=functools.partial(journal.add, key))
             row["brec"] = brec_summary(res)
             row["brec_per_pair"] = [{"pair": r.pair, "category": r.category, "t2": r.t2,
                                      "t2_reliability": r.t2_reliability,
-                                     "distinguished": r.distinguished, "seed": r.seed}
+                                     "distinguished": r.distinguished, "seed": r.seed,
+                                     "train_epochs": r.train_epochs,
+                                     "train_loss": r.train_loss}
                                     for r in res]
+            row["brec_training"] = None if training is None else asdict(training)
+            row["brec_read_back"] = sum(r.pair in done for r in res)
             row["brec_inits"] = inits
             row["brec_pairs"] = len(pairs)
             row["brec_wall_s"] = round(time.perf_counter() - start, 1)
@@ -169,6 +233,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--inits", type=int, default=1,
                         help="BREC: retry a pair not separated with up to this many model "
                              "initialisations (seeds 0..inits-1); default 1")
+    parser.add_argument("--train", action="store_true",
+                        help="BREC: train each model on each pair before the test, as BREC "
+                             "does (cosine-embedding loss, Adam 1e-4, batch 16; see "
+                             "graphlab.tasks.expressiveness.PairTraining)")
+    parser.add_argument("--train-epochs", type=int, default=PairTraining.epochs,
+                        help=f"with --train: at most this many epochs per pair "
+                             f"(default {PairTraining.epochs}, BREC's)")
     parser.add_argument("--wl", action="store_true",
                         help="BREC: also the combinatorial test bounding each model (1-WL for "
                              "GIN, the preset's SWL test), stable and after --layers rounds")
@@ -179,11 +250,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--out", help="write the numbers here as JSON")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
+    if args.train_epochs != PairTraining.epochs and not args.train:
+        parser.error("--train-epochs needs --train")
+    training = PairTraining(epochs=args.train_epochs) if args.train else None
+    journal = PairJournal(Path(args.out + ".pairs.jsonl") if args.out else None)
     results = run(args.models, args.benchmarks, args.categories, progress=not args.quiet,
                   inits=args.inits, wl=args.wl, neural=not args.skip_models,
-                  layers=args.layers)
+                  layers=args.layers, training=training, journal=journal)
     print(table(results, args.categories))
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(results, indent=2))
+        atomic_write(args.out, lambda f: f.write(json.dumps(results, indent=2)))
+        journal.remove()
     return 0

@@ -1,9 +1,10 @@
 """Expressiveness evaluation: does a graph model separate pairs of non-isomorphic graphs?
 
-graphlab's protocol (documented, not BREC's exactly): models are evaluated at random
+graphlab's default protocol (documented, not BREC's exactly): models are evaluated at random
 initialisation, in float64 and in eval mode, so their output is the architecture's separating
 power rather than the result of training. BREC (Wang and Zhang, 2023) additionally trains each
-model on each pair with a siamese loss before testing; graphlab does not.
+model on each pair with a siamese loss before testing; ``brec_evaluate(..., training=
+PairTraining())`` does that too, with the benchmark's own settings (:class:`PairTraining`).
 
 - :func:`separates` (EXP, SR25, CSL pairs): two graphs are separated when their embeddings
   differ by more than ``rtol`` relative to the embedding scale — far above float64
@@ -19,8 +20,9 @@ model on each pair with a siamese loss before testing; graphlab does not.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Callable, Iterable, Optional, Sequence
+from typing import Callable, Iterable, Mapping, Optional, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -29,16 +31,86 @@ from torch_geometric.data import Batch, Data
 from graphlab.data.expressiveness import BREC_CATEGORIES
 
 
+def _batch(graphs: Sequence[Data], dtype: torch.dtype) -> Batch:
+    """The graphs as one batch, every floating-point attribute in ``dtype``."""
+    batch = Batch.from_data_list(list(graphs))
+    for key, value in batch.items():
+        if torch.is_tensor(value) and value.is_floating_point():
+            batch[key] = value.to(dtype)
+    return batch
+
+
 def embed_graphs(model: nn.Module, graphs: Sequence[Data], batch_size: int = 64) -> Tensor:
     """``[len(graphs), q]`` float64 outputs of ``model`` (eval mode, no gradients)."""
     model = model.double().eval()
     outs = []
     with torch.no_grad():
         for i in range(0, len(graphs), batch_size):
-            batch = Batch.from_data_list(list(graphs[i:i + batch_size]))
-            batch.x = batch.x.double()
-            outs.append(model(batch))
+            outs.append(model(_batch(graphs[i:i + batch_size], torch.float64)))
     return torch.cat(outs).double()
+
+
+@dataclass(frozen=True)
+class PairTraining:
+    """BREC's training of a fresh model on each pair before the test, with the settings of
+    the benchmark's own evaluation script for subgraph GNNs: the 32 relabelled pairs
+    ``(G_k, H_k)`` in batches of ``batch_size`` graphs (in file order, no shuffling), the
+    cosine-embedding loss :math:`\\max(0, \\cos(f(G_k), f(H_k)) - \\text{margin})` (target −1:
+    the two outputs are pushed apart), Adam with ``lr`` and ``weight_decay``, the learning
+    rate cut ×0.1 when the epoch loss stops falling (``ReduceLROnPlateau`` defaults), at most
+    ``epochs`` epochs, stopped once the mean loss over the 32 pairs is below
+    ``loss_threshold``. graphlab trains in float32 and tests in float64."""
+
+    epochs: int = 20
+    lr: float = 1e-4
+    weight_decay: float = 1e-4
+    batch_size: int = 16
+    margin: float = 0.0
+    loss_threshold: float = 0.1
+
+    def __post_init__(self):
+        if self.epochs < 1 or self.batch_size < 2 or self.batch_size % 2:
+            raise ValueError("PairTraining needs epochs >= 1 and an even batch_size >= 2 "
+                             f"(G and H side by side), got epochs={self.epochs}, "
+                             f"batch_size={self.batch_size}")
+        if not self.lr > 0:
+            raise ValueError(f"PairTraining.lr must be positive, got {self.lr}")
+
+
+def train_on_pair(model: nn.Module, g: Sequence[Data], h: Sequence[Data],
+                  training: PairTraining) -> tuple[int, float]:
+    """Train ``model`` to separate the relabelings ``g`` and ``h`` (paired by position) as
+    :class:`PairTraining` says; returns (epochs run, last epoch's mean loss)."""
+    import torch.nn.functional as F
+
+    if len(g) != len(h) or not g:
+        raise ValueError(f"train_on_pair needs as many relabelings of G as of H, got "
+                         f"{len(g)} and {len(h)}")
+    model = model.float().train()
+    graphs = [x for pair in zip(g, h, strict=True) for x in pair]  # G_0, H_0, G_1, H_1, …
+    opt = torch.optim.Adam(model.parameters(), lr=training.lr,
+                           weight_decay=training.weight_decay)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(opt)
+    loss_mean = float("nan")
+    for epoch in range(1, training.epochs + 1):
+        total = 0.0
+        for i in range(0, len(graphs), training.batch_size):
+            out = model(_batch(graphs[i:i + training.batch_size], torch.float32))
+            a, b = out[0::2], out[1::2]
+            loss = F.cosine_embedding_loss(a, b, -torch.ones(a.size(0)),
+                                           margin=training.margin)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += float(loss.detach()) * a.size(0)
+        loss_mean = total / len(g)
+        if not math.isfinite(loss_mean):
+            raise FloatingPointError(f"the pair training's loss became {loss_mean} in epoch "
+                                     f"{epoch}; lower PairTraining.lr")
+        if loss_mean < training.loss_threshold:
+            return epoch, loss_mean
+        scheduler.step(loss_mean)
+    return training.epochs, loss_mean
 
 
 def separates(a: Tensor, b: Tensor, rtol: float = 1e-6) -> bool:
@@ -79,6 +151,9 @@ class PairResult:
     t2_reliability: float
     threshold: float
     seed: int = 0
+    #: with :class:`PairTraining`: epochs trained and the last epoch's loss
+    train_epochs: int = 0
+    train_loss: Optional[float] = None
 
     @property
     def reliable(self) -> bool:
@@ -99,7 +174,9 @@ def brec_category(pair: int) -> str:
 def brec_evaluate(make_model: Callable[[], nn.Module], ds, pairs: Optional[Iterable[int]] = None,
                   transform: Optional[Callable[[Data], Data]] = None, alpha: float = 0.05,
                   ridge: float = 1e-12, seed: int = 0, progress: bool = False,
-                  inits: int = 1) -> list[PairResult]:
+                  inits: int = 1, training: Optional[PairTraining] = None,
+                  known: Optional[Mapping[int, PairResult]] = None,
+                  on_result: Optional[Callable[[PairResult], None]] = None) -> list[PairResult]:
     """Run the reliable paired comparison on BREC pairs (all 400 by default).
 
     ``make_model()`` builds a fresh model (its output width is the test's dimension ``q``);
@@ -111,6 +188,12 @@ def brec_evaluate(make_model: Callable[[], nn.Module], ds, pairs: Optional[Itera
     untrained model separates some pairs only for some initialisations; expressiveness is
     about the existence of parameters, so "any of k" is the tighter lower bound. The result
     records the seed that decided.
+
+    ``training``: each fresh model is first trained on the pair (BREC's protocol, see
+    :class:`PairTraining`), then tested in float64. ``known``: results of an earlier,
+    interrupted evaluation with the same settings (pair id → result), returned as they are
+    instead of recomputed; ``on_result`` is called with each new result as soon as it is
+    decided (the command line keeps a journal with it, so a killed run resumes).
     """
     if inits < 1:
         raise ValueError(f"inits must be at least 1, got {inits}")
@@ -120,13 +203,18 @@ def brec_evaluate(make_model: Callable[[], nn.Module], ds, pairs: Optional[Itera
 
     ids = list(range(BREC_PAIRS) if pairs is None else pairs)
     results = []
+    known = known or {}
     for pair in tqdm(ids, desc="BREC pairs", disable=not progress, dynamic_ncols=True):
+        if pair in known:
+            results.append(known[pair])
+            continue
         g, h, rel = brec_pair(ds, pair)
         if transform is not None:
             g, h, rel = ([transform(x) for x in part] for part in (g, h, rel))
         for s in range(seed, seed + inits):
             torch.manual_seed(s)
             model = make_model()
+            trained = (0, None) if training is None else train_on_pair(model, g, h, training)
             emb_g, emb_h = embed_graphs(model, g), embed_graphs(model, h)
             emb_rel = embed_graphs(model, rel)
             n, q = emb_g.shape
@@ -134,10 +222,12 @@ def brec_evaluate(make_model: Callable[[], nn.Module], ds, pairs: Optional[Itera
             result = PairResult(
                 pair, brec_category(pair), hotelling_t2(emb_g, emb_h, ridge),
                 hotelling_t2(emb_rel[:half], emb_rel[half:], ridge), t2_threshold(q, n, alpha),
-                s)
+                s, *trained)
             if result.distinguished:
                 break
         results.append(result)
+        if on_result is not None:
+            on_result(result)
     return results
 
 

@@ -16,6 +16,7 @@ from graphlab.heads import GINGraph
 from graphlab.nn import SubgraphGNN
 from graphlab.tasks.expressiveness import (
     PairResult,
+    PairTraining,
     brec_evaluate,
     brec_summary,
     hotelling_t2,
@@ -106,6 +107,60 @@ def test_expressiveness_command_with_the_wl_tests(mini_brec, monkeypatch, tmp_pa
         command.main(["--models", "SSWL", "--benchmarks", "sr25", "--wl", "--quiet"])
 
 
+def test_a_killed_expressiveness_run_resumes_from_its_pair_journal(mini_brec, monkeypatch,
+                                                                   tmp_path):
+    """`graphlab expressiveness --out F`: each BREC pair's result goes to F.pairs.jsonl as
+    it is decided; started again after a crash, the run reads those back (a torn last line
+    is ignored), ends with the numbers of an uninterrupted run and removes the journal. A
+    run with other settings (--train) does not reuse them."""
+    import json
+
+    import graphlab.bench.expressiveness as command
+    import graphlab.tasks.expressiveness as harness
+
+    for module in (command, harness, brec_module):
+        monkeypatch.setattr(module, "BREC_CATEGORIES", {"basic": range(2)})
+    monkeypatch.setattr(brec_module, "BREC_PARTS", {})
+    monkeypatch.setattr(command, "load_dataset", lambda name: mini_brec)
+    args = ["--models", "SWL(VS)", "--benchmarks", "brec", "--categories", "basic",
+            "--layers", "2", "--quiet"]
+    whole = tmp_path / "whole.json"
+    assert command.main(args + ["--out", str(whole)]) == 0
+    real = brec_module.brec_pair
+
+    def dies_on_pair_1(ds, pair):
+        if pair == 1:
+            raise KeyboardInterrupt
+        return real(ds, pair)
+
+    out = tmp_path / "killed.json"
+    journal = tmp_path / "killed.json.pairs.jsonl"
+    monkeypatch.setattr(brec_module, "brec_pair", dies_on_pair_1)
+    with pytest.raises(KeyboardInterrupt):
+        command.main(args + ["--out", str(out)])
+    assert not out.exists() and len(journal.read_text().splitlines()) == 1
+    with open(journal, "a") as f:
+        f.write('{"key": "torn')
+    monkeypatch.setattr(brec_module, "brec_pair", real)
+    assert command.main(args + ["--out", str(out)]) == 0
+    ours, theirs = json.loads(out.read_text())["SWL(VS)"], json.loads(whole.read_text())["SWL(VS)"]
+    assert ours["brec_read_back"] == 1 and theirs["brec_read_back"] == 0
+    for key in ("brec", "brec_per_pair"):
+        assert ours[key] == theirs[key]
+    assert not journal.exists()
+    other = tmp_path / "other.json"
+    monkeypatch.setattr(brec_module, "brec_pair", dies_on_pair_1)
+    with pytest.raises(KeyboardInterrupt):
+        command.main(args + ["--out", str(other)])       # an untrained result in its journal
+    monkeypatch.setattr(brec_module, "brec_pair", real)
+    assert command.main(args + ["--train", "--train-epochs", "2", "--out", str(other)]) == 0
+    row = json.loads(other.read_text())["SWL(VS)"]
+    assert row["brec_read_back"] == 0 and row["brec_training"]["epochs"] == 2
+    assert [p["train_epochs"] for p in row["brec_per_pair"]] == [2, 2]
+    with pytest.raises(SystemExit):
+        command.main(args + ["--train-epochs", "2"])
+
+
 def test_more_initialisations_retry_only_unseparated_pairs(mini_brec):
     calls = []
 
@@ -118,6 +173,50 @@ def test_more_initialisations_retry_only_unseparated_pairs(mini_brec):
     assert [r.seed for r in res] == [5, 7] and [r.distinguished for r in res] == [True, False]
     with pytest.raises(ValueError, match="inits must be at least 1"):
         brec_evaluate(make, mini_brec, inits=0)
+
+
+def _sswl():
+    return SubgraphGNN(1, 16, "SSWL+", hidden_channels=16, num_layers=3, norm=False)
+
+
+def test_brec_training_separates_more_but_never_beyond_the_theory(mini_brec):
+    """BREC's per-pair training: it pushes apart the outputs of a pair the model can
+    separate (C6 / 2xC3: T² grows), never separates what the architecture cannot (GIN on
+    the 1-WL pair: its outputs stay equal; SSWL+ on rook / Shrikhande), and stops once the
+    loss is below its threshold."""
+    gin = lambda: GINGraph(1, 16, hidden_channels=16, num_layers=3, norm="none")  # noqa: E731
+    untrained = brec_evaluate(_sswl, mini_brec, transform=SubgraphBag())
+    slow = brec_evaluate(_sswl, mini_brec, transform=SubgraphBag(),
+                         training=PairTraining(epochs=3))
+    assert [r.train_epochs for r in slow] == [3, 3]
+    assert slow[0].t2 > untrained[0].t2 and slow[0].distinguished
+    assert not slow[1].distinguished and slow[1].reliable   # SRGs stay together
+    fast = brec_evaluate(_sswl, mini_brec, pairs=[0], transform=SubgraphBag(),
+                         training=PairTraining(epochs=50, lr=1e-2))
+    assert fast[0].train_epochs < 50 and fast[0].train_loss < 0.1 and fast[0].distinguished
+    wl = brec_evaluate(gin, mini_brec, training=PairTraining(epochs=3, lr=1e-2))
+    assert [r.distinguished for r in wl] == [False, False]
+    # the outputs of G and H stay equal (the loss falls only as they shrink towards 0,
+    # where the cosine's epsilon dominates)
+    assert [r.t2 for r in wl] == [0.0, 0.0]
+    with pytest.raises(ValueError, match="even batch_size"):
+        PairTraining(batch_size=3)
+    with pytest.raises(ValueError, match="lr must be positive"):
+        PairTraining(lr=0.0)
+
+
+def test_brec_results_already_known_are_not_recomputed(mini_brec):
+    built, reported = [], []
+
+    def make():
+        built.append(1)
+        return _sswl()
+
+    first = brec_evaluate(make, mini_brec, pairs=[0], transform=SubgraphBag())
+    again = brec_evaluate(make, mini_brec, transform=SubgraphBag(), known={0: first[0]},
+                          on_result=reported.append)
+    assert len(built) == 2 and again[0] is first[0]     # only pair 1 was evaluated again
+    assert [r.pair for r in reported] == [1] and reported[0] is again[1]
 
 
 def test_separation_rate_follows_the_theory():
