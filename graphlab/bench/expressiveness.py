@@ -8,7 +8,8 @@
 Prints a markdown table (EXP and SR25: % of pairs separated; BREC: pairs distinguished per
 category by the reliable paired comparison) and writes the numbers as JSON. The protocol is
 graphlab's (models at random initialisation, float64; see graphlab.tasks.expressiveness);
-``--train`` trains each model on each BREC pair first, as BREC does (PairTraining).
+``--train`` trains each model on each BREC pair first, as BREC does (PairTraining), with
+batch norm in the models as BREC's have (graphlab.tasks.expressiveness.harness_models).
 ``--wl`` adds the combinatorial test that bounds each model (graphlab.tasks.wl).
 
 With ``--out FILE``, every BREC pair's result is appended to ``FILE.pairs.jsonl`` as soon
@@ -121,6 +122,10 @@ def run(models: Sequence[str], benchmarks: Sequence[str], categories: Sequence[s
     ``training``: BREC's per-pair training before each test; ``journal``: per-pair results
     are read from and written to it (see :class:`PairJournal`)."""
     known = harness_models(layers=layers)
+    # BREC's trained protocol uses batch norm, as BREC's models do (see harness_models);
+    # EXP and SR25 are never trained and keep the plain models
+    norm = training is not None
+    brec_models = harness_models(layers=layers, norm=True) if norm else known
     unknown = [m for m in models if m not in known]
     if unknown:
         raise ValueError(f"unknown model(s) {unknown}; choose from {list(known)}")
@@ -162,16 +167,16 @@ def run(models: Sequence[str], benchmarks: Sequence[str], categories: Sequence[s
             row[f"{bench}_wall_s"] = round(time.perf_counter() - start, 1)
         if brec is not None:
             start = time.perf_counter()
-            key = json.dumps({"model": name, "layers": layers, "inits": inits,
+            key = json.dumps({"model": name, "layers": layers, "inits": inits, "norm": norm,
                               "training": None if training is None else asdict(training)},
                              sort_keys=True)
             done = journal.known(key)
             if done and progress:
                 print(f"{name}: {len(done)} BREC pairs read back from {journal.path}",
                       flush=True)
-            res = brec_evaluate(make, brec, pairs, _transform(kind, 200), progress=progress,
-                                inits=inits, training=training, known=done,
-                                on_result=functools.partial(journal.add, key))
+            res = brec_evaluate(brec_models[name][0], brec, pairs, _transform(kind, 200),
+                                progress=progress, inits=inits, training=training,
+                                known=done, on_result=functools.partial(journal.add, key))
             row["brec"] = brec_summary(res)
             row["brec_per_pair"] = [{"pair": r.pair, "category": r.category, "t2": r.t2,
                                      "t2_reliability": r.t2_reliability,
@@ -180,6 +185,7 @@ def run(models: Sequence[str], benchmarks: Sequence[str], categories: Sequence[s
                                      "train_loss": r.train_loss}
                                     for r in res]
             row["brec_training"] = None if training is None else asdict(training)
+            row["brec_norm"] = norm
             row["brec_read_back"] = sum(r.pair in done for r in res)
             row["brec_inits"] = inits
             row["brec_pairs"] = len(pairs)
@@ -234,9 +240,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help="BREC: retry a pair not separated with up to this many model "
                              "initialisations (seeds 0..inits-1); default 1")
     parser.add_argument("--train", action="store_true",
-                        help="BREC: train each model on each pair before the test, as BREC "
-                             "does (cosine-embedding loss, Adam 1e-4, batch 16; see "
-                             "graphlab.tasks.expressiveness.PairTraining)")
+                        help="BREC: train each model (with batch norm) on each pair before "
+                             "the test, as BREC does (cosine-embedding loss, Adam 1e-4, batch "
+                             "16; see graphlab.tasks.expressiveness.PairTraining)")
     parser.add_argument("--train-epochs", type=int, default=PairTraining.epochs,
                         help=f"with --train: at most this many epochs per pair "
                              f"(default {PairTraining.epochs}, BREC's)")

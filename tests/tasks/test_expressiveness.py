@@ -19,6 +19,7 @@ from graphlab.tasks.expressiveness import (
     PairTraining,
     brec_evaluate,
     brec_summary,
+    harness_models,
     hotelling_t2,
     pair_separation_rate,
     t2_threshold,
@@ -156,6 +157,7 @@ def test_a_killed_expressiveness_run_resumes_from_its_pair_journal(mini_brec, mo
     assert command.main(args + ["--train", "--train-epochs", "2", "--out", str(other)]) == 0
     row = json.loads(other.read_text())["SWL(VS)"]
     assert row["brec_read_back"] == 0 and row["brec_training"]["epochs"] == 2
+    assert row["brec_norm"] is True and ours["brec_norm"] is False
     assert [p["train_epochs"] for p in row["brec_per_pair"]] == [2, 2]
     with pytest.raises(SystemExit):
         command.main(args + ["--train-epochs", "2"])
@@ -199,6 +201,13 @@ def test_brec_training_separates_more_but_never_beyond_the_theory(mini_brec):
     # the outputs of G and H stay equal (the loss falls only as they shrink towards 0,
     # where the cosine's epsilon dominates)
     assert [r.t2 for r in wl] == [0.0, 0.0]
+    # with batch norm (the trained protocol's models, as BREC's): the same theory holds
+    bn = harness_models(hidden=16, layers=3, norm=True)
+    for name, transform, expected in (("GIN", None, [False, False]),
+                                      ("SSWL+", SubgraphBag(), [True, False])):
+        res = brec_evaluate(bn[name][0], mini_brec, transform=transform,
+                            training=PairTraining(epochs=3, lr=1e-2))
+        assert [r.distinguished for r in res] == expected and all(r.reliable for r in res)
     with pytest.raises(ValueError, match="even batch_size"):
         PairTraining(batch_size=3)
     with pytest.raises(ValueError, match="lr must be positive"):
