@@ -13,7 +13,8 @@ from graphlab.nn.gin_attention import (
     lambda_schedule,
     threshold_attention,
 )
-from graphlab.nn.graph_transformer import DenseGroups, GraphTransformerLayer, dense_groups
+from graphlab.nn.graph_transformer import GraphTransformerLayer
+from graphlab.nn.grouping import DenseGroups, dense_groups
 from graphlab.nn.lora import LoRALinear, apply_lora
 from graphlab.nn.ncn import NCNCPredictor, NCNLinkModel, NCNPredictor, PureGCN
 from graphlab.nn.registry import MODELS, ModelSpec, build_model, get_model_spec, register_model

@@ -59,6 +59,44 @@ def test_spe_equals_a_dense_per_graph_reference():
         torch.testing.assert_close(out[b.batch == g], ref)
 
 
+def test_spe_grouped_by_size_equals_one_padded_block_and_the_reference():
+    """Graphs of very different sizes are grouped (each group padded to its own largest):
+    outputs and gradients equal one block padded to the largest graph, and the dense
+    per-graph reference; a weighted CSR adjacency is split into the groups with its
+    weights."""
+    from graphlab.nn.grouping import dense_groups
+    from graphlab.ops import CSR
+
+    gs = []
+    for n, seed in ((3, 0), (4, 1), (20, 2), (24, 3), (60, 4)):
+        _, ei = random_graph(n, 2 * n, seed=seed, self_loops=False)
+        gs.append(EigenPE(8, dtype=torch.float64)(
+            Data(x=torch.ones(n, 1), edge_index=to_undirected(ei), num_nodes=n)))
+    b = Batch.from_data_list(gs)
+    assert len(dense_groups(b.edge_index, b.batch, b.num_nodes).groups) == 3
+    torch.manual_seed(0)
+    grouped = SPE(5, m=4, rho_hidden=8, rho_layers=3).double()
+    one = SPE(5, m=4, rho_hidden=8, rho_layers=3, group_ratio=None).double()
+    one.load_state_dict(grouped.state_dict())
+    weight = torch.rand(b.edge_index.size(1), dtype=torch.float64)
+    for adj in (b.edge_index, CSR.from_edge_index(b.edge_index, b.num_nodes, weight)):
+        vecs_a = b.eigvecs.clone().requires_grad_()
+        vecs_b = b.eigvecs.clone().requires_grad_()
+        out = grouped(b.eigvals, vecs_a, adj, b.batch, b.eig_mask)
+        ref = one(b.eigvals, vecs_b, adj, b.batch, b.eig_mask)
+        torch.testing.assert_close(out, ref)
+        (out ** 2).sum().backward()
+        (ref ** 2).sum().backward()
+        torch.testing.assert_close(vecs_a.grad, vecs_b.grad)
+    plain = grouped(b.eigvals, b.eigvecs, b.edge_index, b.batch, b.eig_mask)
+    for g, data in enumerate(gs):
+        ref = spe_reference(grouped, data.eigvals[0], data.eigvecs, data.eig_mask[0],
+                            data.edge_index, data.num_nodes)
+        torch.testing.assert_close(plain[b.batch == g], ref)
+    with pytest.raises(ValueError, match="different graphs"):
+        grouped(b.eigvals, b.eigvecs, torch.tensor([[0], [10]]), b.batch, b.eig_mask)
+
+
 def test_spe_ignores_padding():
     small = Data(x=torch.ones(4, 1), edge_index=cycle(4))
     spe = SPE(3, m=4, rho_hidden=8).double()
