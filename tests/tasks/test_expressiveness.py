@@ -41,6 +41,29 @@ def test_t2_equals_the_textbook_formula_and_brecs_threshold():
         t2_threshold(16, 16)
 
 
+def test_embedding_batches_follow_the_pair_budget_and_do_not_change_outputs():
+    """embed_graphs fills a batch up to batch_size graphs or max_pairs pair states (one
+    graph at least); the outputs are the same however the graphs are batched."""
+    from graphlab.tasks.expressiveness import embed_graphs
+
+    bag = SubgraphBag()
+    graphs = [bag(relabel(g, k)) for k, g in enumerate(
+        [PAIRS["C6 vs 2xC3"][0], rook_4x4(), shrikhande(), PAIRS["C6 vs 2xC3"][1]] * 3)]
+    torch.manual_seed(0)
+    model = SubgraphGNN(1, 4, "SSWL+", hidden_channels=8, num_layers=2, norm=False)
+    seen = []
+    model.register_forward_pre_hook(lambda m, args: seen.append(int(args[0].num_graphs)))
+    whole = embed_graphs(model, graphs, max_pairs=10**9)
+    assert seen == [12]
+    seen.clear()
+    # sizes 36, 256, 256, 36, … pair states: 36 + 256 fit in 300, 256 + 256 do not
+    budget = embed_graphs(model, graphs, max_pairs=300)
+    assert seen == [2] * 6
+    one_by_one = embed_graphs(model, graphs, max_pairs=1)
+    torch.testing.assert_close(budget, whole, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(one_by_one, whole, rtol=1e-12, atol=1e-12)
+
+
 def test_pair_result_needs_reliability():
     assert PairResult(0, "basic", 100.0, 1.0, 72.3).distinguished
     assert not PairResult(0, "basic", 100.0, 80.0, 72.3).distinguished  # unreliable
