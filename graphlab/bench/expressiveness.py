@@ -97,12 +97,19 @@ class PairJournal:
         return {e["result"]["pair"]: PairResult(**e["result"]) for e in self.lines
                 if e["key"] == key}
 
+    def commits(self, key: str) -> list[str]:
+        """The commits that computed this key's journalled results."""
+        return sorted({str(e.get("commit")) for e in self.lines if e["key"] == key})
+
     def add(self, key: str, result: PairResult) -> None:
         if self.path is None:
             return
+        from graphlab.runner.store import git_commit
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        entry = {"key": key, "result": asdict(result), "commit": git_commit()}
         with open(self.path, "a") as f:
-            f.write(json.dumps({"key": key, "result": asdict(result)}) + "\n")
+            f.write(json.dumps(entry) + "\n")
             f.flush()
             os.fsync(f.fileno())
 
@@ -187,6 +194,8 @@ def run(models: Sequence[str], benchmarks: Sequence[str], categories: Sequence[s
             row["brec_training"] = None if training is None else asdict(training)
             row["brec_norm"] = norm
             row["brec_read_back"] = sum(r.pair in done for r in res)
+            if done:  # the pairs read back were computed by these commits
+                row["brec_read_back_commits"] = journal.commits(key)
             row["brec_inits"] = inits
             row["brec_pairs"] = len(pairs)
             row["brec_wall_s"] = round(time.perf_counter() - start, 1)

@@ -169,6 +169,7 @@ def test_a_killed_expressiveness_run_resumes_from_its_pair_journal(mini_brec, mo
     assert command.main(args + ["--out", str(out)]) == 0
     ours, theirs = json.loads(out.read_text())["SWL(VS)"], json.loads(whole.read_text())["SWL(VS)"]
     assert ours["brec_read_back"] == 1 and theirs["brec_read_back"] == 0
+    assert len(ours["brec_read_back_commits"]) == 1 and "brec_read_back_commits" not in theirs
     for key in ("brec", "brec_per_pair"):
         assert ours[key] == theirs[key]
     assert not journal.exists()
