@@ -118,16 +118,32 @@ class PairJournal:
             self.path.unlink()
 
 
+def _id_ranges() -> str:
+    """BREC's categories as id ranges, e.g. ``basic 0-59; regular 60-159, 360-399; …``."""
+    parts = []
+    for name, ids in BREC_CATEGORIES.items():
+        ids, runs = sorted(ids), []
+        for i in ids:
+            if runs and i == runs[-1][1] + 1:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i])
+        parts.append(f"{name} " + ", ".join(f"{a}-{b}" for a, b in runs))
+    return "; ".join(parts)
+
+
 def run(models: Sequence[str], benchmarks: Sequence[str], categories: Sequence[str],
         progress: bool = True, inits: int = 1, wl: bool = False, neural: bool = True,
         layers: int = 4, training: Optional[PairTraining] = None,
-        journal: Optional[PairJournal] = None) -> dict:
+        journal: Optional[PairJournal] = None,
+        pair_ids: Optional[Sequence[int]] = None) -> dict:
     """The harness models (``neural``) and, with ``wl``, the combinatorial test bounding each
     (1-WL for GIN, the preset's SWL test; none for GIN+SPE) on BREC, at the stable colouring
     and after ``layers`` rounds (the models' depth). When both run, ``exceeds_test`` lists
     the pairs a model separated that its ``layers``-round test does not — a bug if any.
     ``training``: BREC's per-pair training before each test; ``journal``: per-pair results
-    are read from and written to it (see :class:`PairJournal`)."""
+    are read from and written to it (see :class:`PairJournal`). ``pair_ids``: only these
+    BREC pairs (of the ``categories``)."""
     known = harness_models(layers=layers)
     # BREC's trained protocol uses batch norm, as BREC's models do (see harness_models);
     # EXP and SR25 are never trained and keep the plain models
@@ -151,6 +167,12 @@ def run(models: Sequence[str], benchmarks: Sequence[str], categories: Sequence[s
         data["sr25"] = (list(itertools.combinations([sr[i] for i in range(len(sr))], 2)), 25)
     brec = load_dataset("brec") if "brec" in benchmarks else None
     pairs = [p for c in categories for p in BREC_CATEGORIES[c]]
+    if pair_ids is not None:
+        outside = sorted(set(pair_ids) - set(pairs))
+        if outside:
+            raise ValueError(f"BREC pairs {outside} are not in the categories "
+                             f"{list(categories)} ({_id_ranges()})")
+        pairs = [p for p in pairs if p in set(pair_ids)]
     if wl and brec is None:
         raise ValueError("--wl evaluates the tests on BREC: add brec to --benchmarks")
     if not (wl or neural):
@@ -209,10 +231,11 @@ def run(models: Sequence[str], benchmarks: Sequence[str], categories: Sequence[s
     return results
 
 
-def table(results: dict, categories: Sequence[str]) -> str:
+def table(results: dict, categories: Sequence[str], num_pairs: Optional[int] = None) -> str:
     cols = ["model", "EXP %", "SR25 %"] + [f"BREC {c}" for c in categories] + ["BREC total"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    pairs = sum(len(BREC_CATEGORIES[c]) for c in categories)
+    pairs = num_pairs if num_pairs is not None else sum(len(BREC_CATEGORIES[c])
+                                                        for c in categories)
     for name, row in results.items():
         if "brec" in row or "exp" in row or "sr25" in row:
             cells = [name, f"{row['exp']:.1f}" if "exp" in row else "–",
@@ -248,6 +271,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--inits", type=int, default=1,
                         help="BREC: retry a pair not separated with up to this many model "
                              "initialisations (seeds 0..inits-1); default 1")
+    parser.add_argument("--pairs", type=int, nargs="+", metavar="ID",
+                        help=f"BREC: only these pair ids, of --categories ({_id_ranges()})")
     parser.add_argument("--train", action="store_true",
                         help="BREC: train each model (with batch norm) on each pair before "
                              "the test, as BREC does (cosine-embedding loss, Adam 1e-4, batch "
@@ -271,8 +296,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     journal = PairJournal(Path(args.out + ".pairs.jsonl") if args.out else None)
     results = run(args.models, args.benchmarks, args.categories, progress=not args.quiet,
                   inits=args.inits, wl=args.wl, neural=not args.skip_models,
-                  layers=args.layers, training=training, journal=journal)
-    print(table(results, args.categories))
+                  layers=args.layers, training=training, journal=journal,
+                  pair_ids=args.pairs)
+    print(table(results, args.categories, None if args.pairs is None else len(set(args.pairs))))
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         atomic_write(args.out, lambda f: f.write(json.dumps(results, indent=2)))

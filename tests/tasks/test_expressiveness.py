@@ -84,6 +84,34 @@ def mini_brec(monkeypatch):
     return SyntheticDataset(graphs)
 
 
+@pytest.fixture
+def cli_on_mini_brec(mini_brec, monkeypatch):
+    """`graphlab expressiveness` (its module) reading the two-pair file, as category
+    'basic' = pairs 0-1."""
+    import graphlab.bench.expressiveness as command
+    import graphlab.tasks.expressiveness as harness
+
+    for module in (command, harness, brec_module):
+        monkeypatch.setattr(module, "BREC_CATEGORIES", {"basic": range(2)})
+    monkeypatch.setattr(brec_module, "BREC_PARTS", {})
+    monkeypatch.setattr(command, "load_dataset", lambda name: mini_brec)
+    return command
+
+
+def test_the_command_can_run_chosen_pairs(cli_on_mini_brec, tmp_path, capsys):
+    import json
+
+    out = tmp_path / "p.json"
+    assert cli_on_mini_brec.main(["--models", "SWL(VS)", "--benchmarks", "brec", "--categories",
+                                  "basic", "--pairs", "0", "--quiet", "--out", str(out)]) == 0
+    assert "| SWL(VS) | – | – | 1 | 1 / 1 |" in capsys.readouterr().out
+    row = json.loads(out.read_text())["SWL(VS)"]
+    assert row["brec_pairs"] == 1 and [p["pair"] for p in row["brec_per_pair"]] == [0]
+    with pytest.raises(ValueError, match=r"BREC pairs \[5\] are not in the categories"):
+        cli_on_mini_brec.main(["--models", "SWL(VS)", "--benchmarks", "brec", "--categories",
+                               "basic", "--pairs", "5", "--quiet"])
+
+
 def test_brec_protocol_on_a_small_file(mini_brec):
     gin = brec_evaluate(lambda: GINGraph(1, 16, hidden_channels=16, num_layers=3, norm="none"),
                         mini_brec)
@@ -99,19 +127,12 @@ def test_brec_protocol_on_a_small_file(mini_brec):
                                                        "unreliable": 0}
 
 
-def test_expressiveness_command_with_the_wl_tests(mini_brec, monkeypatch, tmp_path, capsys):
+def test_expressiveness_command_with_the_wl_tests(cli_on_mini_brec, tmp_path, capsys):
     """`graphlab expressiveness --wl`: the models, the test bounding each, and no pair a
     model separates beyond its test, on the two-pair file (C6 / 2xC3, rook / Shrikhande)."""
     import json
 
-    import graphlab.bench.expressiveness as command
-    import graphlab.tasks.expressiveness as harness
-
-    categories = {"basic": range(2)}
-    for module in (command, harness, brec_module):
-        monkeypatch.setattr(module, "BREC_CATEGORIES", categories)
-    monkeypatch.setattr(brec_module, "BREC_PARTS", {})
-    monkeypatch.setattr(command, "load_dataset", lambda name: mini_brec)
+    command = cli_on_mini_brec
     out = tmp_path / "e.json"
     assert command.main(["--models", "GIN", "SWL(VS)", "GIN+SPE", "--benchmarks", "brec",
                          "--categories", "basic", "--wl", "--layers", "2", "--out", str(out),
@@ -131,21 +152,15 @@ def test_expressiveness_command_with_the_wl_tests(mini_brec, monkeypatch, tmp_pa
         command.main(["--models", "SSWL", "--benchmarks", "sr25", "--wl", "--quiet"])
 
 
-def test_a_killed_expressiveness_run_resumes_from_its_pair_journal(mini_brec, monkeypatch,
-                                                                   tmp_path):
+def test_a_killed_expressiveness_run_resumes_from_its_pair_journal(cli_on_mini_brec,
+                                                                   monkeypatch, tmp_path):
     """`graphlab expressiveness --out F`: each BREC pair's result goes to F.pairs.jsonl as
     it is decided; started again after a crash, the run reads those back (a torn last line
     is ignored), ends with the numbers of an uninterrupted run and removes the journal. A
     run with other settings (--train) does not reuse them."""
     import json
 
-    import graphlab.bench.expressiveness as command
-    import graphlab.tasks.expressiveness as harness
-
-    for module in (command, harness, brec_module):
-        monkeypatch.setattr(module, "BREC_CATEGORIES", {"basic": range(2)})
-    monkeypatch.setattr(brec_module, "BREC_PARTS", {})
-    monkeypatch.setattr(command, "load_dataset", lambda name: mini_brec)
+    command = cli_on_mini_brec
     args = ["--models", "SWL(VS)", "--benchmarks", "brec", "--categories", "basic",
             "--layers", "2", "--quiet"]
     whole = tmp_path / "whole.json"
