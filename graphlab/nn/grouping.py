@@ -48,10 +48,29 @@ class DenseGroups:
             mask, the graphs' ids in the batch and, when asked for, the dense adjacency (edge
             counts, ``[graph, dst, src]``).
         inverse (Tensor): ``[num_nodes]``, where each node sits in the groups' concatenation.
+        node_group (Tensor): ``[num_nodes]``, each node's group.
+        node_local (Tensor): ``[num_nodes]``, each node's index in its group's ``nodes``.
     """
 
-    def __init__(self, num_nodes: int, groups: list[_Group], inverse: Tensor):
+    def __init__(self, num_nodes: int, groups: list[_Group], inverse: Tensor,
+                 node_group: Tensor, node_local: Tensor, batch: Tensor):
         self.num_nodes, self.groups, self.inverse = num_nodes, groups, inverse
+        self.node_group, self.node_local, self._batch = node_group, node_local, batch
+
+    def split_edges(self, edge_index: Tensor) -> list[tuple[Tensor, Tensor]]:
+        """Per group, the positions ``sel`` of its edges in ``edge_index`` (``[2, E]``,
+        source, destination) and those edges in the group's local numbering (``[2, |sel|]``,
+        indices into the group's ``nodes``). Raises on an edge between graphs."""
+        src, dst = edge_index[0], edge_index[1]
+        if src.numel() and bool((self._batch[src] != self._batch[dst]).any()):
+            raise ValueError("edge_index links nodes of different graphs of the batch")
+        edge_group = self.node_group[dst]
+        out = []
+        for g in range(len(self.groups)):
+            sel = (edge_group == g).nonzero().view(-1)
+            out.append((sel, torch.stack([self.node_local[src[sel]],
+                                          self.node_local[dst[sel]]])))
+        return out
 
     @property
     def padded_pairs(self) -> int:
@@ -101,10 +120,8 @@ def dense_groups(edge_index: Tensor, batch: Optional[Tensor], num_nodes: int,
         grouped = sum((hi - lo) * sizes[hi - 1] ** 2 for lo, hi in pairwise(cuts))
         if (len(sizes) - cuts[0]) * sizes[-1] ** 2 < GROUP_MIN_SAVING * grouped:
             cuts = [cuts[0], len(sizes)]
-    node_group = node_graph = node_pos = None
-    if adjacency:
-        node_group = torch.empty(num_nodes, dtype=torch.long, device=device)
-        node_graph, node_pos = torch.empty_like(node_group), torch.empty_like(node_group)
+    node_group = torch.empty(num_nodes, dtype=torch.long, device=device)
+    node_local = torch.empty_like(node_group)
     groups: list[_Group] = []
     for g, (lo, hi) in enumerate(pairwise(cuts)):
         gid = order[lo:hi]
@@ -115,23 +132,19 @@ def dense_groups(edge_index: Tensor, batch: Optional[Tensor], num_nodes: int,
         mask = torch.zeros(gid.numel(), sizes[hi - 1], dtype=torch.bool, device=device)
         mask[graph, pos] = True
         groups.append(_Group(nodes, graph, pos, mask, graphs=gid))
-        if adjacency:
-            node_group[nodes], node_graph[nodes], node_pos[nodes] = g, graph, pos
+        node_group[nodes] = g
+        node_local[nodes] = torch.arange(nodes.numel(), device=device)
     flat = (torch.cat([grp.nodes for grp in groups]) if groups
             else torch.zeros(0, dtype=torch.long, device=device))
     inverse = torch.empty_like(flat)
     inverse[flat] = torch.arange(flat.numel(), device=device)
+    layout = DenseGroups(num_nodes, groups, inverse, node_group, node_local, batch)
     if adjacency and groups:
-        src, dst = edge_index[0], edge_index[1]
-        if bool((batch[src] != batch[dst]).any()):
-            raise ValueError("edge_index links nodes of different graphs of the batch")
-        edge_group = node_group[dst]
-        for g, grp in enumerate(groups):
-            sel = (edge_group == g).nonzero().view(-1)
+        for grp, (sel, (src, dst)) in zip(groups, layout.split_edges(edge_index), strict=True):
             k, L = grp.mask.shape
             a = torch.zeros(k, L, L, device=device)
-            a.index_put_((node_graph[dst[sel]], node_pos[dst[sel]], node_pos[src[sel]]),
+            a.index_put_((grp.graph[dst], grp.pos[dst], grp.pos[src]),
                          torch.ones(sel.numel(), device=device), accumulate=True)
             grp.adj = a
             grp.allowed = (a > 0) | torch.eye(L, dtype=torch.bool, device=device)
-    return DenseGroups(num_nodes, groups, inverse)
+    return layout

@@ -148,23 +148,13 @@ class SPE(nn.Module):
         n = eigvecs.size(0)
         phi = self.phi(eigvals) * eig_mask.unsqueeze(-1)                 # [G, d, m]
         adj = to_csr(edge_index, n)
-        src, dst = adj.col, adj.row()
-        if src.numel() and bool((batch[src] != batch[dst]).any()):
-            raise ValueError("edge_index links nodes of different graphs of the batch")
-        layout = dense_groups(torch.stack([src, dst]), batch, n, ratio=self.group_ratio)
+        edges = torch.stack([adj.col, adj.row()])                         # CSR order
+        layout = dense_groups(edges, batch, n, ratio=self.group_ratio)
         if not layout.groups:
             return eigvecs.new_zeros(n, self.out_channels)
-        sizes = torch.tensor([grp.nodes.numel() for grp in layout.groups], device=src.device)
-        offsets = sizes.cumsum(0) - sizes
-        group_of = torch.repeat_interleave(torch.arange(sizes.numel(), device=src.device),
-                                           sizes)[layout.inverse]          # [N]
-        local = layout.inverse - offsets[group_of]                         # index in its group
-        edge_group = group_of[dst]
         outs = []
-        for g, grp in enumerate(layout.groups):
-            sel = (edge_group == g).nonzero().view(-1)
-            sub = CSR.from_edge_index(torch.stack([local[src[sel]], local[dst[sel]]]),
-                                      grp.nodes.numel(),
+        for grp, (sel, local) in zip(layout.groups, layout.split_edges(edges), strict=True):
+            sub = CSR.from_edge_index(local, grp.nodes.numel(),
                                       None if adj.weight is None else adj.weight[sel])
             outs.append(self._group(phi[grp.graphs], eigvecs[grp.nodes], grp, sub))
         return torch.cat(outs)[layout.inverse]
