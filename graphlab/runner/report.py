@@ -106,10 +106,25 @@ def _label(s: Summary) -> str:
     return s.name + ("" if s.profiles == {"full"} else f" ({'/'.join(sorted(s.profiles))})")
 
 
+def decimals(value: float) -> int:
+    """Decimal places that show ``value`` to at least 3 significant digits: 2 for
+    ``|value| >= 0.1`` (accuracies in percent, MAEs in mph), more below (a counting MAE of
+    0.0059 prints as 0.00590, not 0.01), at most 8."""
+    if value == 0 or not math.isfinite(value) or abs(value) >= 0.1:
+        return 2
+    return min(8, 2 - math.floor(math.log10(abs(value))))
+
+
 def fmt(mean: float, std: float) -> str:
+    """``mean ± std`` with :func:`decimals` of the mean, or more where the std is below 0.01
+    (then two significant digits of it, so that 0.13 ± 0.004 does not read 0.13 ± 0.00);
+    ``–`` for an undefined value."""
     if math.isnan(mean):
         return "–"
-    return f"{mean:.2f} ± {std:.2f}" if not math.isnan(std) else f"{mean:.2f} ± –"
+    d = decimals(mean)
+    if math.isfinite(std) and 0 < std < 0.01:
+        d = max(d, min(8, 1 - math.floor(math.log10(std))))
+    return f"{mean:.{d}f} ± {std:.{d}f}" if not math.isnan(std) else f"{mean:.{d}f} ± –"
 
 
 def markdown_table(summaries: list[Summary]) -> str:
@@ -122,7 +137,7 @@ def markdown_table(summaries: list[Summary]) -> str:
         gap = s.gap()
         lines.append("| " + " | ".join([
             _label(s), s.dataset, s.model, str(len(s.seeds)), s.primary, fmt(*s.ours()),
-            paper, "" if gap is None else f"{gap:+.2f}",
+            paper, "" if gap is None else f"{gap:+.{decimals(s.ours()[0])}f}",
             (s.paper or {}).get("source", "")]) + " |")
     return "\n".join(lines) + "\n"
 

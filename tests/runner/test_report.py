@@ -99,3 +99,18 @@ def test_metrics_tables_per_config_with_commits(tmp_path, capsys):
     assert out.count("| config | seeds |") == 2 and "| distance | 3 | 51.00 ± 1.00 |" in out
     assert main(["report", str(tmp_path), "--metrics", "nope"]) == 2
     assert "no results have the metric(s) ['nope']" in capsys.readouterr().err
+
+
+def test_small_metrics_keep_three_significant_digits(tmp_path):
+    """A counting MAE of ~0.006 must not print as 0.01 ± 0.00; the paper and gap columns use
+    the same precision; values from 0.1 up keep two decimals unless their std is below 0.01."""
+    fake_run(tmp_path, "count", [0.0059, 0.0063],
+             paper={"metric": "test_acc", "mean": 0.0070, "source": "x"})
+    table = write_report(tmp_path)
+    assert "| count | cora | gcn | 2 | test_acc | 0.00610 ± 0.00028 | 0.00700 ± – | -0.00090 |" \
+        in table
+    from graphlab.runner.report import decimals, fmt
+    assert [decimals(v) for v in (0.0, 0.1, 0.5, 81.2, 0.099, 0.0059, -0.0059, 1e-12)] == \
+        [2, 2, 2, 2, 4, 5, 5, 8]
+    assert fmt(0.13, 0.0042) == "0.1300 ± 0.0042" and fmt(6.15, 0.0) == "6.15 ± 0.00"
+    assert fmt(82.0, 2.0) == "82.00 ± 2.00" and fmt(float("nan"), 1.0) == "–"
