@@ -10,7 +10,7 @@ A config file (``experiments/<paper>/<name>.yaml``)::
     eval: {hits_k: [20, 50, 100]}
     seeds: 10                      # an int N (seeds 0..N-1) or a list of seeds
     paper: {metric: test_acc, mean: 81.5, std: 0.5, source: "Kipf & Welling 2017, Table 2"}
-    resources: {cpus: 1, gpus: 0}  # per run, for the Ray launcher
+    resources: {cpus: 1, gpus: 0, device: auto}  # per run: Ray's request; where it trains
     sweep:                         # optional grid: one run per combination (× seeds)
       train.lr: [0.01, 0.001]
       model.params.hidden_channels: [32, 64]
@@ -30,6 +30,7 @@ import copy
 import hashlib
 import itertools
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
@@ -40,6 +41,7 @@ from graphlab.data import DATASETS
 from graphlab.nn import get_model_spec
 from graphlab.runner.schema import ConfigError, from_dict, to_dict
 from graphlab.tasks import (
+    DEVICE_TASKS,
     TASKS,
     DatasetSettings,
     EvalSettings,
@@ -71,15 +73,23 @@ class PaperSettings:
 
 @dataclass
 class ResourceSettings:
-    """``resources:`` — what one run (one seed) needs; used by the Ray launcher.
+    """``resources:`` — what one run (one seed) needs and where it trains. Not part of the
+    fingerprint: a run resumed or repeated on another device is the same experiment.
 
     Attributes:
-        cpus: CPU cores per run (also the torch thread count of the run).
-        gpus: GPUs per run (fractions allowed, as in Ray).
+        cpus: CPU cores per run (also the torch thread count of the run); used by the Ray
+            launcher.
+        gpus: GPUs per run (fractions allowed, as in Ray); used by the Ray launcher.
+        device: where a single-process run trains (graph task): ``'auto'`` (default) = the
+            first GPU torch sees, else the CPU; ``'cpu'``; ``'cuda'`` / ``'cuda:K'`` (an
+            error where torch sees no such GPU). The other tasks train on the CPU (``'auto'``
+            means the CPU there, a GPU is refused); under ``--ddp`` each process uses its
+            own rank's device instead.
     """
 
     cpus: float = 1.0
     gpus: float = 0.0
+    device: str = "auto"
 
 
 #: Settings added after results were first recorded, with their neutral value: at that
@@ -275,6 +285,14 @@ def _check_semantics(cfg: Config, source: str) -> None:
     if cfg.resources.cpus <= 0 or cfg.resources.gpus < 0:
         raise ConfigError(f"{source}: key 'resources' needs cpus > 0 and gpus >= 0, got "
                           f"{cfg.resources}")
+    device = cfg.resources.device
+    if not isinstance(device, str) or not re.fullmatch(r"auto|cpu|cuda(:\d+)?", device):
+        raise ConfigError(f"{source}: key 'resources.device' must be 'auto', 'cpu', 'cuda' or "
+                          f"'cuda:K', got {device!r}")
+    if device.startswith("cuda") and cfg.task not in DEVICE_TASKS:
+        raise ConfigError(f"{source}: resources.device '{device}': task '{cfg.task}' trains on "
+                          f"the CPU (a GPU is supported for {sorted(DEVICE_TASKS)}; the link "
+                          "and graph tasks also run on GPUs under torchrun --ddp)")
 
 
 def config_from_dict(raw: dict, source: str = "<dict>", profile: str = FULL,

@@ -119,7 +119,7 @@ def _run_seed(cfg: Config, seed: int, out: str | Path, progress: bool,
         cfg, seed, out, math.inf if checkpoint_every is None else checkpoint_every)
     result = run_task(cfg.task, cfg.dataset, cfg.model, cfg.split, cfg.train, cfg.eval, seed,
                       progress=progress, callback=callback, ddp=ddp, pretrain=cfg.pretrain,
-                      checkpoint=ckpt)
+                      checkpoint=ckpt, device=cfg.resources.device)
     wall = time.perf_counter() - start
     if ddp is not None and not ddp.is_main:
         return None

@@ -7,7 +7,13 @@ from typing import Optional
 import graphlab.heads  # noqa: F401  (registers the link models)
 from graphlab.data import load_dataset
 from graphlab.tasks import forecast, graph, language, link, node
-from graphlab.tasks.common import Checkpoint, CheckpointError, EpochCallback, TaskResult
+from graphlab.tasks.common import (
+    Checkpoint,
+    CheckpointError,
+    EpochCallback,
+    TaskResult,
+    resolve_device,
+)
 from graphlab.tasks.distributed import Distributed, DistributedUnsupportedError
 from graphlab.tasks.settings import (
     DatasetSettings,
@@ -35,6 +41,10 @@ CHECKPOINT_TASKS = {"forecast", "graph", "link", "lm", "lm_finetune"}
 
 #: tasks that train data-parallel under ``--ddp``
 DDP_TASKS = {"link", "graph"}
+
+#: tasks whose single-process runs train on ``resources.device`` (a GPU); the others train
+#: on the CPU
+DEVICE_TASKS = {"graph"}
 NODE_NO_DDP = ("it trains full-batch, one forward pass over the whole graph per step, so there "
                "is no batch to shard: K processes would repeat the same work. Run its seeds in "
                "parallel instead (--jobs N or --launcher ray)")
@@ -69,16 +79,22 @@ def run_task(task: str, dataset: DatasetSettings, model: ModelSettings, split: S
              callback: Optional[EpochCallback] = None,
              ddp: Optional[Distributed] = None,
              pretrain: Optional[PretrainSettings] = None,
-             checkpoint: Optional[Checkpoint] = None) -> TaskResult:
+             checkpoint: Optional[Checkpoint] = None, device: str = "cpu") -> TaskResult:
     """Run one seed of ``task``. The caller seeds the RNGs (see ``graphlab.runner.seeding``).
 
     ``ddp``: train data-parallel in an initialised process group (link and graph tasks; see
     :mod:`graphlab.tasks.distributed` for why the node task refuses). ``pretrain``: the base
     model of task ``lm_finetune``. ``checkpoint``: save the training state as it goes and
-    resume from it — tasks in :data:`CHECKPOINT_TASKS`, not with ``ddp``.
+    resume from it — tasks in :data:`CHECKPOINT_TASKS`, not with ``ddp``. ``device``: where
+    a task in :data:`DEVICE_TASKS` trains (``'auto'``, ``'cpu'``, ``'cuda'``, ``'cuda:K'``; see
+    :func:`~graphlab.tasks.common.resolve_device`); the other tasks accept only the CPU
+    (``'auto'`` = CPU there); ignored under ``ddp``, where the rank's device is used.
     """
     if task not in TASKS:
         raise ValueError(f"unknown task '{task}'; choose one of {sorted(TASKS)}")
+    if task not in DEVICE_TASKS and device not in ("auto", "cpu") and ddp is None:
+        raise ValueError(f"task '{task}' trains on the CPU; device '{device}' is supported "
+                         f"for {sorted(DEVICE_TASKS)} only")
     if ddp is not None:
         check_ddp_task(task)
     if checkpoint is not None and task not in CHECKPOINT_TASKS:  # (the loops refuse ddp)
@@ -104,7 +120,8 @@ def run_task(task: str, dataset: DatasetSettings, model: ModelSettings, split: S
         ds = graph.take_subset(ds, dataset.subset)
         ds = graph.precompute(ds, dataset.eigen_pe, dataset.bag, progress)
         return graph.run_graph(ds, model, split, train, seed, progress, callback, ddp,
-                               name=dataset.name, checkpoint=checkpoint)
+                               name=dataset.name, checkpoint=checkpoint,
+                               device=None if ddp is not None else resolve_device(device))
     data, num_classes = prepare_data(task, dataset)
     if task == "node":
         return node.run_node(data, num_classes, model, split, train, seed, progress, callback)
@@ -112,7 +129,7 @@ def run_task(task: str, dataset: DatasetSettings, model: ModelSettings, split: S
                          checkpoint)
 
 
-__all__ = ["CHECKPOINT_TASKS", "DDP_TASKS", "TASKS", "Checkpoint", "CheckpointError",
-           "DatasetSettings", "Distributed", "DistributedUnsupportedError",
+__all__ = ["CHECKPOINT_TASKS", "DDP_TASKS", "DEVICE_TASKS", "TASKS", "Checkpoint",
+           "CheckpointError", "DatasetSettings", "Distributed", "DistributedUnsupportedError",
            "EpochCallback", "EvalSettings", "ModelSettings", "PretrainSettings", "SplitSettings",
            "TaskResult", "TrainSettings", "check_ddp_task", "prepare_data", "run_task"]

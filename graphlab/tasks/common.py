@@ -90,6 +90,30 @@ class Selector:
         return TaskResult(metrics, curve)
 
 
+def resolve_device(spec: str = "auto") -> torch.device:
+    """The device a run trains on: ``'auto'`` = ``cuda`` when torch sees a GPU, else the CPU;
+    ``'cpu'``; ``'cuda'`` or ``'cuda:K'``.
+
+    Raises:
+        ValueError: an unknown spec, or a GPU torch does not see (named with what it sees).
+    """
+    if spec == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if spec == "cpu":
+        return torch.device("cpu")
+    head, _, index = spec.partition(":")
+    if head != "cuda" or (index and not index.isdigit()):
+        raise ValueError(f"unknown device '{spec}'; use 'auto', 'cpu', 'cuda' or 'cuda:K'")
+    if not torch.cuda.is_available():
+        raise ValueError(f"device '{spec}' asked for, but torch sees no CUDA GPU (torch "
+                         f"{torch.__version__}, torch.cuda.is_available() is False); use "
+                         "'cpu' or 'auto'")
+    if index and int(index) >= torch.cuda.device_count():
+        raise ValueError(f"device '{spec}' asked for, but torch sees "
+                         f"{torch.cuda.device_count()} GPU(s) (cuda:0 …)")
+    return torch.device(spec)
+
+
 class BestWeights:
     """``train.test_at: best``: a copy of the model's weights at the selector's best epoch,
     so that the parts not scored per epoch can be scored once with them at the end

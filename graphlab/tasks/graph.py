@@ -193,7 +193,8 @@ def evaluate_graphs(net: torch.nn.Module, ds, parts: Sequence[tuple[str, Tensor]
 def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettings, seed: int,
               progress: bool = False, callback: Optional[EpochCallback] = None,
               ddp: Optional[Distributed] = None, name: str = "graph task input",
-              checkpoint: Optional[Checkpoint] = None) -> TaskResult:
+              checkpoint: Optional[Checkpoint] = None,
+              device: Optional[torch.device] = None) -> TaskResult:
     """Train ``model`` on a graph-level dataset; metrics at the selected epoch.
 
     Metrics: ``{train,val,test}_acc`` (percent; classification) or ``{train,val,test}_mae``
@@ -202,10 +203,14 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
     ``batch_size / world_size`` graphs of every global batch; the loss weight makes DDP's
     averaged gradient the global batch mean. ``checkpoint``: save the loop's state as it
     trains and resume from it (see :class:`~graphlab.tasks.common.Checkpoint`); not with
-    ``ddp``.
+    ``ddp``. ``device``: where the model trains and the batches go (default the CPU; the
+    datasets' precomputed features stay on the CPU and move batch by batch); with ``ddp``
+    the rank's device (a different one is an error). ``info['device']`` records it.
     """
     if checkpoint is not None and ddp is not None:
         raise ValueError("mid-seed checkpoints are not supported with ddp")
+    if ddp is not None and device is not None and torch.device(device) != ddp.device:
+        raise ValueError(f"device {device} given, but this ddp rank trains on {ddp.device}")
     target, y = check_graph_dataset(ds, name)
     y = y.view(-1) if y.size(1) == 1 else y
     given = (torch.cat([g.split.view(-1) for g in ds])
@@ -221,7 +226,11 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
         1 if y.dim() == 1 else y.size(1))
     net = build_model(model.name, "graph", model.params, in_channels=ds.num_features,
                       out_channels=out_channels, edge_channels=ds.num_edge_features)
-    device = torch.device("cpu") if ddp is None else ddp.device
+    if ddp is not None:
+        device = ddp.device
+    else:
+        device = torch.device("cpu") if device is None else torch.device(device)
+        net = net.to(device)
     trained = net if ddp is None else ddp.wrap(net)
     params = [p for p in net.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=train.lr, weight_decay=train.weight_decay, foreach=True)
@@ -301,7 +310,8 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
                                                  ddp))
     result = selector.result(curve)
     result.info.update(target=target, num_train=int(train_idx.numel()),
-                       num_val=int(val_idx.numel()), num_test=int(test_idx.numel()))
+                       num_val=int(val_idx.numel()), num_test=int(test_idx.numel()),
+                       device=str(device))
     return result
 
 

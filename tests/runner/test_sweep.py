@@ -67,3 +67,11 @@ def test_cli_runs_a_sweep_locally(write_config, tmp_path):
     assert len(folders) == 4 and all(f.startswith("grid__lr=") for f in folders)
     rec = json.loads(Path(tmp_path / "out" / folders[0] / "seed_0.json").read_text())
     assert rec["name"] == folders[0]
+
+
+def test_the_device_does_not_change_the_fingerprint(write_config):
+    a = load_configs(write_config(SWEEP, "grid.yaml"))[0]
+    b = load_configs(write_config(SWEEP.replace("{cpus: 1}", "{cpus: 1, device: cpu}"),
+                                  "grid.yaml"))[0]
+    assert a.resources.device == "auto" and b.resources.device == "cpu"
+    assert a.fingerprint() == b.fingerprint()

@@ -234,3 +234,53 @@ def test_test_at_is_checked_and_graph_only(write_config):
     with pytest.raises(ConfigError, match="'train.test_at: best' is for tasks 'graph' and "
                                           "'forecast' only"):
         load_config(write_config(TINY.replace("lr: 0.05", "lr: 0.05, test_at: best")))
+
+
+def test_device_is_resolved_named_and_recorded(monkeypatch):
+    """resources.device: 'auto' is the CPU where torch sees no GPU, 'cpu' gives the numbers
+    of the default path (and is recorded), a GPU torch does not see is one clear error."""
+    from graphlab.tasks.common import resolve_device
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("auto") == torch.device("cpu") == resolve_device("cpu")
+    with pytest.raises(ValueError, match="torch sees no CUDA GPU"):
+        resolve_device("cuda:0")
+    with pytest.raises(ValueError, match="unknown device 'gpu'"):
+        resolve_device("gpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert resolve_device("auto") == torch.device("cuda") and resolve_device("cuda:1").index == 1
+    with pytest.raises(ValueError, match="sees 2 GPU"):
+        resolve_device("cuda:2")
+    monkeypatch.undo()
+    args = (size_graphs(24), ModelSettings("gin", {"hidden_channels": 8}), SplitSettings(folds=3),
+            TrainSettings(epochs=3, lr=0.01, batch_size=8))
+    torch.manual_seed(0)
+    default = run_graph(*args, seed=0)
+    torch.manual_seed(0)
+    on_cpu = run_graph(*args, seed=0, device=torch.device("cpu"))
+    assert on_cpu.metrics == default.metrics and on_cpu.info["device"] == "cpu"
+
+
+def test_a_gpu_device_is_refused_where_the_task_cannot_use_it(write_config):
+    from graphlab.runner import ConfigError, load_config
+    from tests.conftest import TINY
+    with pytest.raises(ConfigError, match="task 'node' trains on the CPU"):
+        load_config(write_config(TINY + "resources: {device: cuda}\n"))
+    with pytest.raises(ConfigError, match="'resources.device' must be 'auto', 'cpu'"):
+        load_config(write_config(TINY + "resources: {device: tpu}\n"))
+    assert load_config(write_config(TINY + "resources: {device: cpu}\n")).resources.device == "cpu"
+    with pytest.raises(ValueError, match="task 'node' trains on the CPU"):
+        run_task("node", DatasetSettings("dcsbm"), ModelSettings("gcn"), SplitSettings(),
+                 TrainSettings(epochs=1), EvalSettings(), seed=0, device="cuda")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_graph_task_trains_on_the_gpu_like_on_the_cpu():
+    args = (size_graphs(24), ModelSettings("gin", {"hidden_channels": 8, "dropout": 0.0}),
+            SplitSettings(folds=3), TrainSettings(epochs=2, lr=0.01, batch_size=8))
+    torch.manual_seed(0)
+    cpu = run_graph(*args, seed=0, device=torch.device("cpu"))
+    torch.manual_seed(0)
+    gpu = run_graph(*args, seed=0, device=torch.device("cuda"))
+    assert gpu.info["device"].startswith("cuda")
+    assert gpu.curve[0]["loss"] == pytest.approx(cpu.curve[0]["loss"], rel=1e-4)
