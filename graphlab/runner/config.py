@@ -30,7 +30,6 @@ import copy
 import hashlib
 import itertools
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
@@ -41,7 +40,6 @@ from graphlab.data import DATASETS
 from graphlab.nn import get_model_spec
 from graphlab.runner.schema import ConfigError, from_dict, to_dict
 from graphlab.tasks import (
-    DEVICE_TASKS,
     TASKS,
     DatasetSettings,
     EvalSettings,
@@ -49,6 +47,7 @@ from graphlab.tasks import (
     PretrainSettings,
     SplitSettings,
     TrainSettings,
+    check_device,
 )
 
 FULL = "full"
@@ -285,14 +284,10 @@ def _check_semantics(cfg: Config, source: str) -> None:
     if cfg.resources.cpus <= 0 or cfg.resources.gpus < 0:
         raise ConfigError(f"{source}: key 'resources' needs cpus > 0 and gpus >= 0, got "
                           f"{cfg.resources}")
-    device = cfg.resources.device
-    if not isinstance(device, str) or not re.fullmatch(r"auto|cpu|cuda(:\d+)?", device):
-        raise ConfigError(f"{source}: key 'resources.device' must be 'auto', 'cpu', 'cuda' or "
-                          f"'cuda:K', got {device!r}")
-    if device.startswith("cuda") and cfg.task not in DEVICE_TASKS:
-        raise ConfigError(f"{source}: resources.device '{device}': task '{cfg.task}' trains on "
-                          f"the CPU (a GPU is supported for {sorted(DEVICE_TASKS)}; the link "
-                          "and graph tasks also run on GPUs under torchrun --ddp)")
+    try:
+        check_device(cfg.task, cfg.resources.device)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
 
 
 def config_from_dict(raw: dict, source: str = "<dict>", profile: str = FULL,

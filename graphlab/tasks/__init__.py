@@ -13,6 +13,7 @@ from graphlab.tasks.common import (
     EpochCallback,
     TaskResult,
     resolve_device,
+    valid_device_spec,
 )
 from graphlab.tasks.distributed import Distributed, DistributedUnsupportedError
 from graphlab.tasks.settings import (
@@ -45,6 +46,22 @@ DDP_TASKS = {"link", "graph"}
 #: tasks whose single-process runs train on ``resources.device`` (a GPU); the others train
 #: on the CPU
 DEVICE_TASKS = {"graph"}
+
+
+def check_device(task: str, device: str) -> None:
+    """``resources.device`` for ``task``: a known spec, and a GPU only for
+    :data:`DEVICE_TASKS` (whether torch sees that GPU is checked when the run starts).
+
+    Raises:
+        ValueError: an unknown spec, or a GPU for a task that trains on the CPU.
+    """
+    if not valid_device_spec(device):
+        raise ValueError(f"key 'resources.device' must be 'auto', 'cpu', 'cuda' or 'cuda:K', "
+                         f"got {device!r}")
+    if device.startswith("cuda") and task not in DEVICE_TASKS:
+        raise ValueError(f"resources.device '{device}': task '{task}' trains on the CPU (a GPU "
+                         f"is supported for {sorted(DEVICE_TASKS)}; the link and graph tasks "
+                         "also run on GPUs under torchrun --ddp)")
 NODE_NO_DDP = ("it trains full-batch, one forward pass over the whole graph per step, so there "
                "is no batch to shard: K processes would repeat the same work. Run its seeds in "
                "parallel instead (--jobs N or --launcher ray)")
@@ -92,9 +109,8 @@ def run_task(task: str, dataset: DatasetSettings, model: ModelSettings, split: S
     """
     if task not in TASKS:
         raise ValueError(f"unknown task '{task}'; choose one of {sorted(TASKS)}")
-    if task not in DEVICE_TASKS and device not in ("auto", "cpu") and ddp is None:
-        raise ValueError(f"task '{task}' trains on the CPU; device '{device}' is supported "
-                         f"for {sorted(DEVICE_TASKS)} only")
+    if ddp is None:
+        check_device(task, device)
     if ddp is not None:
         check_ddp_task(task)
     if checkpoint is not None and task not in CHECKPOINT_TASKS:  # (the loops refuse ddp)
@@ -132,4 +148,5 @@ def run_task(task: str, dataset: DatasetSettings, model: ModelSettings, split: S
 __all__ = ["CHECKPOINT_TASKS", "DDP_TASKS", "DEVICE_TASKS", "TASKS", "Checkpoint",
            "CheckpointError", "DatasetSettings", "Distributed", "DistributedUnsupportedError",
            "EpochCallback", "EvalSettings", "ModelSettings", "PretrainSettings", "SplitSettings",
-           "TaskResult", "TrainSettings", "check_ddp_task", "prepare_data", "run_task"]
+           "TaskResult", "TrainSettings", "check_ddp_task", "check_device", "prepare_data",
+           "run_task"]

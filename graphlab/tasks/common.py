@@ -6,6 +6,7 @@ import copy
 import math
 import os
 import random
+import re
 import tempfile
 import time
 from contextlib import contextmanager
@@ -90,6 +91,15 @@ class Selector:
         return TaskResult(metrics, curve)
 
 
+#: the device specs a run accepts (``resources.device``)
+DEVICE_SPEC = re.compile(r"auto|cpu|cuda(:\d+)?")
+
+
+def valid_device_spec(spec: Any) -> bool:
+    """Whether ``spec`` is one of :data:`DEVICE_SPEC`'s forms (says nothing of the GPUs)."""
+    return isinstance(spec, str) and DEVICE_SPEC.fullmatch(spec) is not None
+
+
 def resolve_device(spec: str = "auto") -> torch.device:
     """The device a run trains on: ``'auto'`` = ``cuda`` when torch sees a GPU, else the CPU;
     ``'cpu'``; ``'cuda'`` or ``'cuda:K'``.
@@ -97,13 +107,13 @@ def resolve_device(spec: str = "auto") -> torch.device:
     Raises:
         ValueError: an unknown spec, or a GPU torch does not see (named with what it sees).
     """
+    if not valid_device_spec(spec):
+        raise ValueError(f"unknown device {spec!r}; use 'auto', 'cpu', 'cuda' or 'cuda:K'")
     if spec == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if spec == "cpu":
         return torch.device("cpu")
-    head, _, index = spec.partition(":")
-    if head != "cuda" or (index and not index.isdigit()):
-        raise ValueError(f"unknown device '{spec}'; use 'auto', 'cpu', 'cuda' or 'cuda:K'")
+    index = spec.partition(":")[2]
     if not torch.cuda.is_available():
         raise ValueError(f"device '{spec}' asked for, but torch sees no CUDA GPU (torch "
                          f"{torch.__version__}, torch.cuda.is_available() is False); use "
