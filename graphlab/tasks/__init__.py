@@ -46,6 +46,17 @@ DDP_TASKS = {"link", "graph"}
 #: tasks whose single-process runs train on ``resources.device`` (a GPU); the others train
 #: on the CPU
 DEVICE_TASKS = {"graph"}
+NODE_NO_DDP = ("it trains full-batch, one forward pass over the whole graph per step, so there "
+               "is no batch to shard: K processes would repeat the same work. Run its seeds in "
+               "parallel instead (--jobs N or --launcher ray)")
+
+
+def check_ddp_task(task: str) -> None:
+    """Raise :class:`DistributedUnsupportedError`, saying why, unless ``task`` trains
+    data-parallel."""
+    if task not in DDP_TASKS:
+        why = NODE_NO_DDP if task == "node" else "data-parallel training is not implemented for it"
+        raise DistributedUnsupportedError(f"task '{task}' cannot be trained with --ddp: {why}")
 
 
 def check_device(task: str, device: str) -> None:
@@ -62,17 +73,6 @@ def check_device(task: str, device: str) -> None:
         raise ValueError(f"resources.device '{device}': task '{task}' trains on the CPU (a GPU "
                          f"is supported for {sorted(DEVICE_TASKS)}; the link and graph tasks "
                          "also run on GPUs under torchrun --ddp)")
-NODE_NO_DDP = ("it trains full-batch, one forward pass over the whole graph per step, so there "
-               "is no batch to shard: K processes would repeat the same work. Run its seeds in "
-               "parallel instead (--jobs N or --launcher ray)")
-
-
-def check_ddp_task(task: str) -> None:
-    """Raise :class:`DistributedUnsupportedError`, saying why, unless ``task`` trains
-    data-parallel."""
-    if task not in DDP_TASKS:
-        why = NODE_NO_DDP if task == "node" else "data-parallel training is not implemented for it"
-        raise DistributedUnsupportedError(f"task '{task}' cannot be trained with --ddp: {why}")
 
 
 def prepare_data(task: str, dataset: DatasetSettings):
@@ -111,7 +111,7 @@ def run_task(task: str, dataset: DatasetSettings, model: ModelSettings, split: S
         raise ValueError(f"unknown task '{task}'; choose one of {sorted(TASKS)}")
     if ddp is None:
         check_device(task, device)
-    if ddp is not None:
+    else:
         check_ddp_task(task)
     if checkpoint is not None and task not in CHECKPOINT_TASKS:  # (the loops refuse ddp)
         raise ValueError(f"task '{task}' does not save mid-seed checkpoints (only "
