@@ -108,6 +108,7 @@ LATER_SETTINGS = (
     ("train", "lr_patience", 20),
     ("train", "eval_batch_size", None),
     ("train", "test_at", "every_epoch"),
+    ("train", "tiebreak", None),
     ("train", "block_size", None),
     ("train", "steps_per_epoch", None),
 )
@@ -248,6 +249,14 @@ def _check_semantics(cfg: Config, source: str) -> None:
     if not cfg.monitor.startswith("val_") and cfg.monitor != "last":
         raise ConfigError(f"{source}: key 'train.monitor' must name a validation metric "
                           f"(val_…) or be 'last', got '{cfg.monitor}'")
+    tiebreak = cfg.train.tiebreak
+    if tiebreak is not None:
+        if cfg.monitor == "last":
+            raise ConfigError(f"{source}: key 'train.tiebreak' needs a selection, but "
+                              "train.monitor is 'last'")
+        if tiebreak != "last" and not (isinstance(tiebreak, str) and tiebreak.startswith("val_")):
+            raise ConfigError(f"{source}: key 'train.tiebreak' must name a validation metric "
+                              f"(val_…) or be 'last', got {tiebreak!r}")
     choices = (("train.scheduler", cfg.train.scheduler, (None, "step", "plateau")),
                ("dataset.node_features", cfg.dataset.node_features, (None, "degree", "constant")),
                ("train.test_at", cfg.train.test_at, ("every_epoch", "best")))

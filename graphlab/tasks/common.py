@@ -44,14 +44,33 @@ def minimised(metric: str) -> bool:
 class Selector:
     """Keeps the metrics of the epoch with the best ``monitor`` value — the smallest for
     error metrics (:func:`minimised`), else the largest — and says when ``patience`` epochs
-    have passed without improvement. ``monitor='last'`` keeps the latest epoch."""
+    have passed without improvement. ``monitor='last'`` keeps the latest epoch.
 
-    def __init__(self, monitor: str, patience: Optional[int]):
-        self.monitor, self.patience = monitor, patience
+    ``tiebreak`` decides between epochs with equal ``monitor`` values (an accuracy on a few
+    validation graphs is often tied for many epochs): ``None`` keeps the first of them,
+    ``'last'`` the latest, a metric name (e.g. ``'val_loss'``) the one with the better
+    value of that metric (the same minimised / maximised rule; a tie there keeps the
+    earlier epoch). An epoch that wins a tie-break also resets ``patience``."""
+
+    def __init__(self, monitor: str, patience: Optional[int], tiebreak: Optional[str] = None):
+        if tiebreak is not None and monitor == "last":
+            raise ValueError("tiebreak has no meaning with monitor='last' (no selection)")
+        self.monitor, self.patience, self.tiebreak = monitor, patience, tiebreak
         self.sign = -1.0 if minimised(monitor) else 1.0
         self.best_value = -math.inf
         self.best_epoch = 0
         self.best: dict[str, float] = {}
+
+    def _wins_tie(self, row: dict[str, float]) -> bool:
+        if self.tiebreak is None:
+            return False
+        if self.tiebreak == "last":
+            return True
+        if self.tiebreak not in row:
+            raise KeyError(f"tiebreak metric '{self.tiebreak}' is not measured by this task; "
+                           f"available: {sorted(k for k in row if k.startswith('val_'))}")
+        sign = -1.0 if minimised(self.tiebreak) else 1.0
+        return sign * row[self.tiebreak] > sign * self.best[self.tiebreak]
 
     def update(self, epoch: int, row: dict[str, float]) -> None:
         if self.monitor == "last":
@@ -60,8 +79,9 @@ class Selector:
         if self.monitor not in row:
             raise KeyError(f"monitor metric '{self.monitor}' is not measured by this task; "
                            f"available: {sorted(k for k in row if k.startswith('val_'))}")
-        if self.sign * row[self.monitor] > self.best_value:
-            self.best_value, self.best_epoch = self.sign * row[self.monitor], epoch
+        value = self.sign * row[self.monitor]
+        if value > self.best_value or (value == self.best_value and self._wins_tie(row)):
+            self.best_value, self.best_epoch = value, epoch
             self.best = dict(row)
 
     def log(self, epoch: int, row: dict[str, float], curve: list[dict[str, float]],

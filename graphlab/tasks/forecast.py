@@ -120,7 +120,7 @@ def fit_forecaster(series, model: ModelSettings, split: SplitSettings, train: Tr
     gen = torch.Generator().manual_seed(seed)
     x, y = windows.x["train"], windows.y["train"]
     ignore = windows.zero_is_missing
-    selector = Selector(train.monitor or "val_mae", train.patience)
+    selector = Selector(train.monitor or "val_mae", train.patience, train.tiebreak)
     test_at_best = train.test_at == "best"
     per_epoch = ("val",) if test_at_best else ("val", "test")
     best = BestWeights(selector, test_at_best)

@@ -170,8 +170,10 @@ def _scores(out: Tensor, y: Tensor, target: str) -> Tensor:
 def evaluate_graphs(net: torch.nn.Module, ds, parts: Sequence[tuple[str, Tensor]],
                     target: str, batch_size: int, device: torch.device,
                     ddp: Optional[Distributed] = None) -> dict[str, float]:
-    """``{part}_acc`` (percent) or ``{part}_mae`` for every named index set; with ``ddp``
-    each rank scores a contiguous shard and the scores are gathered."""
+    """``{part}_acc`` (percent) and ``{part}_loss`` (mean cross-entropy) for
+    classification, or ``{part}_mae`` (which is the L1 loss) for regression, for every
+    named index set; with ``ddp`` each rank scores a contiguous shard and the scores are
+    gathered."""
     net.eval()
     name = "acc" if target == "classification" else "mae"
     out: dict[str, float] = {}
@@ -180,13 +182,21 @@ def evaluate_graphs(net: torch.nn.Module, ds, parts: Sequence[tuple[str, Tensor]
             continue
         local = index if ddp is None else index[ddp.shard(index.numel())]
         scores = [torch.zeros(0, dtype=torch.float64, device=device)]
+        losses = [torch.zeros(0, dtype=torch.float64, device=device)]
         with torch.no_grad():
             for batch in DataLoader(ds[local], batch_size=batch_size):
                 batch = batch.to(device)
-                scores.append(_scores(net(batch), batch.y, target))
+                logits = net(batch)
+                scores.append(_scores(logits, batch.y, target))
+                if target == "classification":
+                    losses.append(F.cross_entropy(logits, batch.y.view(-1),
+                                                  reduction="none").double())
         s = torch.cat(scores) if ddp is None else ddp.gather(torch.cat(scores))
         value = float(s.mean())
         out[f"{part}_{name}"] = 100.0 * value if name == "acc" else value
+        if target == "classification":
+            lo = torch.cat(losses) if ddp is None else ddp.gather(torch.cat(losses))
+            out[f"{part}_loss"] = float(lo.mean())
     return out
 
 
@@ -197,8 +207,9 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
               device: Optional[torch.device] = None) -> TaskResult:
     """Train ``model`` on a graph-level dataset; metrics at the selected epoch.
 
-    Metrics: ``{train,val,test}_acc`` (percent; classification) or ``{train,val,test}_mae``
-    (regression), ``best_epoch``; the curve holds ``loss`` and those per evaluated epoch.
+    Metrics: ``{train,val,test}_acc`` (percent) and ``{train,val,test}_loss``
+    (classification) or ``{train,val,test}_mae`` (regression), ``best_epoch``; the curve
+    holds ``loss`` (the training batches') and those per evaluated epoch.
     ``ddp``: data-parallel across a process group — a ``DistributedSampler`` gives each rank
     ``batch_size / world_size`` graphs of every global batch; the loss weight makes DDP's
     averaged gradient the global batch mean. ``checkpoint``: save the loop's state as it
@@ -259,7 +270,7 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
     # with it every metric, is the one of test_at: every_epoch
     scored = {name for name, _ in per_epoch}
     skipped_draws = sum(int(i.numel() > 0) for name, i in parts if name not in scored)
-    selector = Selector(monitor, train.patience)
+    selector = Selector(monitor, train.patience, train.tiebreak)
     best = BestWeights(selector, test_at_best)
     curve: list[dict[str, float]] = []
     # the loader's shuffling draws its seed from the global RNG, which the checkpoint holds

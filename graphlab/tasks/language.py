@@ -88,7 +88,7 @@ def fit_lm(net: nn.Module, corpus: ByteCorpus, train: TrainSettings, seed: int, 
         raise ValueError(f"{desc}: the model has no trainable parameters")
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=train.weight_decay)
     generator = torch.Generator().manual_seed(seed)
-    selector = Selector(train.monitor or "val_loss", train.patience)
+    selector = Selector(train.monitor or "val_loss", train.patience, train.tiebreak)
     curve: list[dict[str, float]] = []
     state = {"net": net, "opt": opt, "gen": generator, "selector": selector, "curve": curve}
     for epoch in checkpointed_epochs(epochs, progress, desc, checkpoint, state):

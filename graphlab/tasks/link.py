@@ -179,7 +179,7 @@ def run_link(data: Data, model: ModelSettings, split: SplitSettings, train: Trai
     trained = net if ddp is None else ddp.wrap(net)
     opt = torch.optim.Adam(param_groups(net, train), lr=train.lr,
                            weight_decay=train.weight_decay, foreach=True)
-    selector = Selector(monitor, train.patience)
+    selector = Selector(monitor, train.patience, train.tiebreak)
     curve: list[dict[str, float]] = []
     # batches and negatives come from the global RNG (single process), which the
     # checkpoint holds

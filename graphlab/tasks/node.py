@@ -51,7 +51,7 @@ def run_node(data: Data, num_classes: int, model: ModelSettings, split: SplitSet
                       out_channels=num_classes)
     params = [p for p in net.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=train.lr, weight_decay=train.weight_decay, foreach=True)
-    selector = Selector(train.monitor or default_metrics()[0], train.patience)
+    selector = Selector(train.monitor or default_metrics()[0], train.patience, train.tiebreak)
     curve = []
     x, edge_index, y = data.x, data.edge_index, data.y
     for epoch in epoch_bar(train.epochs, progress, f"{model.name} seed {seed}"):

@@ -99,6 +99,10 @@ class TrainSettings:
             (node, graph classification), ``val_hits@100`` (link), ``val_mae`` (graph
             regression). Error metrics (``mae``, ``rmse``, ``mape``, ``loss``) are minimised,
             the rest maximised; ``'last'`` reports the final epoch (no selection).
+        tiebreak: which of the epochs tied on ``monitor`` is selected: ``None`` (default)
+            the first, ``'last'`` the latest, or a validation metric (``'val_loss'``: the
+            lowest validation loss; graph classification measures ``val_loss``, the mean
+            cross-entropy, for this). A tie-break win also resets ``patience``.
         eval_every: evaluate every this many epochs.
         predictor_lr: link task: a separate learning rate for the model's ``predictor``
             sub-module (``lr`` then applies to the rest, e.g. the encoder).
@@ -129,6 +133,7 @@ class TrainSettings:
     patience: Optional[int] = None
     batch_size: Optional[int] = None
     monitor: Optional[str] = None
+    tiebreak: Optional[str] = None
     eval_every: int = 1
     predictor_lr: Optional[float] = None
     target_link_removal: bool = False

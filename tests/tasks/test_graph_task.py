@@ -56,6 +56,73 @@ def test_selector_minimises_errors_and_can_take_the_last_epoch():
         assert sel.best_epoch == best, monitor
 
 
+def test_selector_tiebreak_first_last_or_by_a_second_metric():
+    """Ties on the monitor: the first epoch by default, the latest with 'last', the lowest
+    val_loss with 'val_loss' (a tie there too keeps the earlier); a tie-break win resets
+    patience, a non-improving tie does not."""
+    rows = [{"val_acc": 50.0, "val_loss": 0.9}, {"val_acc": 70.0, "val_loss": 0.8},
+            {"val_acc": 70.0, "val_loss": 0.5}, {"val_acc": 60.0, "val_loss": 0.1},
+            {"val_acc": 70.0, "val_loss": 0.6}, {"val_acc": 70.0, "val_loss": 0.5}]
+    for tiebreak, best in ((None, 2), ("last", 6), ("val_loss", 3)):
+        sel = Selector("val_acc", None, tiebreak)
+        for epoch, row in enumerate(rows, 1):
+            sel.update(epoch, row)
+        assert sel.best_epoch == best, tiebreak
+        assert sel.best == rows[best - 1]
+    # a maximised tie-break metric prefers the larger value
+    sel = Selector("val_mae", None, "val_acc")
+    for epoch, row in enumerate([{"val_mae": 1.0, "val_acc": 1.0},
+                                 {"val_mae": 1.0, "val_acc": 2.0}], 1):
+        sel.update(epoch, row)
+    assert sel.best_epoch == 2
+    sel = Selector("val_acc", 2, "val_loss")
+    assert [sel.log(e, dict(r), []) for e, r in enumerate(rows, 1)][:5] == [
+        False, False, False, False, True]
+    with pytest.raises(KeyError, match="tiebreak metric 'val_f1' is not measured"):
+        s = Selector("val_acc", None, "val_f1")
+        s.update(1, rows[0])
+        s.update(2, rows[0])
+    with pytest.raises(ValueError, match="no meaning with monitor='last'"):
+        Selector("last", None, "last")
+
+
+def test_tiebreak_is_checked_in_the_config(write_config):
+    from graphlab.runner import ConfigError, load_config
+    from tests.conftest import TINY
+    with pytest.raises(ConfigError, match="'train.tiebreak' must name a validation metric"):
+        load_config(write_config(TINY.replace("lr: 0.05", "lr: 0.05, tiebreak: loss")))
+    with pytest.raises(ConfigError, match="'train.tiebreak' needs a selection"):
+        load_config(write_config(TINY.replace("lr: 0.05",
+                                              "lr: 0.05, monitor: last, tiebreak: last")))
+    cfg = load_config(write_config(TINY.replace("lr: 0.05", "lr: 0.05, tiebreak: val_loss")))
+    assert cfg.train.tiebreak == "val_loss"
+
+
+def test_classification_reports_the_cross_entropy_and_breaks_ties_on_it():
+    """val_loss is the mean cross-entropy of the validation graphs; with tiebreak val_loss
+    the selected epoch has the best val_acc and, among those, the lowest val_loss."""
+    from graphlab.runner.seeding import seed_everything
+    seed_everything(0)
+    res = run_graph(size_graphs(40), ModelSettings("gin", {"hidden_channels": 8}),
+                    SplitSettings(folds=4), TrainSettings(epochs=15, lr=0.02, batch_size=8,
+                                                          tiebreak="val_loss"), seed=0)
+    curve = res.curve
+    assert all(r["val_loss"] > 0 and r["train_loss"] > 0 and r["test_loss"] > 0 for r in curve)
+    top = max(r["val_acc"] for r in curve)
+    tied = [r for r in curve if r["val_acc"] == top]
+    chosen = min(tied, key=lambda r: (r["val_loss"], r["epoch"]))
+    assert chosen is not tied[0]  # the run has a tie that the default rule decides otherwise
+    assert res.metrics["best_epoch"] == chosen["epoch"]
+    assert res.metrics["val_loss"] == chosen["val_loss"]
+    # the same numbers with the selected epoch's weights scored once at the end
+    seed_everything(0)
+    best = run_graph(size_graphs(40), ModelSettings("gin", {"hidden_channels": 8}),
+                     SplitSettings(folds=4), TrainSettings(epochs=15, lr=0.02, batch_size=8,
+                                                           tiebreak="val_loss",
+                                                           test_at="best"), seed=0)
+    assert best.metrics == res.metrics
+
+
 def size_graphs(n_graphs=60, seed=0, regression=False):
     """Graphs whose class / target is their size: learnable from sum pooling."""
     gen = torch.Generator().manual_seed(seed)
