@@ -160,11 +160,14 @@ def _loss(out: Tensor, y: Tensor, target: str) -> Tensor:
     return F.l1_loss(out, y.view(out.shape).to(out.dtype))
 
 
-def _scores(out: Tensor, y: Tensor, target: str) -> Tensor:
-    """Per-graph score: 1/0 correct (classification) or the mean absolute error."""
+def _scores(out: Tensor, y: Tensor, target: str) -> dict[str, Tensor]:
+    """Per-graph scores by metric name: ``acc`` (1/0 correct) and ``loss`` (cross-entropy)
+    for classification, ``mae`` (the mean absolute error) for regression."""
     if target == "classification":
-        return (out.argmax(-1) == y.view(-1)).double()
-    return (out - y.view(out.shape).to(out.dtype)).abs().view(out.size(0), -1).mean(-1).double()
+        return {"acc": (out.argmax(-1) == y.view(-1)).double(),
+                "loss": F.cross_entropy(out, y.view(-1), reduction="none").double()}
+    err = (out - y.view(out.shape).to(out.dtype)).abs().view(out.size(0), -1).mean(-1)
+    return {"mae": err.double()}
 
 
 def evaluate_graphs(net: torch.nn.Module, ds, parts: Sequence[tuple[str, Tensor]],
@@ -175,28 +178,22 @@ def evaluate_graphs(net: torch.nn.Module, ds, parts: Sequence[tuple[str, Tensor]
     named index set; with ``ddp`` each rank scores a contiguous shard and the scores are
     gathered."""
     net.eval()
-    name = "acc" if target == "classification" else "mae"
+    names = ("acc", "loss") if target == "classification" else ("mae",)
     out: dict[str, float] = {}
     for part, index in parts:
         if index.numel() == 0:
             continue
         local = index if ddp is None else index[ddp.shard(index.numel())]
-        scores = [torch.zeros(0, dtype=torch.float64, device=device)]
-        losses = [torch.zeros(0, dtype=torch.float64, device=device)]
+        scores = {name: [torch.zeros(0, dtype=torch.float64, device=device)] for name in names}
         with torch.no_grad():
             for batch in DataLoader(ds[local], batch_size=batch_size):
                 batch = batch.to(device)
-                logits = net(batch)
-                scores.append(_scores(logits, batch.y, target))
-                if target == "classification":
-                    losses.append(F.cross_entropy(logits, batch.y.view(-1),
-                                                  reduction="none").double())
-        s = torch.cat(scores) if ddp is None else ddp.gather(torch.cat(scores))
-        value = float(s.mean())
-        out[f"{part}_{name}"] = 100.0 * value if name == "acc" else value
-        if target == "classification":
-            lo = torch.cat(losses) if ddp is None else ddp.gather(torch.cat(losses))
-            out[f"{part}_loss"] = float(lo.mean())
+                for name, value in _scores(net(batch), batch.y, target).items():
+                    scores[name].append(value)
+        for name, chunks in scores.items():
+            s = torch.cat(chunks) if ddp is None else ddp.gather(torch.cat(chunks))
+            value = float(s.mean())
+            out[f"{part}_{name}"] = 100.0 * value if name == "acc" else value
     return out
 
 
