@@ -86,7 +86,9 @@ class GINGraph(nn.Module):
         num_layers (int): GIN layers (default ``4``; the paper's "5 layers" count the input).
         pool (str): readout, see :class:`GraphPool` (default ``'sum'``).
         jk (str): ``'sum'`` (default) or ``'last'``.
-        dropout (float): dropout before each prediction layer (default ``0.5``).
+        dropout (float): dropout on each pooled state before its prediction layer (default
+            ``0.5``). The official GIN code drops each prediction's output instead,
+            ``dropout(linear(pool(h)))``; the two agree only at ``0``.
         norm (str): ``'batch'`` (default) or ``'none'`` inside the GIN MLPs.
         train_eps (bool): learn GIN's :math:`\epsilon` (default ``False``).
 
