@@ -207,6 +207,11 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
     Metrics: ``{train,val,test}_acc`` (percent) and ``{train,val,test}_loss``
     (classification) or ``{train,val,test}_mae`` (regression), ``best_epoch``; the curve
     holds ``loss`` (the training batches') and those per evaluated epoch.
+    ``seed`` picks the split (for ``'cv'`` the fold ``seed % folds`` unless ``split.index``
+    is set) and, with ``ddp``, the sampler's order. The model's initialisation and the
+    shuffling draw from torch's global generator, as in any PyTorch loop: the runner seeds
+    it for every seed (:func:`graphlab.runner.seeding.seed_everything`); a direct call is
+    reproducible only after seeding it yourself.
     ``ddp``: data-parallel across a process group — a ``DistributedSampler`` gives each rank
     ``batch_size / world_size`` graphs of every global batch; the loss weight makes DDP's
     averaged gradient the global batch mean. ``checkpoint``: save the loop's state as it

@@ -135,21 +135,30 @@ def size_graphs(n_graphs=60, seed=0, regression=False):
     return graph_dataset(graphs)
 
 
+# The two learning tests below use 150 graphs with 24 for validation: with 60 graphs (5 for
+# validation) the epoch picked on validation was luck, and a machine's float path alone
+# moved test MAE from 0.14 to 1.38 (CI, stop 23). Checked over torch seeds 0-15: test
+# accuracy 90.0-96.7 (bound 75) and test MAE 0.09-0.22 (bound 0.5).
+
+
 def test_classification_learns_graph_size():
-    res = run_graph(size_graphs(), ModelSettings("gin", {"hidden_channels": 16}),
-                    SplitSettings(folds=5), TrainSettings(epochs=40, lr=0.01, batch_size=16),
-                    seed=0)
+    # one GIN layer: the pooled input (the node count) is the signal; four layers of width
+    # 16 fit the training graphs' noise and tested at 73-97 % across seeds
+    res = run_graph(size_graphs(150), ModelSettings("gin", {"hidden_channels": 16,
+                                                            "num_layers": 1}),
+                    SplitSettings(folds=5, val_ratio=0.2),
+                    TrainSettings(epochs=40, lr=0.01, batch_size=16), seed=0)
     assert res.metrics["test_acc"] >= 75.0  # chance ~ 50 %
     assert res.info["target"] == "classification"
-    assert res.info["num_test"] == 12
+    assert (res.info["num_train"], res.info["num_val"], res.info["num_test"]) == (96, 24, 30)
 
 
 def test_regression_uses_l1_and_selects_the_smallest_validation_error():
-    res = run_graph(size_graphs(regression=True),
+    res = run_graph(size_graphs(150, regression=True),
                     ModelSettings("gin", {"hidden_channels": 16, "dropout": 0.0}),
-                    SplitSettings(folds=5), TrainSettings(epochs=30, lr=0.01, batch_size=16,
-                                                          scheduler="plateau", lr_patience=3),
-                    seed=1)
+                    SplitSettings(folds=5, val_ratio=0.2),
+                    TrainSettings(epochs=30, lr=0.01, batch_size=16, scheduler="plateau",
+                                  lr_patience=3), seed=1)
     assert res.info["target"] == "regression"
     curve = res.curve
     assert res.metrics["val_mae"] == min(row["val_mae"] for row in curve)
