@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -71,6 +72,19 @@ def _log_line(line: str) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    # every seed's record names the command that produced it (pool workers inherit it)
+    before = os.environ.get("GRAPHLAB_COMMAND")
+    os.environ["GRAPHLAB_COMMAND"] = shlex.join(["graphlab", *args.argv])
+    try:
+        return _run(args)
+    finally:
+        if before is None:
+            os.environ.pop("GRAPHLAB_COMMAND", None)
+        else:
+            os.environ["GRAPHLAB_COMMAND"] = before
+
+
+def _run(args: argparse.Namespace) -> int:
     targets = [a for a in args.targets if not _is_override(a)]
     overrides = [a for a in args.targets if _is_override(a)]
     if args.seeds is not None:
@@ -309,7 +323,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     # overrides may follow options (`run cfg.yaml --quiet train.epochs=5`), which argparse
     # leaves over: accept those that look like key=value for `run`
+    argv = list(sys.argv[1:] if argv is None else argv)
     args, extra = parser.parse_known_args(argv)
+    args.argv = argv
     if extra and args.command == "expressiveness":  # its options go to its own parser
         args.expr_args, extra = extra + args.expr_args, []
     if extra:

@@ -144,6 +144,40 @@ def git_commit() -> str:
     return sha + ("+dirty" if dirty.strip() else "")
 
 
+def command_line() -> str:
+    """The command that started this run, as a shell line: what ``graphlab run`` set in
+    ``$GRAPHLAB_COMMAND`` (inherited by its pool workers), else this process's argv."""
+    import shlex
+    import sys
+
+    return os.environ.get("GRAPHLAB_COMMAND") or shlex.join(
+        [Path(sys.argv[0]).name or "python", *sys.argv[1:]])
+
+
+@lru_cache(maxsize=1)
+def _cpu_model() -> str:
+    import platform
+
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def machine() -> dict[str, Any]:
+    """Where a run happened: the CPU model, the cores the OS shows, torch's thread count,
+    and the GPU torch sees (``None`` without one)."""
+    import torch
+
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    return {"cpu": _cpu_model(), "cpu_count": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(), "gpu": gpu}
+
+
 def versions() -> dict[str, Optional[str]]:
     import platform
 

@@ -200,6 +200,12 @@ def checkpointed_epochs(epochs: int, progress: bool, desc: str,
             checkpoint.epoch_done(epoch, state)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: str | Path, write: Callable[[Any], None], binary: bool = False) -> None:
     """``write(file)`` into a temporary file in the same folder, flushed, fsynced and
     renamed to ``path``: a reader (or a run resumed after a kill) sees the old file or the
@@ -208,6 +214,7 @@ def atomic_write(path: str | Path, write: Callable[[Any], None], binary: bool = 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp's 0600 would hide records from others
         with os.fdopen(fd, "wb" if binary else "w") as f:
             write(f)
             f.flush()
