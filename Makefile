@@ -14,7 +14,7 @@ ifneq ($(wildcard $(SHARED)/data),)
 export GRAPHLAB_MIRROR ?= $(abspath $(SHARED)/data)
 endif
 
-.PHONY: install test demo lint clean reproduce-% reproduce-expressiveness reproduce-gin-attention reproduce-virtual-nodes
+.PHONY: install test demo lint clean results results-check reproduce-% reproduce-expressiveness reproduce-gin-attention reproduce-virtual-nodes
 
 install: $(STAMP)
 
@@ -62,6 +62,13 @@ EXPR_ARGS_full  := --wl
 EXPR_ARGS_smoke := --benchmarks sr25 brec --categories basic --wl
 reproduce-expressiveness: $(STAMP)
 	$(GRAPHLAB) expressiveness $(EXPR_ARGS_$(PROFILE)) --out results/expressiveness/$(PROFILE)/expressiveness.json
+
+# RESULTS.md's tables are generated from the committed records under records/
+results: $(STAMP)
+	$(GRAPHLAB) results RESULTS.md
+
+results-check: $(STAMP)
+	$(GRAPHLAB) results RESULTS.md --check
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check graphlab tests benchmarks

@@ -4,6 +4,7 @@
                  [--launcher local|ray [--address ADDR]] [--out DIR] [--quiet] [--overwrite]
     torchrun --standalone --nproc_per_node=K -m graphlab.cli run CONFIG --ddp
     graphlab report RESULTS_DIR [--plot FILE]
+    graphlab results [RESULTS.md] [--check]
     graphlab data list | graphlab data fetch NAME
     graphlab models [--task node|link]
     graphlab bench ops [--nodes N --edges E --channels F --repeats R --device D --out FILE]
@@ -16,6 +17,7 @@ import argparse
 import os
 import shlex
 import sys
+import warnings
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -25,6 +27,7 @@ from graphlab.runner import (
     CHECKPOINT_EVERY_S,
     ConfigError,
     ResultsConflictError,
+    ResultsFolderError,
     RunFailedError,
     load_configs,
     run_configs,
@@ -173,6 +176,27 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_results(args: argparse.Namespace) -> int:
+    from graphlab.runner.document import check_document, update_document
+
+    if args.check:
+        stale = check_document(args.document)
+        for label in stale:
+            print(f"graphlab: {label}: the table differs from what its records give",
+                  file=sys.stderr)
+        if stale:
+            print(f"graphlab: {len(stale)} table(s) of {args.document} are not generated from "
+                  "their records; run `make results` (or edit the records, never the table)",
+                  file=sys.stderr)
+            return 1
+        print(f"{args.document}: every generated table matches its records")
+        return 0
+    changed = update_document(args.document)
+    print(f"{args.document}: {len(changed)} table(s) regenerated" +
+          "".join(f"\n  {label}" for label in changed))
+    return 0
+
+
 def _cmd_data(args: argparse.Namespace) -> int:
     if args.action == "list":
         for name, spec in sorted(DATASETS.items()):
@@ -286,6 +310,13 @@ def build_parser() -> argparse.ArgumentParser:
                           "--metrics test_rmse@3 test_rmse@12)")
     rep.set_defaults(func=_cmd_report)
 
+    res = sub.add_parser("results", help="regenerate the tables of RESULTS.md from records/")
+    res.add_argument("document", nargs="?", default="RESULTS.md")
+    res.add_argument("--check", action="store_true",
+                     help="change nothing; exit 1 naming every table that differs from what "
+                          "its records give")
+    res.set_defaults(func=_cmd_results)
+
     data = sub.add_parser("data", help="list or fetch registered datasets")
     data.add_argument("action", choices=["list", "fetch"])
     data.add_argument("name", nargs="?")
@@ -319,7 +350,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings meant for the user (a damaged record skipped, …) as one plain line."""
+    print(f"graphlab: warning: {message}", file=sys.stderr, flush=True)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _main(argv)
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
     parser = build_parser()
     # overrides may follow options (`run cfg.yaml --quiet train.epochs=5`), which argparse
     # leaves over: accept those that look like key=value for `run`
@@ -334,11 +376,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         args.targets.extend(extra)
     try:
         return args.func(args)
-    except (ConfigError, DatasetNotAvailableError, ResultsConflictError, FileNotFoundError,
-            KeyError, TypeError, ValueError, ImportError) as exc:
+    except (ConfigError, DatasetNotAvailableError, ResultsConflictError, ResultsFolderError,
+            FileNotFoundError, KeyError, TypeError, ValueError, ImportError) as exc:
         if os.environ.get("GRAPHLAB_DEBUG"):
             raise
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        if isinstance(exc, ResultsConflictError):
+            msg = exc.message(cli=True)
         print(f"graphlab: error: {msg}\n(set GRAPHLAB_DEBUG=1 for the traceback)",
               file=sys.stderr)
         return 2

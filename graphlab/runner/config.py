@@ -30,6 +30,7 @@ import copy
 import hashlib
 import itertools
 import json
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
@@ -38,7 +39,7 @@ import yaml
 
 from graphlab.data import DATASETS
 from graphlab.nn import get_model_spec
-from graphlab.runner.schema import ConfigError, from_dict, to_dict
+from graphlab.runner.schema import ConfigError, check_value, from_dict, to_dict
 from graphlab.tasks import (
     TASKS,
     DatasetSettings,
@@ -48,6 +49,14 @@ from graphlab.tasks import (
     SplitSettings,
     TrainSettings,
     check_device,
+)
+from graphlab.tasks.settings import (
+    MODEL_PARAM_RANGES,
+    NON_NEGATIVE,
+    POSITIVE,
+    Checked,
+    range_error,
+    ranged,
 )
 
 FULL = "full"
@@ -71,7 +80,7 @@ class PaperSettings:
 
 
 @dataclass
-class ResourceSettings:
+class ResourceSettings(Checked):
     """``resources:`` — what one run (one seed) needs and where it trains. Not part of the
     fingerprint: a run resumed or repeated on another device is the same experiment.
 
@@ -86,8 +95,8 @@ class ResourceSettings:
             own rank's device instead.
     """
 
-    cpus: float = 1.0
-    gpus: float = 0.0
+    cpus: float = ranged(1.0, POSITIVE)
+    gpus: float = ranged(0.0, NON_NEGATIVE)
     device: str = "auto"
 
 
@@ -199,6 +208,19 @@ def _check_keys(given, allowed, where: str, owner: str, source: str) -> None:
                               f"{', '.join(allowed) or 'nothing'})")
 
 
+def _check_model_params(params: dict[str, Any], builder: Any, where: str,
+                        source: str) -> None:
+    """Each of a model's ``params`` must have the type its builder annotates and lie in the
+    range its name carries (:data:`~graphlab.tasks.settings.MODEL_PARAM_RANGES`)."""
+    hints = typing.get_type_hints(builder)
+    for key, value in params.items():
+        value = check_value(value, hints.get(key, Any), f"{where}.{key}", source)
+        bound = MODEL_PARAM_RANGES.get(key)
+        error = bound is not None and range_error(f"{where}.{key}", bound, value)
+        if error:
+            raise ConfigError(f"{source}: {error}")
+
+
 def _check_semantics(cfg: Config, source: str) -> None:
     if cfg.task not in TASKS:
         raise ConfigError(f"{source}: key 'task' must be one of {sorted(TASKS)}, got "
@@ -216,6 +238,7 @@ def _check_semantics(cfg: Config, source: str) -> None:
         raise ConfigError(f"{source}: key 'model.name': {exc.args[0]}") from None
     _check_keys(cfg.model.params, mspec.params(), "model.params", f"model '{mspec.name}'",
                 source)
+    _check_model_params(cfg.model.params, mspec.builder, "model.params", source)
     holds = {"text": "text", "traffic": "sensor time series"}.get(spec.kind, "graphs")
     needs = {"lm": "text", "lm_finetune": "text", "forecast": "sensor time series"}.get(
         cfg.task, "graphs")
@@ -233,19 +256,18 @@ def _check_semantics(cfg: Config, source: str) -> None:
             raise ConfigError(f"{source}: key 'pretrain.model.name': {exc.args[0]}") from None
         _check_keys(cfg.pretrain.model.params, pspec.params(), "pretrain.model.params",
                     f"model '{pspec.name}'", source)
+        _check_model_params(cfg.pretrain.model.params, pspec.builder, "pretrain.model.params",
+                            source)
         _check_keys(cfg.pretrain.params, spec.params(), "pretrain.params", f"dataset '{name}'",
                     source)
-        if cfg.pretrain.epochs < 1 or cfg.pretrain.lr <= 0:
-            raise ConfigError(f"{source}: key 'pretrain' needs epochs >= 1 and lr > 0, got "
-                              f"epochs={cfg.pretrain.epochs}, lr={cfg.pretrain.lr}")
-    for section, key in (("split", "input_steps"), ("split", "horizon"),
-                         ("train", "block_size"), ("train", "steps_per_epoch")):
-        value = getattr(getattr(cfg, section), key)
-        if value is not None and value < 1:
-            raise ConfigError(f"{source}: key '{section}.{key}' must be positive, got {value}")
-    if not cfg.eval.hits_k or min(cfg.eval.hits_k) < 1:
+    if not cfg.eval.hits_k:
         raise ConfigError(f"{source}: key 'eval.hits_k' must list positive integers, got "
                           f"{cfg.eval.hits_k}")
+    ratios = [r for r in (cfg.split.train_ratio, cfg.split.val_ratio, cfg.split.test_ratio)
+              if r is not None]
+    if sum(ratios) > 1 + 1e-9:
+        raise ConfigError(f"{source}: keys 'split.train_ratio', 'split.val_ratio' and "
+                          f"'split.test_ratio' add up to {sum(ratios):g}, more than 1")
     if not cfg.monitor.startswith("val_") and cfg.monitor != "last":
         raise ConfigError(f"{source}: key 'train.monitor' must name a validation metric "
                           f"(val_…) or be 'last', got '{cfg.monitor}'")
@@ -271,28 +293,10 @@ def _check_semantics(cfg: Config, source: str) -> None:
     if unknown_bag:
         raise ConfigError(f"{source}: unknown key 'dataset.bag.{unknown_bag[0]}' (allowed: "
                           "max_dis, hops)")
-    if cfg.dataset.subset is not None and cfg.dataset.subset < 1:
-        raise ConfigError(f"{source}: key 'dataset.subset' must be a positive number of graphs, "
-                          f"got {cfg.dataset.subset}")
-    if cfg.dataset.eigen_pe is not None and cfg.dataset.eigen_pe < 1:
-        raise ConfigError(f"{source}: key 'dataset.eigen_pe' must be a positive number of "
-                          f"eigenpairs, got {cfg.dataset.eigen_pe}")
-    if cfg.split.folds < 2:
-        raise ConfigError(f"{source}: key 'split.folds' must be at least 2, got "
-                          f"{cfg.split.folds}")
     seeds = cfg.seed_list
     if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
         raise ConfigError(f"{source}: key 'seeds' must be a positive count or a list of distinct "
                           f"non-negative seeds, got {cfg.seeds!r}")
-    for key in ("epochs", "eval_every"):
-        if getattr(cfg.train, key) < (0 if key == "epochs" else 1):
-            raise ConfigError(f"{source}: key 'train.{key}' is out of range: "
-                              f"{getattr(cfg.train, key)}")
-    if cfg.train.lr <= 0:
-        raise ConfigError(f"{source}: key 'train.lr' must be positive, got {cfg.train.lr}")
-    if cfg.resources.cpus <= 0 or cfg.resources.gpus < 0:
-        raise ConfigError(f"{source}: key 'resources' needs cpus > 0 and gpus >= 0, got "
-                          f"{cfg.resources}")
     try:
         check_device(cfg.task, cfg.resources.device)
     except ValueError as exc:

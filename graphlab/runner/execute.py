@@ -19,13 +19,15 @@ from graphlab.runner.config import Config, config_from_dict
 from graphlab.runner.seeding import seed_everything
 from graphlab.runner.store import (
     ResultsConflictError,
-    atomic_write_json,
+    atomic_write_text,
     checkpoint_path,
     command_line,
-    finished_seeds,
     git_commit,
+    load_record,
     machine,
+    prepare_run_dir,
     read_record,
+    record_text,
     seed_lock,
     seed_path,
     versions,
@@ -102,12 +104,11 @@ def run_seed(cfg: Config, seed: int, out: str | Path, progress: bool = False,
     lock = (seed_lock(run_dir_for(cfg, out), seed, wait) if ddp is None or ddp.is_main
             else contextlib.nullcontext())
     with lock:
-        # finished meanwhile by the lock's last holder: not trained again (a stored result
-        # of another config is there because the caller chose to overwrite it)
+        # finished meanwhile by the lock's last holder: not trained again
         path = seed_path(run_dir_for(cfg, out), seed)
         if ddp is None and path.exists():
-            record = read_record(path)
-            if record.get("fingerprint") == cfg.fingerprint():
+            record = load_record(path)
+            if record is not None and record["fingerprint"] == cfg.fingerprint():
                 return record
         return _run_seed(cfg, seed, out, progress, callback, ddp, checkpoint_every)
 
@@ -132,7 +133,7 @@ def _run_seed(cfg: Config, seed: int, out: str | Path, progress: bool,
         "machine": machine(), "wall_time_s": round(wall, 3),
         # ru_maxrss is in KiB on Linux: the peak resident memory of this process so far
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "metrics": result.metrics, "curve": result.curve, "info": result.info,
+        "metrics": result.metrics, "curve": compact_curve(result.curve), "info": result.info,
     }
     if ddp is not None:
         record["distributed"] = {"world_size": ddp.world_size, "backend": ddp.backend}
@@ -141,10 +142,22 @@ def _run_seed(cfg: Config, seed: int, out: str | Path, progress: bool,
         record["resumed"] = {"from_epoch": ckpt.resumed_epoch, "times": ckpt.resumes,
                              "wall_time_this_process_s": round(wall, 3),
                              "earlier_commits": [p.get("git_commit") for p in ckpt.earlier]}
-    atomic_write_json(seed_path(run_dir_for(cfg, out), seed), record)
+    atomic_write_text(seed_path(run_dir_for(cfg, out), seed), record_text(record))
     if ckpt is not None:
         ckpt.clear()
     return record
+
+
+#: significant digits kept of each per-epoch value in a record's curve (the metrics keep
+#: every digit): enough to plot and read a curve, a third of the bytes of full precision
+CURVE_DIGITS = 6
+
+
+def compact_curve(curve: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The per-epoch curve with its floats rounded to :data:`CURVE_DIGITS` significant
+    digits, so that committed records stay small."""
+    return [{k: float(f"{v:.{CURVE_DIGITS}g}") if isinstance(v, float) else v
+             for k, v in row.items()} for row in curve]
 
 
 def _worker_init(threads: int, parent: Optional[int] = None) -> None:
@@ -198,7 +211,7 @@ def check_checkpoints(cfg: Config, out: str | Path, done: set[int],
             ckpt.read()
         except CheckpointError as exc:
             if not overwrite:
-                raise ResultsConflictError(str(exc)) from None
+                raise ResultsConflictError(str(exc), fix="") from None
             ckpt.clear()
 
 
@@ -209,7 +222,10 @@ def run_config(cfg: Config, out: str | Path, jobs: int = 1, progress: bool = Tru
     """Run every unfinished seed of ``cfg``; returns the records of all its seeds.
 
     Seeds whose result file already exists (same config fingerprint) are skipped, so an
-    interrupted run re-run with the same command finishes only what is missing.
+    interrupted run re-run with the same command finishes only what is missing. Records of
+    another configuration in the config's folder (any seed) raise
+    :class:`~graphlab.runner.store.ResultsConflictError` naming both and the keys that
+    differ, before anything runs; ``overwrite=True`` deletes them and runs this config.
     ``jobs > 1`` runs seeds in a local process pool (each worker gets an equal share
     of the CPU threads). A seed killed mid-way resumes from its checkpoint (see
     :func:`run_seed`; ``checkpoint_every`` seconds, ``None``: off).
@@ -254,13 +270,14 @@ def run_configs(runs: list[tuple[Config, str | Path]], jobs: int = 1, progress: 
         folder = run_dir_for(cfg, out)
         if folder in unique and unique[folder][0].fingerprint() != cfg.fingerprint():
             raise ResultsConflictError(f"two different configs named '{cfg.name}' would write "
-                                       f"to '{folder}'; give them different names")
+                                       f"to '{folder}'; give them different names", fix="")
         unique.setdefault(folder, (cfg, out))
     todo: list[tuple[Config, str | Path, int]] = []
     total = finished = 0
     for cfg, out in unique.values():
         seeds = cfg.seed_list
-        done = finished_seeds(run_dir_for(cfg, out), cfg.fingerprint(), seeds, overwrite)
+        done = prepare_run_dir(run_dir_for(cfg, out), cfg.fingerprint(), seeds, cfg.to_dict(),
+                               overwrite)
         check_checkpoints(cfg, out, done, overwrite)
         todo += [(cfg, out, s) for s in seeds if s not in done]
         write_config_snapshot(run_dir_for(cfg, out), cfg.to_dict())
@@ -327,7 +344,7 @@ def run_config_ddp(cfg: Config, out: str | Path, ddp: Distributed, progress: boo
     seeds = cfg.seed_list
     todo = None
     if ddp.is_main:
-        done = finished_seeds(run_dir, cfg.fingerprint(), seeds, overwrite)
+        done = prepare_run_dir(run_dir, cfg.fingerprint(), seeds, cfg.to_dict(), overwrite)
         todo = [s for s in seeds if s not in done]
         write_config_snapshot(run_dir, cfg.to_dict())
     todo = broadcast_object(ddp, todo)

@@ -24,7 +24,7 @@ from graphlab.runner.execute import (
     run_dir_for,
     run_resolved,
 )
-from graphlab.runner.store import finished_seeds, write_config_snapshot
+from graphlab.runner.store import prepare_run_dir, write_config_snapshot
 from graphlab.tasks.common import CHECKPOINT_EVERY_S
 
 #: Environment variables passed to the Ray workers (data location, backends, debugging).
@@ -88,7 +88,8 @@ def run_with_ray(jobs: Sequence[tuple[Config, Path]], address: Optional[str] = N
     todo: list[tuple[Config, Path, int]] = []
     for cfg, out in jobs:
         run_dir = run_dir_for(cfg, out)
-        done = finished_seeds(run_dir, cfg.fingerprint(), cfg.seed_list, overwrite)
+        done = prepare_run_dir(run_dir, cfg.fingerprint(), cfg.seed_list, cfg.to_dict(),
+                               overwrite)
         check_checkpoints(cfg, out, done, overwrite)
         write_config_snapshot(run_dir, cfg.to_dict())
         todo += [(cfg, Path(out), s) for s in cfg.seed_list if s not in done]

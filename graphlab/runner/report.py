@@ -9,12 +9,13 @@ import csv
 import io
 import math
 import statistics
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from graphlab.runner.schema import from_dict
-from graphlab.runner.store import read_record
+from graphlab.runner.store import DamagedRecordWarning, load_record
 from graphlab.tasks import TASKS, EvalSettings
 
 
@@ -33,6 +34,10 @@ class Summary:
     wall_time_s: float = 0.0
     profiles: set[str] = field(default_factory=set)
     commits: set[str] = field(default_factory=set)
+    #: the config fingerprint of these seeds; ``marked`` when another group of records has
+    #: the same name but a different fingerprint (the rows are then labelled with it)
+    fingerprint: Optional[str] = None
+    marked: bool = False
 
     def ours(self) -> tuple[float, float]:
         return self.metrics.get(self.primary, (math.nan, math.nan))
@@ -52,30 +57,53 @@ def mean_std(values: list[float]) -> tuple[float, float]:
     return mean, std
 
 
+#: what a record needs to be reported
+REPORT_KEYS = ("seed", "config", "metrics")
+
+
 def collect(results_dir: str | Path) -> list[Summary]:
-    """Group every ``seed_*.json`` under ``results_dir`` by config and aggregate it."""
+    """Aggregate every ``seed_*.json`` under ``results_dir``, one :class:`Summary` per
+    configuration: records are grouped by (config name, fingerprint), never by folder
+    alone, so records of two different configurations are never averaged together — they
+    become separate rows, marked (:attr:`Summary.marked`). A seed found twice in one group
+    (two folders holding the same run) is counted once, with a warning; a damaged record
+    (empty, truncated) is skipped with a :class:`~graphlab.runner.store.DamagedRecordWarning`
+    naming it. Records without a fingerprint are grouped by their folder."""
     root = Path(results_dir)
     if not root.is_dir():
         raise FileNotFoundError(f"results folder '{root}' does not exist")
-    groups: dict[Path, list[dict[str, Any]]] = {}
+    groups: dict[tuple[str, str], dict[int, tuple[Path, dict[str, Any]]]] = {}
     for path in sorted(root.rglob("seed_*.json")):
-        groups.setdefault(path.parent, []).append(read_record(path))
+        rec = load_record(path, REPORT_KEYS)
+        if rec is None:
+            warnings.warn(f"skipped '{path}': not a readable record (empty or truncated)",
+                          DamagedRecordWarning, stacklevel=2)
+            continue
+        key = (str(rec["config"]["name"]), str(rec.get("fingerprint") or f"@{path.parent}"))
+        seeds = groups.setdefault(key, {})
+        if rec["seed"] in seeds:
+            warnings.warn(f"seed {rec['seed']} of '{key[0]}' (fingerprint {key[1]}) is in both "
+                          f"'{seeds[rec['seed']][0]}' and '{path}'; counted once", stacklevel=2)
+            continue
+        seeds[rec["seed"]] = (path, rec)
+    names = [name for name, _ in groups]
     summaries = []
-    for folder, records in sorted(groups.items()):
-        records.sort(key=lambda r: r["seed"])
+    for (name, fp), seeds in groups.items():
+        records = [rec for _, (_, rec) in sorted(seeds.items())]
         cfg = records[-1]["config"]
         keys = sorted({k for r in records for k in r["metrics"]})
         metrics = {k: mean_std([float(r["metrics"][k]) for r in records if k in r["metrics"]])
                    for k in keys}
         paper = cfg.get("paper")
-        primary = paper["metric"] if paper else _primary(cfg, keys, folder.name)
+        primary = paper["metric"] if paper else _primary(cfg, keys, name)
         summaries.append(Summary(
-            name=cfg["name"], task=cfg["task"], dataset=cfg["dataset"]["name"],
+            name=name, task=cfg["task"], dataset=cfg["dataset"]["name"],
             model=cfg["model"]["name"], seeds=[r["seed"] for r in records], metrics=metrics,
             primary=primary, paper=paper,
             wall_time_s=sum(r.get("wall_time_s", 0.0) for r in records),
             profiles={r.get("profile", "full") for r in records},
-            commits={_short_commit(r.get("git_commit")) for r in records}))
+            commits={_short_commit(r.get("git_commit")) for r in records},
+            fingerprint=None if fp.startswith("@") else fp, marked=names.count(name) > 1))
     return summaries
 
 
@@ -102,8 +130,19 @@ def _short_commit(commit: Optional[str]) -> str:
 
 
 def _label(s: Summary) -> str:
-    """The config name, with its profiles when not only ``full``."""
-    return s.name + ("" if s.profiles == {"full"} else f" ({'/'.join(sorted(s.profiles))})")
+    """The config name, with its profiles when not only ``full``, and its fingerprint when
+    another row has the same name (a different configuration)."""
+    label = s.name + ("" if s.profiles == {"full"} else f" ({'/'.join(sorted(s.profiles))})")
+    return label + (f" [config {(s.fingerprint or 'unknown')[:8]}]" if s.marked else "")
+
+
+#: printed under a table with marked rows
+MARKED_NOTE = ("Rows marked [config …] share a name but not a configuration (different "
+               "fingerprints); their seeds are never averaged together.\n")
+
+
+def _note(summaries: list[Summary]) -> str:
+    return "\n" + MARKED_NOTE if any(s.marked for s in summaries) else ""
 
 
 def decimals(value: float) -> int:
@@ -139,7 +178,7 @@ def markdown_table(summaries: list[Summary]) -> str:
             _label(s), s.dataset, s.model, str(len(s.seeds)), s.primary, fmt(*s.ours()),
             paper, "" if gap is None else f"{gap:+.{decimals(s.ours()[0])}f}",
             (s.paper or {}).get("source", "")]) + " |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + _note(summaries)
 
 
 def metrics_table(summaries: list[Summary], metrics: Sequence[str]) -> str:
@@ -163,7 +202,7 @@ def metrics_table(summaries: list[Summary], metrics: Sequence[str]) -> str:
         lines.append("| " + " | ".join([
             _label(s), str(len(s.seeds)), *cells,
             f"{s.wall_time_s / max(len(s.seeds), 1):.0f}", ", ".join(sorted(s.commits))]) + " |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + _note(summaries)
 
 
 def csv_table(summaries: list[Summary]) -> str:

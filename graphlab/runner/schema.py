@@ -3,15 +3,20 @@
 :func:`from_dict` walks a dataclass's fields: an unknown key, a missing required
 key or a value of the wrong type raises :class:`ConfigError` naming the dotted key
 and the file. Supported annotations: ``str``, ``int``, ``float``, ``bool``,
-``Optional[T]``, ``list[T]``, ``dict[str, Any]``, ``Any``, ``Union`` of those, and
-nested dataclasses.
+``Optional[T]``, ``list[T]`` (and ``Sequence[T]``), ``dict[str, Any]``, ``Any``, ``Union`` of
+those, and nested dataclasses. A float must be finite; a field whose metadata holds a
+``range`` (:func:`graphlab.tasks.settings.ranged`) must lie in it.
 """
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
+import math
 import types
 import typing
 from typing import Any, Union
+
+from graphlab.tasks.settings import range_error
 
 
 class ConfigError(ValueError):
@@ -46,7 +51,7 @@ def _convert(value: Any, tp: Any, key: str, source: str) -> Any:
     elif dataclasses.is_dataclass(tp):
         if isinstance(value, dict):
             return from_dict(tp, value, source, prefix=f"{key}.")
-    elif origin is list:
+    elif origin in (list, collections.abc.Sequence):
         if isinstance(value, list):
             return [_convert(v, args[0] if args else Any, f"{key}[{i}]", source)
                     for i, v in enumerate(value)]
@@ -61,14 +66,18 @@ def _convert(value: Any, tp: Any, key: str, source: str) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
     elif tp is float:
+        number = None
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        # YAML 1.1 (PyYAML) reads '5e-4' as a string; accept what float() parses.
-        if isinstance(value, str):
+            number = float(value)
+        elif isinstance(value, str):  # YAML 1.1 (PyYAML) reads '5e-4' as a string
             try:
-                return float(value)
+                number = float(value)
             except ValueError:
                 pass
+        if number is not None:
+            if not math.isfinite(number):
+                raise ConfigError(f"{source}: key '{key}' must be a finite number, got {value!r}")
+            return number
     elif tp is str:
         if isinstance(value, str):
             return value
@@ -93,9 +102,19 @@ def from_dict(cls: type, data: dict, source: str, prefix: str = "") -> Any:
     for name, f in fields.items():
         if name in data:
             kwargs[name] = _convert(data[name], hints[name], prefix + name, source)
+            error = "range" in f.metadata and range_error(prefix + name, f.metadata["range"],
+                                                          kwargs[name])
+            if error:
+                raise ConfigError(f"{source}: {error}")
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             raise ConfigError(f"{source}: missing required key '{prefix}{name}'")
     return cls(**kwargs)
+
+
+def check_value(value: Any, tp: Any, key: str, source: str) -> Any:
+    """``value`` converted to annotation ``tp``, or a :class:`ConfigError` naming ``key``
+    and ``source`` (for values outside a dataclass, such as a model's parameters)."""
+    return _convert(value, tp, key, source)
 
 
 def to_dict(obj: Any) -> Any:

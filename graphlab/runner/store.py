@@ -11,10 +11,12 @@ import contextlib
 import json
 import os
 import subprocess
+import tempfile
 import time
+import warnings
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, Optional, Sequence
 
 import yaml
 
@@ -22,7 +24,32 @@ from graphlab.tasks.common import atomic_write
 
 
 class ResultsConflictError(RuntimeError):
-    """Finished seeds in the output folder were produced by a different config."""
+    """Records in a results folder come from a different config than the run's (or two
+    configs of one run would share a folder).
+
+    ``str(exc)`` ends with the fix as a Python caller gives it (``overwrite=True``);
+    :meth:`message` with ``cli=True`` gives the command line's (``--overwrite``).
+    """
+
+    def __init__(self, problem: str,
+                 fix: str = "use another {out}, or {overwrite} to replace them"):
+        self.problem, self.fix = problem, fix
+        super().__init__(self.message(cli=False))
+
+    def message(self, cli: bool = False) -> str:
+        if not self.fix:
+            return self.problem
+        return f"{self.problem}; " + self.fix.format(
+            out="--out folder" if cli else "output folder",
+            overwrite="--overwrite" if cli else "overwrite=True")
+
+
+class ResultsFolderError(OSError):
+    """The results folder cannot be created or written."""
+
+
+class DamagedRecordWarning(UserWarning):
+    """A record file that is not a readable record (truncated, empty, not JSON)."""
 
 
 class SeedBusyError(RuntimeError):
@@ -88,6 +115,19 @@ def atomic_write_json(path: Path, obj: Any) -> None:
     atomic_write_text(path, json.dumps(obj, indent=1, sort_keys=True) + "\n")
 
 
+def record_text(record: dict[str, Any]) -> str:
+    """A seed record as JSON text: indented, sorted keys, and the per-epoch ``curve`` one
+    compact row per line (the curve is most of a record; a row per line keeps it readable
+    at half the bytes of one value per line)."""
+    curve = record.get("curve")
+    if not isinstance(curve, list) or not curve:
+        return json.dumps(record, indent=1, sort_keys=True) + "\n"
+    marker = "\u0000curve\u0000"
+    text = json.dumps({**record, "curve": marker}, indent=1, sort_keys=True)
+    rows = ",\n  ".join(json.dumps(row, sort_keys=True, separators=(",", ":")) for row in curve)
+    return text.replace(json.dumps(marker), "[\n  " + rows + "\n ]") + "\n"
+
+
 def seed_path(run_dir: Path, seed: int) -> Path:
     return run_dir / f"seed_{seed}.json"
 
@@ -102,26 +142,111 @@ def read_record(path: Path) -> dict[str, Any]:
         return json.load(f)
 
 
-def finished_seeds(run_dir: Path, fingerprint: str, seeds: list[int],
-                   overwrite: bool = False) -> set[int]:
-    """Seeds whose result file exists and matches ``fingerprint``.
-
-    Raises :class:`ResultsConflictError` when a file for one of ``seeds`` comes from a
-    different config, unless ``overwrite`` (then that seed is re-run).
-    """
-    done = set()
-    for seed in seeds:
-        path = seed_path(run_dir, seed)
-        if not path.exists():
-            continue
+def load_record(path: Path, required: Sequence[str] = ("seed", "fingerprint", "metrics")
+                ) -> Optional[dict[str, Any]]:
+    """The record in ``path``, or ``None`` when the file is damaged (empty, truncated, not
+    a JSON object with the ``required`` keys)."""
+    try:
         rec = read_record(path)
-        if rec.get("fingerprint") == fingerprint:
-            done.add(seed)
-        elif not overwrite:
-            raise ResultsConflictError(
-                f"'{path}' holds a result of a different config (fingerprint "
-                f"{rec.get('fingerprint')} vs {fingerprint}); use another --out folder or "
-                "--overwrite to recompute")
+    except (ValueError, UnicodeDecodeError):  # JSONDecodeError is a ValueError
+        return None
+    if not isinstance(rec, dict) or not set(required) <= set(rec):
+        return None
+    return rec
+
+
+#: a ``*.tmp`` file older than this (seconds) is a leftover of a killed write: every write
+#: of the store finishes within a few seconds
+STALE_TMP_S = 60.0
+
+#: config keys that do not change a seed's result; a difference there is no conflict
+_NOT_RESULT_KEYS = ("name", "seeds", "paper", "profiles", "profile", "description",
+                    "resources")
+
+
+def config_diff(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """The dotted keys on which two config dicts differ, as ``'key: old → new'`` lines
+    (keys that do not change a result, such as seeds and the paper block, are left out)."""
+    if not (isinstance(old, dict) and isinstance(new, dict)):
+        return [] if old == new else [f"{prefix.rstrip('.') or 'config'}: {old!r} → {new!r}"]
+    lines = []
+    for key in sorted(set(old) | set(new), key=str):
+        if not prefix and key in _NOT_RESULT_KEYS:
+            continue
+        lines += config_diff(old.get(key), new.get(key), f"{prefix}{key}.")
+    return lines
+
+
+def ensure_writable(run_dir: Path) -> None:
+    """Create ``run_dir`` and check that a file can be written in it, so that a read-only
+    or unreachable folder is one clear :class:`ResultsFolderError` before any training."""
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=run_dir):
+            pass
+    except OSError as exc:
+        raise ResultsFolderError(f"cannot write results to '{run_dir}': "
+                                 f"{exc.strerror or exc}") from None
+
+
+def _move_aside(path: Path) -> Path:
+    """Rename a damaged record to ``<name>.damaged`` (``.damaged.1``, … if taken), kept for
+    inspection and out of the ``seed_*.json`` pattern."""
+    target, k = path.with_name(path.name + ".damaged"), 0
+    while target.exists():
+        k += 1
+        target = path.with_name(f"{path.name}.damaged.{k}")
+    path.rename(target)
+    return target
+
+
+def prepare_run_dir(run_dir: Path, fingerprint: str, seeds: list[int],
+                    config: Optional[dict[str, Any]] = None,
+                    overwrite: bool = False) -> set[int]:
+    """Make ``run_dir`` ready for a run of one config; returns the ``seeds`` already done.
+
+    - The folder must be writable (:class:`ResultsFolderError` otherwise).
+    - Temporary files left by a killed write (older than :data:`STALE_TMP_S`) are removed.
+    - A damaged record (truncated, empty) is moved aside to ``seed_<k>.json.damaged``, with a
+      :class:`DamagedRecordWarning` naming it, and its seed counts as not done.
+    - Records of any other config in the folder — any seed, not only ``seeds`` — raise
+      :class:`ResultsConflictError` naming both fingerprints and the keys that differ
+      (``config``, the run's resolved config dict), so that one folder never holds two
+      configurations; with ``overwrite`` they are deleted instead.
+    """
+    ensure_writable(run_dir)
+    now = time.time()
+    for tmp in run_dir.glob(".*.tmp"):
+        with contextlib.suppress(OSError):
+            if now - tmp.stat().st_mtime > STALE_TMP_S:
+                tmp.unlink()
+    done: set[int] = set()
+    others: dict[str, list[tuple[int, Path, dict[str, Any]]]] = {}
+    for path in sorted(run_dir.glob("seed_*.json")):
+        rec = load_record(path)
+        if rec is None:
+            aside = _move_aside(path)
+            warnings.warn(f"'{path}' is not a readable record (empty or truncated); moved "
+                          f"to '{aside.name}' and its seed will be run again",
+                          DamagedRecordWarning, stacklevel=2)
+            continue
+        if rec["fingerprint"] == fingerprint:
+            if rec["seed"] in seeds:
+                done.add(rec["seed"])
+        else:
+            others.setdefault(str(rec["fingerprint"]), []).append((rec["seed"], path, rec))
+    if others and not overwrite:
+        fp, found = next(iter(others.items()))
+        diff = config_diff(found[0][2].get("config"), config) if config is not None else []
+        shown = "; ".join(diff[:6]) + (f"; … ({len(diff) - 6} more)" if len(diff) > 6 else "")
+        raise ResultsConflictError(
+            f"'{run_dir}' holds records of another configuration (fingerprint {fp}, seeds "
+            f"{sorted(s for s, _, _ in found)}) than this run's (fingerprint {fingerprint})"
+            + (f"; they differ in {shown}" if shown else "")
+            + ("" if len(others) == 1 else f"; {len(others) - 1} more configuration(s) there"))
+    for found in others.values():
+        for _, path, _ in found:
+            path.unlink()
     return done
 
 

@@ -6,12 +6,100 @@ field is documented here; the config keys are the field names.
 """
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
 
+@dataclass(frozen=True)
+class Range:
+    """A declarative bound on a number: ``Range(1)`` is >= 1, ``Range(0, lo_open=True)`` is
+    > 0, ``Range(0, 1, hi_open=True)`` is [0, 1). A value inside is always finite."""
+
+    lo: Optional[float] = None
+    hi: Optional[float] = None
+    lo_open: bool = False
+    hi_open: bool = False
+
+    def __contains__(self, value: Any) -> bool:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        if not math.isfinite(value):
+            return False
+        if self.lo is not None and (value <= self.lo if self.lo_open else value < self.lo):
+            return False
+        return self.hi is None or (value < self.hi if self.hi_open else value <= self.hi)
+
+    def __str__(self) -> str:
+        if self.hi is None:
+            return f"{'>' if self.lo_open else '>='} {self.lo:g}" if self.lo is not None \
+                else "a finite number"
+        if self.lo is None:
+            return f"{'<' if self.hi_open else '<='} {self.hi:g}"
+        return (f"in {'(' if self.lo_open else '['}{self.lo:g}, {self.hi:g}"
+                f"{')' if self.hi_open else ']'}")
+
+
+POSITIVE = Range(0, lo_open=True)
+AT_LEAST_1 = Range(1)
+NON_NEGATIVE = Range(0)
+FRACTION = Range(0, 1, lo_open=True, hi_open=True)      # a split ratio
+PROBABILITY = Range(0, 1, hi_open=True)                  # a dropout rate
+
+
+def ranged(default: Any, bound: Range) -> Any:
+    """A dataclass field with ``default`` whose value (when not ``None``) must lie in
+    ``bound``; the schema and :func:`check_ranges` read it from the field's metadata."""
+    return field(default=default, metadata={"range": bound})
+
+
+def range_error(key: str, bound: Range, value: Any) -> Optional[str]:
+    """``None`` when ``value`` (``None`` or a number, or a list of numbers) is in ``bound``,
+    else the message naming ``key``."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    bad = [v for v in values if v is not None and v not in bound]
+    if not bad:
+        return None
+    return f"key '{key}' must be {bound}, got {value!r}"
+
+
+def check_ranges(obj: Any, prefix: str = "") -> None:
+    """Raise ``ValueError`` naming the first field of dataclass ``obj`` outside its range."""
+    for f in dataclasses.fields(obj):
+        bound = f.metadata.get("range")
+        error = bound and range_error(prefix + f.name, bound, getattr(obj, f.name))
+        if error:
+            raise ValueError(error)
+
+
+class Checked:
+    """Settings whose numbers are checked against their fields' ranges when built, so that a
+    Python caller gets the same error as a config file."""
+
+    def __post_init__(self) -> None:
+        check_ranges(self)
+
+
+#: the range of a model parameter, by its name — the convention every model builder follows
+#: (a config's ``model.params`` are checked against it and against the builder's annotated
+#: types before any training)
+MODEL_PARAM_RANGES: dict[str, Range] = {
+    **{name: AT_LEAST_1 for name in (
+        "hidden_channels", "channels", "hidden", "num_layers", "heads", "depth", "embed_dim",
+        "kernel_size", "num_blocks", "num_node_layers", "num_edge_layers", "num_eigs",
+        "num_hops", "pe_channels", "rank", "spe_m", "spe_rho_hidden", "spe_rho_layers",
+        "ffn_channels", "match_lora_rank", "K", "mp_layers")},
+    **{name: NON_NEGATIVE for name in ("num_virtual", "max_dis")},
+    **{name: PROBABILITY for name in (
+        "dropout", "gnn_dropout", "gnn_edge_dropout", "input_dropout", "predictor_dropout",
+        "predictor_edge_dropout", "tail_dropout")},
+    "mlp_ratio": POSITIVE,
+}
+
+
 @dataclass
-class DatasetSettings:
+class DatasetSettings(Checked):
     """``dataset:`` — which data to load.
 
     Attributes:
@@ -36,13 +124,13 @@ class DatasetSettings:
     params: dict[str, Any] = field(default_factory=dict)
     undirected: bool = False
     node_features: Optional[str] = None
-    eigen_pe: Optional[int] = None
+    eigen_pe: Optional[int] = ranged(None, AT_LEAST_1)
     bag: Optional[dict[str, Any]] = None
-    subset: Optional[int] = None
+    subset: Optional[int] = ranged(None, AT_LEAST_1)
 
 
 @dataclass
-class SplitSettings:
+class SplitSettings(Checked):
     """``split:`` — how nodes or edges are split.
 
     Attributes:
@@ -64,15 +152,15 @@ class SplitSettings:
     """
 
     kind: Optional[str] = None
-    index: Optional[int] = None
-    train_ratio: Optional[float] = None
-    val_ratio: Optional[float] = None
-    test_ratio: Optional[float] = None
-    val_neg_ratio: float = 1.0
-    test_neg_ratio: float = 1.0
-    folds: int = 10
-    input_steps: Optional[int] = None
-    horizon: Optional[int] = None
+    index: Optional[int] = ranged(None, NON_NEGATIVE)
+    train_ratio: Optional[float] = ranged(None, FRACTION)
+    val_ratio: Optional[float] = ranged(None, PROBABILITY)  # 0: no selection set
+    test_ratio: Optional[float] = ranged(None, FRACTION)
+    val_neg_ratio: float = ranged(1.0, POSITIVE)
+    test_neg_ratio: float = ranged(1.0, POSITIVE)
+    folds: int = ranged(10, Range(2))
+    input_steps: Optional[int] = ranged(None, AT_LEAST_1)
+    horizon: Optional[int] = ranged(None, AT_LEAST_1)
 
 
 @dataclass
@@ -84,7 +172,7 @@ class ModelSettings:
 
 
 @dataclass
-class TrainSettings:
+class TrainSettings(Checked):
     """``train:`` — the optimisation loop.
 
     Attributes:
@@ -127,28 +215,28 @@ class TrainSettings:
             test windows (no train scores there).
     """
 
-    epochs: int = 200
-    lr: float = 0.01
-    weight_decay: float = 0.0
-    patience: Optional[int] = None
-    batch_size: Optional[int] = None
+    epochs: int = ranged(200, AT_LEAST_1)
+    lr: float = ranged(0.01, POSITIVE)
+    weight_decay: float = ranged(0.0, NON_NEGATIVE)
+    patience: Optional[int] = ranged(None, AT_LEAST_1)
+    batch_size: Optional[int] = ranged(None, AT_LEAST_1)
     monitor: Optional[str] = None
     tiebreak: Optional[str] = None
-    eval_every: int = 1
-    predictor_lr: Optional[float] = None
+    eval_every: int = ranged(1, AT_LEAST_1)
+    predictor_lr: Optional[float] = ranged(None, POSITIVE)
     target_link_removal: bool = False
     scheduler: Optional[str] = None
-    lr_step: int = 50
-    lr_factor: float = 0.5
-    lr_patience: int = 20
-    eval_batch_size: Optional[int] = None
-    block_size: Optional[int] = None
-    steps_per_epoch: Optional[int] = None
+    lr_step: int = ranged(50, AT_LEAST_1)
+    lr_factor: float = ranged(0.5, Range(0, 1, lo_open=True))
+    lr_patience: int = ranged(20, NON_NEGATIVE)
+    eval_batch_size: Optional[int] = ranged(None, AT_LEAST_1)
+    block_size: Optional[int] = ranged(None, AT_LEAST_1)
+    steps_per_epoch: Optional[int] = ranged(None, AT_LEAST_1)
     test_at: str = "every_epoch"
 
 
 @dataclass
-class PretrainSettings:
+class PretrainSettings(Checked):
     """``pretrain:`` — task ``lm_finetune`` only: the base language model that is trained on
     ``params`` (or read back from the checkpoint cache under ``$GRAPHLAB_DATA/checkpoints``),
     frozen, and adapted by the config's ``model`` on the config's ``dataset``.
@@ -163,16 +251,17 @@ class PretrainSettings:
 
     model: ModelSettings
     params: dict[str, Any] = field(default_factory=dict)
-    epochs: int = 10
-    lr: float = 1e-3
+    epochs: int = ranged(10, AT_LEAST_1)
+    lr: float = ranged(1e-3, POSITIVE)
 
 
 @dataclass
-class EvalSettings:
+class EvalSettings(Checked):
     """``eval:`` — what is measured.
 
     Attributes:
         hits_k: link task: the K of Hits@K (ogb ``Evaluator``, shared negatives).
     """
 
-    hits_k: list[int] = field(default_factory=lambda: [20, 50, 100])
+    hits_k: list[int] = field(default_factory=lambda: [20, 50, 100],
+                              metadata={"range": AT_LEAST_1})

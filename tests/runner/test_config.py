@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,57 @@ def test_choice_settings_are_checked(write_config):
         load_config(path, overrides=["train.scheduler=cosine"])
     with pytest.raises(ConfigError, match="'dataset.node_features' must be one of"):
         load_config(path, overrides=["dataset.node_features=pagerank"])
-    with pytest.raises(ConfigError, match="'split.folds' must be at least 2"):
+    with pytest.raises(ConfigError, match="'split.folds' must be >= 2"):
         load_config(path, overrides=["split.folds=1"])
     assert load_config(path, overrides=["train.monitor=last"]).monitor == "last"
+
+
+@pytest.mark.parametrize("override, message", [
+    ("model.params.hidden_channels=0", r"key 'model.params.hidden_channels' must be >= 1, got 0"),
+    ("model.params.hidden_channels=abc", r"key 'model.params.hidden_channels' must be int, got "
+                                         r"str 'abc'"),
+    ("model.params.hidden_channels=2.5", r"key 'model.params.hidden_channels' must be int, got "
+                                         r"float 2.5"),
+    ("model.params.num_layers=0", r"key 'model.params.num_layers' must be >= 1, got 0"),
+    ("model.params.dropout=true", r"key 'model.params.dropout' must be float, got bool True"),
+    ("model.params.dropout=1.0", r"key 'model.params.dropout' must be in \[0, 1\), got 1.0"),
+    ("train.lr=inf", r"key 'train.lr' must be a finite number, got 'inf'"),
+    ("train.lr=.nan", r"key 'train.lr' must be a finite number, got nan"),
+    ("train.lr=0", r"key 'train.lr' must be > 0, got 0.0"),
+    ("train.patience=-1", r"key 'train.patience' must be >= 1, got -1"),
+    ("train.epochs=0", r"key 'train.epochs' must be >= 1, got 0"),
+    ("train.weight_decay=-0.1", r"key 'train.weight_decay' must be >= 0, got -0.1"),
+    ("split.train_ratio=1.5", r"key 'split.train_ratio' must be in \(0, 1\), got 1.5"),
+    ("eval.hits_k=[10, 0]", r"key 'eval.hits_k' must be >= 1, got \[10, 0\]"),
+    ("resources.cpus=0", r"key 'resources.cpus' must be > 0, got 0.0"),
+])
+def test_nonsense_settings_are_refused_naming_key_and_file(write_config, override, message):
+    path = write_config()
+    with pytest.raises(ConfigError, match=rf"{re.escape(str(path))}: {message}"):
+        load_config(path, overrides=[override])
+
+
+def test_split_ratios_must_leave_room(write_config):
+    path = write_config()
+    with pytest.raises(ConfigError, match=r"split.test_ratio' add up to 1.2, more than 1"):
+        load_config(path, overrides=["split.train_ratio=0.6", "split.val_ratio=0.3",
+                                     "split.test_ratio=0.3"])
+
+
+def test_the_cli_refuses_nonsense_before_training(write_config, tmp_path, capsys):
+    from graphlab.cli import main
+    path = write_config()
+    out = tmp_path / "out"
+    assert main(["run", str(path), "model.params.hidden_channels=0", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "'model.params.hidden_channels' must be >= 1" in err
+    assert not out.exists()   # nothing recorded
+
+
+def test_settings_built_in_python_are_checked_too():
+    from graphlab.tasks import SplitSettings, TrainSettings
+    with pytest.raises(ValueError, match=r"key 'lr' must be > 0, got -1"):
+        TrainSettings(lr=-1)
+    with pytest.raises(ValueError, match=r"key 'folds' must be >= 2, got 1"):
+        SplitSettings(folds=1)
+    assert TrainSettings(epochs=3).epochs == 3

@@ -174,7 +174,8 @@ def test_changed_config_conflicts_with_stored_results(write_config, tmp_path):
     path = write_config()
     run_config(load_config(path, "smoke"), tmp_path, progress=False)
     changed = load_config(path, "smoke", ["train.lr=0.2"])
-    with pytest.raises(ResultsConflictError, match="different config.*--overwrite"):
+    with pytest.raises(ResultsConflictError,
+                       match=r"another configuration.*train\.lr: 0\.05 → 0\.2.*overwrite=True"):
         run_config(changed, tmp_path, progress=False)
     records = run_config(changed, tmp_path, progress=False, overwrite=True)
     assert records[0]["config"]["train"]["lr"] == 0.2

@@ -30,11 +30,11 @@ seeds: 2
 resources: {{cpus: 1}}
 sweep:
   train.lr: [0.05, 0.01]
-  model.params.{key}: {values}
+  {key}: {values}
 """
 
 
-def grid(epochs=5, key="hidden_channels", values="[8, 16]"):
+def grid(epochs=5, key="model.params.hidden_channels", values="[8, 16]"):
     return GRID.format(epochs=epochs, key=key, values=values)
 
 
@@ -86,15 +86,17 @@ def test_killed_ray_sweep_resumes_only_the_missing_runs(ray_instance, write_conf
 
 def test_a_raising_task_is_reported_and_the_others_finish(ray_instance, write_config,
                                                           tmp_path):
-    configs = load_configs(write_config(grid(key="dropout", values="[0.5, 1.5]"),
-                                        "grid.yaml"))
+    # a homophily above 1 passes the config check (generator parameters are the
+    # generator's to check) and raises when the seed builds its graph
+    configs = load_configs(write_config(grid(key="dataset.params.homophily",
+                                             values="[0.7, 1.5]"), "grid.yaml"))
     with pytest.raises(RunFailedError) as err:
         run_with_ray([(c, tmp_path) for c in configs], progress=False)
     failed = sorted((name, seed) for name, seed, _ in err.value.failures)
-    assert failed == [("grid__lr=0.01__dropout=1.5", 0), ("grid__lr=0.01__dropout=1.5", 1),
-                      ("grid__lr=0.05__dropout=1.5", 0), ("grid__lr=0.05__dropout=1.5", 1)]
-    assert "dropout probability" in str(err.value)
-    assert len(list(tmp_path.rglob("seed_*.json"))) == 4           # the 0.5 runs finished
+    assert failed == [("grid__lr=0.01__homophily=1.5", 0), ("grid__lr=0.01__homophily=1.5", 1),
+                      ("grid__lr=0.05__homophily=1.5", 0), ("grid__lr=0.05__homophily=1.5", 1)]
+    assert "homophily must lie in [0, 1], got 1.5" in str(err.value)
+    assert len(list(tmp_path.rglob("seed_*.json"))) == 4           # the 0.7 runs finished
 
 
 def test_cli_without_ray_says_how_to_install(write_config, monkeypatch, capsys):

@@ -1,0 +1,198 @@
+"""Generated tables inside a hand-written document (RESULTS.md).
+
+A block is a marker line naming a records folder and how to tabulate it, the table, and an
+end marker::
+
+    <!-- report: records/ncnc --select 'cora_*' -->
+    | config | dataset | ... |
+    <!-- end report -->
+
+:func:`update_document` rewrites every block from the records (``make results``);
+:func:`check_document` lists the blocks whose text differs from what the records give
+(``make results-check``, run by the test suite), so a number typed by hand, or a record
+changed without regenerating the document, is caught. Prose outside the blocks is never
+touched. The options of a block:
+
+- ``FOLDER`` (first, relative to the document): the records to read (every
+  ``seed_*.json`` below it, grouped by config name and fingerprint).
+- ``--select PATTERN ...``: only configs whose name matches one of the shell patterns.
+- ``--metrics M ...`` (repeatable): a table of those metrics per config instead of the
+  ours-vs-paper table (:func:`~graphlab.runner.report.metrics_table`).
+- ``--pivot``: one row per dataset, one column per variant (the config name less its
+  ``<dataset>_`` prefix), each cell the primary metric's mean ± std.
+- ``--columns V ...``: with ``--pivot``, the variants to show, in this order.
+
+Every block ends with a line naming the records' folder, seed count, commits and total wall
+time, so a reader can find the runs behind each number.
+
+A table that is not generated (its records were not kept, or it is typed from a committed
+benchmark JSON) sits in a ``<!-- typed -->`` … ``<!-- end typed -->`` block whose first
+line says so, in bold: ``**Record not kept**`` or ``**Typed from**``;
+:func:`typed_tables_outside_blocks` finds any table that is in neither kind of block.
+"""
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+from graphlab.runner.report import Summary, collect, fmt, markdown_table, metrics_table
+
+BLOCK = re.compile(r"^<!-- report: (?P<args>.*?) -->\n(?P<body>.*?)^<!-- end report -->$",
+                   re.S | re.M)
+
+
+class DocumentError(ValueError):
+    """A block's options or folder are wrong; the message names the block."""
+
+
+@dataclass
+class Block:
+    args: str
+    line: int          # 1-based line of the opening marker
+    body: str
+
+    def label(self, path: Path) -> str:
+        return f"{path}:{self.line} <!-- report: {self.args} -->"
+
+
+def blocks(text: str) -> list[Block]:
+    return [Block(m["args"], text.count("\n", 0, m.start()) + 1, m["body"])
+            for m in BLOCK.finditer(text)]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="<!-- report: -->", add_help=False,
+                                     exit_on_error=False)
+    parser.add_argument("folder")
+    parser.add_argument("--select", nargs="+", default=None)
+    parser.add_argument("--metrics", nargs="+", action="append", default=None)
+    parser.add_argument("--pivot", action="store_true")
+    parser.add_argument("--columns", nargs="+", default=None)
+    return parser
+
+
+def variant(s: Summary) -> str:
+    """The config name less its dataset prefix: ``chameleon_dir_gcn`` → ``dir_gcn``."""
+    prefix = s.dataset.lower().replace("-", "_") + "_"
+    return s.name[len(prefix):] if s.name.lower().startswith(prefix) else s.name
+
+
+def pivot_table(summaries: list[Summary], columns: list[str] | None = None) -> str:
+    """Datasets down, variants across, the primary metric's mean ± std in each cell."""
+    cols = columns or list(dict.fromkeys(variant(s) for s in summaries))
+    rows: dict[str, dict[str, Summary]] = {}
+    for s in summaries:
+        rows.setdefault(s.dataset, {})[variant(s)] = s
+    metrics = sorted({s.primary for s in summaries})
+    lines = ["| dataset | " + " | ".join(cols) + " |", "|" + "---|" * (len(cols) + 1)]
+    for dataset, cells in rows.items():
+        lines.append(f"| {dataset} | " + " | ".join(
+            fmt(*cells[c].ours()) if c in cells else "" for c in cols) + " |")
+    seeds = sorted({len(s.seeds) for s in summaries})
+    return ("\n".join(lines) + f"\n\nMetric: {', '.join(metrics)}; mean ± sample std over "
+            f"{'/'.join(map(str, seeds))} seeds.\n")
+
+
+def provenance(folder: str, summaries: list[Summary]) -> str:
+    commits = sorted(set().union(*(s.commits for s in summaries)))
+    seeds = sum(len(s.seeds) for s in summaries)
+    wall = sum(s.wall_time_s for s in summaries)
+    took = f"{wall / 3600:.1f} h" if wall >= 3600 else f"{wall / 60:.1f} min"
+    n = len(summaries)
+    return (f"Records: `{folder}` — {seeds} seed{'s' * (seeds != 1)} of {n} "
+            f"config{'s' * (n != 1)}; commit{'s' * (len(commits) != 1)} "
+            f"{', '.join(f'`{c}`' for c in commits)}; {took} of summed seed wall time.\n")
+
+
+def render(args: str, base: Path) -> str:
+    """The generated text of one block (options ``args``, folders relative to ``base``)."""
+    try:
+        opts = _parser().parse_args(shlex.split(args))
+    except (argparse.ArgumentError, SystemExit, ValueError) as exc:
+        raise DocumentError(f"bad options '{args}': {exc}") from None
+    if opts.columns and not opts.pivot:
+        raise DocumentError(f"'{args}': --columns is for --pivot")
+    folder = base / opts.folder
+    if not folder.is_dir():
+        raise DocumentError(f"'{args}': records folder '{opts.folder}' does not exist")
+    summaries = collect(folder)
+    if opts.select:
+        summaries = [s for s in summaries
+                     if any(fnmatch.fnmatchcase(s.name, p) for p in opts.select)]
+    if opts.columns:
+        summaries = [s for s in summaries if variant(s) in opts.columns]
+    if not summaries:
+        raise DocumentError(f"'{args}': no records in '{opts.folder}'"
+                            + (f" match {opts.select}" if opts.select else ""))
+    if opts.pivot:
+        table = pivot_table(summaries, opts.columns)
+    elif opts.metrics:
+        table = "\n".join(metrics_table(summaries, group) for group in opts.metrics)
+    else:
+        table = markdown_table(summaries)
+    return table + "\n" + provenance(opts.folder, summaries)
+
+
+TYPED = re.compile(r"^<!-- typed -->\n(?P<body>.*?)^<!-- end typed -->$", re.S | re.M)
+TYPED_LABELS = ("**Record not kept**", "**Typed from**")
+
+
+def typed_tables_outside_blocks(text: str) -> list[int]:
+    """The 1-based lines where a markdown table starts outside any generated or typed block,
+    or where a typed block does not open with one of :data:`TYPED_LABELS`."""
+    covered: list[tuple[int, int]] = []
+    bad = []
+    for m in BLOCK.finditer(text):
+        covered.append((m.start(), m.end()))
+    for m in TYPED.finditer(text):
+        covered.append((m.start(), m.end()))
+        first = next((ln for ln in m["body"].splitlines() if ln.strip()), "")
+        if not first.startswith(TYPED_LABELS):
+            bad.append(text.count("\n", 0, m.start()) + 1)
+    offset, previous = 0, ""
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        if line.startswith("|") and not previous.startswith("|") and not any(
+                a <= offset < b for a, b in covered):
+            bad.append(number)
+        offset, previous = offset + len(line), line
+    return sorted(bad)
+
+
+def _regenerate(path: Path) -> tuple[str, list[Block]]:
+    """The document with every block regenerated, and the blocks that changed."""
+    text = path.read_text()
+    changed: list[Block] = []
+    base = path.parent
+
+    def one(match: re.Match) -> str:
+        block = Block(match["args"], text.count("\n", 0, match.start()) + 1, match["body"])
+        try:
+            body = render(block.args, base)
+        except (DocumentError, FileNotFoundError, ValueError) as exc:
+            raise DocumentError(f"{block.label(path)}: {exc}") from None
+        if body != block.body:
+            changed.append(block)
+        return f"<!-- report: {block.args} -->\n{body}<!-- end report -->"
+
+    return BLOCK.sub(one, text), changed
+
+
+def update_document(path: str | Path) -> list[str]:
+    """Rewrite every block of ``path`` from its records; returns the labels of the blocks
+    that changed."""
+    path = Path(path)
+    new, changed = _regenerate(path)
+    if changed:
+        path.write_text(new)
+    return [b.label(path) for b in changed]
+
+
+def check_document(path: str | Path) -> list[str]:
+    """The labels of the blocks of ``path`` whose text differs from what their records give
+    (empty: the document is up to date)."""
+    path = Path(path)
+    return [b.label(path) for b in _regenerate(path)[1]]

@@ -1,0 +1,103 @@
+"""RESULTS.md's tables are generated from committed records: `make results-check` passes on
+the repository and fails, naming the block, when a number in a block is edited."""
+import json
+from pathlib import Path
+
+import pytest
+
+from graphlab.cli import main
+from graphlab.runner.document import (
+    DocumentError,
+    blocks,
+    check_document,
+    render,
+    typed_tables_outside_blocks,
+    update_document,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def fake_records(root, name, dataset, values, paper=None, commit="abc1234def"):
+    for seed, value in enumerate(values):
+        cfg = {"name": name, "task": "node", "dataset": {"name": dataset},
+               "model": {"name": "gcn"}, "eval": {"hits_k": [20, 50, 100]}, "paper": paper}
+        rec = {"seed": seed, "config": cfg, "metrics": {"test_acc": value}, "fingerprint": name,
+               "wall_time_s": 1800.0, "profile": "full", "git_commit": commit}
+        path = root / name / f"seed_{seed}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(rec))
+
+
+@pytest.fixture
+def document(tmp_path):
+    records = tmp_path / "records" / "toy"
+    fake_records(records, "cora_gcn", "cora", [80.0, 82.0],
+                 paper={"metric": "test_acc", "mean": 81.5, "std": 0.5, "source": "Kipf 2017"})
+    fake_records(records, "cora_mlp", "cora", [60.0, 62.0])
+    fake_records(records, "texas_gcn", "texas", [55.0, 57.0])
+    doc = tmp_path / "RESULTS.md"
+    doc.write_text("# Results\n\nProse stays.\n\n<!-- report: records/toy --select 'cora_*' -->\n"
+                   "<!-- end report -->\n\nMore prose.\n\n<!-- report: records/toy --pivot -->\n"
+                   "stale text\n<!-- end report -->\n")
+    return doc
+
+
+def test_update_fills_every_block_and_keeps_the_prose(document):
+    assert len(update_document(document)) == 2
+    text = document.read_text()
+    assert text.startswith("# Results\n\nProse stays.\n") and "\nMore prose.\n" in text
+    assert "| cora_gcn | cora | gcn | 2 | test_acc | 81.00 ± 1.41 | 81.50 ± 0.50 | -0.50 |" in text
+    assert "| cora_mlp |" in text and "| texas_gcn |" not in text.split("More prose")[0]
+    assert "| dataset | gcn | mlp |" in text
+    assert "| cora | 81.00 ± 1.41 | 61.00 ± 1.41 |" in text
+    assert "| texas | 56.00 ± 1.41 |  |" in text
+    assert "Records: `records/toy` — 4 seeds of 2 configs; commit `abc1234`; 2.0 h" in text
+    assert check_document(document) == [] and update_document(document) == []
+
+
+def test_an_edited_number_fails_the_check_naming_the_block(document, capsys):
+    update_document(document)
+    text = document.read_text()
+    document.write_text(text.replace("56.00 ± 1.41", "56.10 ± 1.41"))
+    stale = check_document(document)
+    assert len(stale) == 1 and "<!-- report: records/toy --pivot -->" in stale[0]
+    assert f"{document}:" in stale[0]
+    assert main(["results", str(document), "--check"]) == 1
+    err = capsys.readouterr().err
+    assert "records/toy --pivot" in err and "differs from what its records give" in err
+    assert main(["results", str(document)]) == 0 and check_document(document) == []
+
+
+def test_a_new_record_makes_the_table_stale(document):
+    update_document(document)
+    fake_records(document.parent / "records" / "toy", "cora_sage", "cora", [70.0])
+    assert len(check_document(document)) == 2
+
+
+def test_bad_blocks_are_one_error_naming_the_block(document, tmp_path):
+    with pytest.raises(DocumentError, match="records folder 'records/nope' does not exist"):
+        render("records/nope", tmp_path)
+    with pytest.raises(DocumentError, match="no records in 'records/toy' match"):
+        render("records/toy --select 'zinc_*'", tmp_path)
+    with pytest.raises(DocumentError, match="--columns is for --pivot"):
+        render("records/toy --columns gcn", tmp_path)
+    document.write_text("<!-- report: records/nope -->\n<!-- end report -->\n")
+    with pytest.raises(DocumentError, match=r"RESULTS.md:1 <!-- report: records/nope -->"):
+        check_document(document)
+
+
+def test_tables_outside_blocks_are_found(tmp_path):
+    doc = tmp_path / "R.md"
+    doc.write_text("| a | b |\n|---|---|\n| 1 | 2 |\n\n<!-- typed -->\n**Record not kept** x\n\n"
+                   "| c |\n|---|\n<!-- end typed -->\n")
+    assert typed_tables_outside_blocks(doc.read_text()) == [1]
+
+
+def test_the_repository_results_are_generated_from_committed_records():
+    """`make results-check`: every generated table of RESULTS.md equals what the committed
+    records give, and every other table is marked as typed (record not kept)."""
+    doc = REPO / "RESULTS.md"
+    assert blocks(doc.read_text()), "RESULTS.md has no generated table"
+    assert check_document(doc) == []
+    assert typed_tables_outside_blocks(doc.read_text()) == []
