@@ -25,6 +25,9 @@ def to_csr(adj: Any, num_nodes: int | tuple[int, int],
            edge_weight: Optional[Tensor] = None) -> CSR:
     """Convert an adjacency in any PyG form to a :class:`graphlab.ops.CSR`.
 
+    Every form is checked once here (an index out of range, a malformed row-pointer array),
+    so that the kernels that use the CSR can trust it.
+
     Args:
         adj: ``CSR``, ``edge_index`` ``[2, E]``, ``torch.sparse`` ``adj_t`` or ``SparseTensor``.
         num_nodes: ``N`` or ``(num_src, num_dst)``; used for ``edge_index`` input.
@@ -39,10 +42,21 @@ def to_csr(adj: Any, num_nodes: int | tuple[int, int],
         return CSR(crow, col, torch.arange(n, device=col.device), adj.size(0), adj.size(1),
                    values)
     if isinstance(adj, Tensor) and adj.is_sparse:
+        if adj.sparse_dim() != 2:
+            raise ValueError(f"adjacency (sparse COO tensor) must be a matrix, got "
+                             f"{adj.sparse_dim()} sparse dimensions")
+        # checked before coalescing, which aborts the process on an out-of-range index
+        for part, idx, bound in zip(("row", "column"), adj._indices(), adj.shape[:2],
+                                    strict=True):
+            if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= bound):
+                bad = int(idx.min()) if int(idx.min()) < 0 else int(idx.max())
+                raise ValueError(f"adjacency (sparse COO tensor) has a {part} index out of "
+                                 f"range: found {bad}, but the matrix has {bound} {part}s")
         adj = adj.coalesce()
         dst, src = adj.indices()
         values = adj.values() if adj.values().is_floating_point() else None
-        return CSR.from_edge_index(torch.stack([src, dst]), (adj.size(1), adj.size(0)), values)
+        return CSR.from_edge_index(torch.stack([src, dst]), (adj.size(1), adj.size(0)), values,
+                                   name="adjacency (sparse COO tensor)")
     if type(adj).__name__ == "SparseTensor":  # torch_sparse, without importing it
         crow, col, values = adj.csr()
         n = col.numel()

@@ -36,6 +36,43 @@ def check_edge_index(edge_index: Tensor, num_nodes: int, name: str = "edge_index
                              f"indices are 0..{num_nodes - 1} (num_nodes={num_nodes})")
 
 
+def check_csr(rowptr: Tensor, col: Tensor, num_rows: int, num_cols: int,
+              name: str = "adjacency") -> None:
+    """Check a compressed-row structure: ``rowptr`` an integer ``[num_rows + 1]`` tensor that
+    starts at 0, never decreases and ends at ``nnz``; ``col`` an integer ``[nnz]`` tensor
+    with entries in ``[0, num_cols)``. A kernel trusts both, so an unchecked out-of-range
+    column would read memory outside the features (garbage values or a crash).
+
+    Raises:
+        TypeError: not integer tensors.
+        ValueError: a wrong shape, a negative size, a malformed ``rowptr`` or a column index
+            out of range.
+    """
+    for part, t in (("row pointers", rowptr), ("column indices", col)):
+        if not isinstance(t, Tensor) or t.dtype not in _INDEX_DTYPES:
+            raise TypeError(f"{name}: {part} must be an int64 or int32 tensor, got "
+                            f"{getattr(t, 'dtype', type(t).__name__)}")
+        if t.dim() != 1:
+            raise ValueError(f"{name}: {part} must be 1-D, got shape {list(t.shape)}")
+    if num_rows < 0 or num_cols < 0:
+        raise ValueError(f"{name}: the shape must be non-negative, got ({num_rows}, {num_cols})")
+    if rowptr.numel() != num_rows + 1:
+        raise ValueError(f"{name}: {num_rows} rows need {num_rows + 1} row pointers, got "
+                         f"{rowptr.numel()}")
+    nnz = col.numel()
+    if int(rowptr[0]) != 0 or int(rowptr[-1]) != nnz:
+        raise ValueError(f"{name}: row pointers must run from 0 to the {nnz} entries, got "
+                         f"{int(rowptr[0])}..{int(rowptr[-1])}")
+    if num_rows and bool((rowptr[1:] < rowptr[:-1]).any()):
+        raise ValueError(f"{name}: row pointers must not decrease")
+    if nnz:
+        lo, hi = int(col.min()), int(col.max())
+        if lo < 0 or hi >= num_cols:
+            raise ValueError(f"{name} has a column index out of range: found "
+                             f"{lo if lo < 0 else hi}, but the matrix has {num_cols} columns "
+                             f"(valid 0..{num_cols - 1})")
+
+
 def check_features(x: Tensor, num_nodes: int | None = None, name: str = "x") -> None:
     """Check that ``x`` is a floating ``[N, F]`` tensor with finite entries (no NaN / inf).
 

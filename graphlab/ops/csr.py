@@ -15,11 +15,16 @@ from typing import Optional
 import torch
 from torch import Tensor
 
-from graphlab.ops.checks import check_edge_index
+from graphlab.ops.checks import check_csr, check_edge_index
 
 
 class CSR:
     """A sparse ``num_rows × num_cols`` matrix in compressed-row form.
+
+    Built by hand, the structure is checked once here (:func:`~graphlab.ops.check_csr`:
+    row pointers from 0 to ``nnz``, never decreasing; columns in range; ``perm`` and
+    ``weight`` of length ``nnz``), so that kernels can trust it; graphlab's own
+    constructions, whose structure is right by construction, pass ``check=False``.
 
     Attributes:
         rowptr (Tensor): ``[num_rows + 1]`` int64 offsets.
@@ -30,7 +35,15 @@ class CSR:
     """
 
     def __init__(self, rowptr: Tensor, col: Tensor, perm: Tensor, num_rows: int, num_cols: int,
-                 weight: Optional[Tensor] = None):
+                 weight: Optional[Tensor] = None, *, check: bool = True):
+        if check:
+            check_csr(rowptr, col, num_rows, num_cols)
+            if not isinstance(perm, Tensor) or perm.shape != col.shape:
+                raise ValueError(f"CSR: perm must have shape {list(col.shape)}, got "
+                                 f"{list(getattr(perm, 'shape', []))}")
+            if weight is not None:
+                weight = check_edge_weight(weight, col.numel(), name="CSR weight")
+            rowptr, col, perm = rowptr.long(), col.long(), perm.long()
         self.rowptr, self.col, self.perm = rowptr, col, perm
         self.num_rows, self.num_cols = num_rows, num_cols
         self.weight = weight
@@ -41,22 +54,24 @@ class CSR:
 
     @classmethod
     def from_edge_index(cls, edge_index: Tensor, num_nodes: int | tuple[int, int],
-                        edge_weight: Optional[Tensor] = None) -> "CSR":
+                        edge_weight: Optional[Tensor] = None,
+                        name: str = "edge_index") -> "CSR":
         """Build the CSR of ``edge_index`` (``[2, E]``, int64 or int32).
 
         Args:
             edge_index: ``edge_index[0]`` = source ``j``, ``edge_index[1]`` = destination ``i``.
             num_nodes: ``N`` for a square graph, or ``(num_src, num_dst)`` for a bipartite one.
             edge_weight: optional ``[E]`` floating weights, in input order.
+            name: what the error messages call ``edge_index``.
 
         Raises:
             TypeError / ValueError: a malformed ``edge_index`` or ``edge_weight``.
         """
         num_src, num_dst = (num_nodes, num_nodes) if isinstance(num_nodes, int) else num_nodes
-        check_edge_index(edge_index, max(num_src, num_dst))
+        check_edge_index(edge_index, max(num_src, num_dst), name)
         src, dst = edge_index[0].long(), edge_index[1].long()
         if edge_index.numel() and (int(src.max()) >= num_src or int(dst.max()) >= num_dst):
-            raise ValueError(f"edge_index has an index out of range for a bipartite graph of "
+            raise ValueError(f"{name} has an index out of range for a bipartite graph of "
                              f"{num_src} sources and {num_dst} destinations")
         if edge_weight is not None:
             edge_weight = check_edge_weight(edge_weight, edge_index.size(1))
@@ -66,7 +81,7 @@ class CSR:
         rowptr = torch.zeros(num_dst + 1, dtype=torch.long, device=edge_index.device)
         torch.cumsum(counts, 0, out=rowptr[1:])
         weight = edge_weight[perm] if edge_weight is not None else None
-        return cls(rowptr, col, perm, num_dst, num_src, weight)
+        return cls(rowptr, col, perm, num_dst, num_src, weight, check=False)
 
     # ------------------------------------------------------------------ derived views
     @property
@@ -99,7 +114,8 @@ class CSR:
             rowptr = torch.zeros(self.num_cols + 1, dtype=torch.long, device=self.device)
             torch.cumsum(counts, 0, out=rowptr[1:])
             weight = self.weight[order] if self.weight is not None else None
-            self._t = CSR(rowptr, row[order], order, self.num_cols, self.num_rows, weight)
+            self._t = CSR(rowptr, row[order], order, self.num_cols, self.num_rows, weight,
+                          check=False)
             self._t._t = self
         return self._t
 
@@ -107,12 +123,13 @@ class CSR:
         """The same structure with other weights (in CSR order); shares the cached views."""
         if weight is not None:
             weight = check_edge_weight(weight, self.nnz)
-        out = CSR(self.rowptr, self.col, self.perm, self.num_rows, self.num_cols, weight)
+        out = CSR(self.rowptr, self.col, self.perm, self.num_rows, self.num_cols, weight,
+                  check=False)
         out._row = self._row
         if self._t is not None:  # reuse the transposed structure, with these weights
             t = self._t
             out._t = CSR(t.rowptr, t.col, t.perm, t.num_rows, t.num_cols,
-                         weight[t.perm] if weight is not None else None)
+                         weight[t.perm] if weight is not None else None, check=False)
             out._t._row, out._t._t = t._row, out
         return out
 
@@ -129,7 +146,7 @@ class CSR:
         rowptr = torch.zeros(self.num_rows + 1, dtype=torch.long, device=self.device)
         torch.cumsum(counts, 0, out=rowptr[1:])
         return CSR(rowptr, self.col[mask], self.perm[mask], self.num_rows, self.num_cols,
-                   w[mask] if w is not None else None)
+                   w[mask] if w is not None else None, check=False)
 
     def to_dense(self) -> Tensor:
         """Dense ``[num_rows, num_cols]`` matrix (duplicate entries add up); for tests."""
@@ -140,7 +157,7 @@ class CSR:
     def to(self, device: torch.device | str) -> "CSR":
         w = self.weight.to(device) if self.weight is not None else None
         return CSR(self.rowptr.to(device), self.col.to(device), self.perm.to(device),
-                   self.num_rows, self.num_cols, w)
+                   self.num_rows, self.num_cols, w, check=False)
 
     def __repr__(self) -> str:
         return (f"CSR(shape=({self.num_rows}, {self.num_cols}), nnz={self.nnz}, "

@@ -51,7 +51,8 @@ def _keys_to_csr(keys: Tensor, num_pairs: int, num_nodes: int) -> CSR:
     pair, node = keys >> _SHIFT, keys & ((1 << _SHIFT) - 1)
     rowptr = torch.zeros(num_pairs + 1, dtype=torch.long, device=keys.device)
     torch.cumsum(torch.bincount(pair, minlength=num_pairs), 0, out=rowptr[1:])
-    return CSR(rowptr, node, torch.arange(node.numel(), device=keys.device), num_pairs, num_nodes)
+    return CSR(rowptr, node, torch.arange(node.numel(), device=keys.device), num_pairs, num_nodes,
+               check=False)
 
 
 def common_neighbors(adj: CSR, pairs: Tensor, return_diff: bool = False):

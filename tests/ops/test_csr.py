@@ -73,3 +73,67 @@ def test_with_weight_shares_the_transpose_with_the_new_weights():
     other = csr.with_weight(w)
     assert other._t is not None and other.t().t() is other
     torch.testing.assert_close(other.t().to_dense(), other.to_dense().t())
+
+
+def _csr_tensor(crow, col):
+    return torch.sparse_csr_tensor(torch.tensor(crow), torch.tensor(col),
+                                   torch.ones(len(col)), size=(2, 2))
+
+
+@pytest.mark.parametrize("adj, match", [
+    (lambda: _csr_tensor([0, 1, 2], [1, 2 ** 40]),
+     r"column index out of range: found 1099511627776"),
+    (lambda: _csr_tensor([0, 1, 2], [1, -1]), "column index out of range: found -1"),
+    (lambda: _csr_tensor([0, 1, 2], [1, 2]), r"found 2, but the matrix has 2 columns"),
+    (lambda: torch.sparse_coo_tensor(torch.tensor([[0, 1], [1, 7]]), torch.ones(2), (2, 2)),
+     r"sparse COO tensor\) has a column index out of range: found 7, but the matrix has 2"),
+    (lambda: torch.sparse_coo_tensor(torch.tensor([[0, -3], [1, 1]]), torch.ones(2), (2, 2)),
+     "row index out of range: found -3"),
+    (lambda: __import__("torch_geometric").EdgeIndex(torch.tensor([[0, 1], [1, 9]])),
+     "out of range: found 9"),
+    (lambda: CSR(torch.tensor([0, 2, 1]), torch.tensor([0, 1]), torch.arange(2), 2, 2),
+     "row pointers must run from 0 to the 2 entries"),
+    (lambda: CSR(torch.tensor([0, 2, 1, 2]), torch.tensor([0, 1]), torch.arange(2), 3, 2),
+     "row pointers must not decrease"),
+    (lambda: CSR(torch.tensor([0, 2]), torch.tensor([0, 1]), torch.arange(2), 2, 2),
+     "2 rows need 3 row pointers, got 2"),
+    (lambda: CSR(torch.tensor([0, 1, 2]), torch.tensor([0, 5]), torch.arange(2), 2, 2),
+     "column index out of range: found 5"),
+    (lambda: CSR(torch.tensor([0, 1, 2]), torch.tensor([0.0, 1.0]), torch.arange(2), 2, 2),
+     "column indices must be an int64 or int32 tensor"),
+    (lambda: CSR(torch.tensor([0, 1, 2]), torch.tensor([0, 1]), torch.arange(3), 2, 2),
+     r"perm must have shape \[2\]"),
+])
+def test_every_adjacency_form_is_checked_before_a_kernel_reads_it(adj, match):
+    """An out-of-range or negative index, or malformed row pointers, in any adjacency form
+    is one ValueError / TypeError naming it, never garbage read out of bounds."""
+    from graphlab.nn import to_csr
+    from graphlab.ops import spmm
+    with pytest.raises((ValueError, TypeError), match=match):
+        spmm(to_csr(adj(), 2), torch.randn(2, 4), reduce="max")
+
+
+def test_a_huge_column_index_never_crashes_the_process():
+    """The reproduction that read out of bounds (and crashed on a large graph) runs in a
+    subprocess, so a crash fails this test instead of killing the test run."""
+    import subprocess
+    import sys
+    code = ("import torch\nfrom graphlab.nn import GINConv, to_csr\n"
+            "n = 20000\ncrow = torch.arange(n + 1)\ncol = torch.full((n,), 2 ** 40)\n"
+            "a = torch.sparse_csr_tensor(crow, col, torch.ones(n), size=(n, n))\n"
+            "conv = GINConv(torch.nn.Linear(8, 8))\n"
+            "try:\n    conv(torch.randn(n, 8), a)\n"
+            "except ValueError as e:\n    print('refused:', e)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "refused: adjacency has a column index out of range" in proc.stdout
+
+
+def test_a_valid_hand_built_csr_still_works():
+    from graphlab.ops import spmm
+    csr = CSR(torch.tensor([0, 1, 3], dtype=torch.int32), torch.tensor([1, 0, 1]),
+              torch.arange(3), 2, 2, torch.tensor([1.0, 2.0, 3.0]))
+    assert csr.rowptr.dtype == torch.long
+    x = torch.randn(2, 3)
+    torch.testing.assert_close(spmm(csr, x), csr.to_dense() @ x)
