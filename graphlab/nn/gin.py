@@ -5,6 +5,7 @@ from typing import Any, Callable, Optional
 
 import torch
 from torch import Tensor
+from torch_geometric.nn.inits import reset
 from torch_geometric.typing import OptPairTensor
 
 from graphlab.nn.aggregate import OpsMessagePassing
@@ -53,8 +54,7 @@ class GINConv(OpsMessagePassing):
 
     def reset_parameters(self) -> None:
         super().reset_parameters()
-        if hasattr(self.nn, "reset_parameters"):
-            self.nn.reset_parameters()
+        reset(self.nn)  # PyG's reset walks an nn.Sequential, which has no reset_parameters
         self.eps.data.fill_(self.initial_eps)
 
     def forward(self, x: Tensor | OptPairTensor, adj: Any, size: Optional[tuple[int, int]] = None
@@ -101,8 +101,7 @@ class GINEConv(torch.nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        if hasattr(self.nn, "reset_parameters"):
-            self.nn.reset_parameters()
+        reset(self.nn)
         if self.edge_lin is not None:
             self.edge_lin.reset_parameters()
         self.eps.data.fill_(0.0)
