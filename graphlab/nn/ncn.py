@@ -27,13 +27,10 @@ from typing import Any, Optional
 import torch
 from torch import Tensor, nn
 
+from graphlab.nn.aggregate import to_csr
 from graphlab.nn.dropout import Dropout, dropout
 from graphlab.nn.registry import register_model
 from graphlab.ops import CSR, check_edge_index, check_features, common_neighbors, spmm
-
-
-def _csr(adj: Any, num_nodes: int) -> CSR:
-    return adj if isinstance(adj, CSR) else CSR.from_edge_index(adj, num_nodes)
 
 
 def drop_edges(adj: CSR, p: float, training: bool) -> CSR:
@@ -82,7 +79,8 @@ class PureGCN(nn.Module):
             (default ``False``).
 
     Shapes:
-        x ``[N, F]``, adj (symmetric ``edge_index`` ``[2, E]`` or ``CSR``) → ``[N, H]``
+        x ``[N, F]``, adj (a symmetric adjacency in any PyG form — ``edge_index`` ``[2, E]``,
+        ``EdgeIndex``, ``torch.sparse``, ``SparseTensor`` — or a ``CSR``) → ``[N, H]``
     """
 
     def __init__(self, in_channels: int, hidden_channels: int, num_layers: int = 1,
@@ -143,7 +141,7 @@ class PureGCN(nn.Module):
 
     def forward(self, x: Tensor, adj: Any) -> Tensor:
         check_features(x, name="x")
-        adj = drop_edges(_csr(adj, x.size(0)), self.edge_dropout, self.training)
+        adj = drop_edges(to_csr(adj, x.size(0)), self.edge_dropout, self.training)
         h = self.dropout(self.embed(x))
         outs = []
         for layer in range(self.num_layers):
@@ -177,7 +175,7 @@ class NCNPredictor(nn.Module):
         beta (float): initial weight :math:`\beta` of the common-neighbour branch (learnable).
 
     Shapes:
-        h ``[N, H]``, adj (symmetric ``edge_index`` or ``CSR``), pairs ``[2, P]`` →
+        h ``[N, H]``, adj (a symmetric adjacency in any PyG form, or a ``CSR``), pairs ``[2, P]`` →
         logits ``[P]`` (``[P, out_channels]`` when ``out_channels > 1``)
     """
 
@@ -213,7 +211,7 @@ class NCNPredictor(nn.Module):
         check_edge_index(pairs, h.size(0), name="pairs")
         if pairs.size(1) == 0:
             raise ValueError("pairs is an empty batch ([2, 0]); pass at least one pair")
-        return _csr(adj, h.size(0))
+        return to_csr(adj, h.size(0))
 
     def transform(self, h: Tensor) -> Tensor:
         """:math:`h' = h + \\mathrm{xlin}(h)`, the representation the neighbours contribute."""
@@ -304,7 +302,7 @@ class NCNCPredictor(NCNPredictor):
 class NCNLinkModel(nn.Module):
     """Encoder + NCN/NCNC predictor as one link model ``(x, adj, pairs) -> logits``.
 
-    ``adj`` is the symmetric adjacency the model may see (an ``edge_index`` or a ``CSR``);
+    ``adj`` is the symmetric adjacency the model may see (any PyG form, or a ``CSR``);
     the encoder and the common-neighbour computation both use it.
     """
 
@@ -317,7 +315,7 @@ class NCNLinkModel(nn.Module):
         self.predictor.reset_parameters()
 
     def forward(self, x: Tensor, adj: Any, pairs: Tensor) -> Tensor:
-        adj = _csr(adj, x.size(0))
+        adj = to_csr(adj, x.size(0))
         return self.predictor(self.encoder(x, adj), adj, pairs)
 
 

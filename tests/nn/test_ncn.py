@@ -94,3 +94,31 @@ def test_bad_input():
         NCNCPredictor(8, depth=0)
     with pytest.raises(ValueError, match="x contains NaN"):
         PureGCN(3, 4)(torch.full((2, 3), float("nan")), ei)
+
+
+ADJ_FORMS = {
+    "edge_index": lambda ei, n: ei,
+    "EdgeIndex": lambda ei, n: __import__("torch_geometric").EdgeIndex(ei.contiguous(),
+                                                                  sparse_size=(n, n)),
+    "sparse_coo": lambda ei, n: torch.sparse_coo_tensor(ei.flip(0), torch.ones(ei.size(1)),
+                                                        (n, n)),
+    "sparse_csr": lambda ei, n: torch.sparse_coo_tensor(ei.flip(0), torch.ones(ei.size(1)),
+                                                        (n, n)).to_sparse_csr(),
+    "CSR": lambda ei, n: CSR.from_edge_index(ei, n),
+}
+
+
+@pytest.mark.parametrize("form", sorted(ADJ_FORMS))
+@pytest.mark.parametrize("name", ["ncn", "ncnc"])
+def test_every_adjacency_form_gives_the_edge_index_scores(form, name):
+    """NCN and NCNC take any PyG adjacency (and graphlab's CSR) through the one converter,
+    with the same scores as the edge_index path."""
+    x, ei = undirected_graph(seed=3)
+    torch.manual_seed(0)
+    model = build_model(name, "link", {"hidden_channels": 16}, in_channels=12).eval()
+    pairs = torch.randint(25, (2, 20), generator=torch.Generator().manual_seed(6))
+    expected = model(x, ei, pairs)
+    torch.testing.assert_close(model(x, ADJ_FORMS[form](ei, 25), pairs), expected)
+    pred = model.predictor
+    h = torch.randn(25, 16)
+    torch.testing.assert_close(pred(h, ADJ_FORMS[form](ei, 25), pairs), pred(h, ei, pairs))
