@@ -11,6 +11,7 @@ on ``triton`` and ``torch_scatter`` the first position among ties takes it.
 """
 from __future__ import annotations
 
+import math
 from typing import Optional
 
 import torch
@@ -31,7 +32,8 @@ def _check(src: Tensor, reduce: str) -> None:
 
 
 def _as_2d(src: Tensor) -> tuple[Tensor, tuple[int, ...]]:
-    return src.reshape(src.size(0), -1), tuple(src.shape[1:])
+    # the width is spelled out: reshape(0, -1) of an empty edge set is ambiguous
+    return src.reshape(src.size(0), math.prod(src.shape[1:])), tuple(src.shape[1:])
 
 
 def _arg_of(src2: Tensor, index: Tensor, out2: Tensor) -> Tensor:
@@ -126,6 +128,8 @@ def scatter(src: Tensor, index: Tensor, dim_size: Optional[int] = None, reduce: 
     """Reduce rows of ``src`` (``[E, ...]``) into ``dim_size`` rows by ``index`` (``[E]``).
 
     Returns ``out`` (``[dim_size, ...]``), or ``(out, arg)`` when ``return_arg`` (max/min).
+    An output row that receives no entry is 0 (its ``arg`` is -1) — so an empty edge set
+    (``E = 0``) gives zeros, the documented result for a graph without edges.
     """
     _check(src, reduce)
     if not isinstance(index, Tensor) or index.dtype not in (torch.int64, torch.int32):
@@ -148,7 +152,7 @@ def scatter(src: Tensor, index: Tensor, dim_size: Optional[int] = None, reduce: 
         rowptr = torch.zeros(dim_size + 1, dtype=torch.long, device=src.device)
         torch.cumsum(torch.bincount(index, minlength=dim_size), 0, out=rowptr[1:])
         out, arg = _TritonSegment.apply(src2.index_select(0, perm), rowptr, reduce)
-        if arg is not None:
+        if arg is not None and perm.numel():  # no entries: every arg is already -1
             arg = torch.where(arg >= 0, perm[arg.clamp(min=0)], arg)
     elif name == "torch_scatter":
         import torch_scatter

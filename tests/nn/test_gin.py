@@ -104,3 +104,13 @@ def test_gine_conv_equals_pyg_gine_conv(edge_dim):
     if edge_dim:
         with pytest.raises(ValueError, match="needs edge_attr"):
             ours(x, ei)
+
+
+def test_gine_on_a_graph_without_edges_is_the_root_term():
+    """No edges: every node aggregates nothing, so GINE is its MLP of (1 + eps) x."""
+    from graphlab.nn import GINEConv
+    torch.manual_seed(0)
+    conv = GINEConv(torch.nn.Linear(4, 4), 4, edge_dim=2).eval()
+    x = torch.randn(3, 4)
+    out = conv(x, torch.empty(2, 0, dtype=torch.long), torch.zeros(0, 2))
+    torch.testing.assert_close(out, conv.nn(x))

@@ -77,3 +77,20 @@ def test_bad_input():
         segment(src, torch.tensor([0, 2, 3]))
     with pytest.raises(ValueError, match="unknown ops backend 'cuda'"):
         scatter(src, torch.zeros(4, dtype=torch.long), 2, backend="cuda")
+
+
+@pytest.mark.parametrize("backend", ["torch", "triton"])
+@pytest.mark.parametrize("reduce", ["sum", "mean", "max", "min"])
+def test_an_empty_edge_set_gives_zero_rows(backend, reduce):
+    """A graph without edges is legal: every output row is 0 and every arg -1."""
+    from graphlab.ops import CSR, edge_softmax
+    src, index = torch.zeros(0, 4), torch.zeros(0, dtype=torch.long)
+    out = scatter(src, index, 3, reduce, backend=backend)
+    assert out.shape == (3, 4) and not out.any()
+    if reduce in ("max", "min"):
+        _, arg = scatter(src, index, 3, reduce, return_arg=True, backend=backend)
+        assert bool((arg == -1).all())
+    out = segment(torch.zeros(0, 2, 3), torch.zeros(4, dtype=torch.long), reduce, backend=backend)
+    assert out.shape == (3, 2, 3) and not out.any()
+    csr = CSR.from_edge_index(torch.empty(2, 0, dtype=torch.long), 3)
+    assert edge_softmax(csr, torch.zeros(0, 2), backend=backend).shape == (0, 2)
