@@ -7,7 +7,10 @@ from typing import Optional
 import torch
 from torch import Tensor
 from torch_geometric.data import Batch, Data
+from torch_geometric.data.storage import N_KEYS
 from torch_geometric.transforms import BaseTransform
+
+from graphlab.ops import check_edge_index
 
 CONNECT = ("all", "cluster", "random")
 #: ``edge_type`` values written by :class:`AddVirtualNodes`
@@ -50,6 +53,12 @@ class AddVirtualNodes(BaseTransform):
     tensor, zeros to ``edge_attr`` and ones to ``edge_weight`` for the new edges. A ``Batch``
     gets its own virtual nodes per graph (graphs stay separate). The input is not changed.
 
+    Which attributes are node-level is decided as PyG's ``Data.is_node_attr`` does (a tensor
+    whose first dimension is the number of nodes); graph-level attributes (a graph label
+    ``y`` of one entry, …) are never padded. On a one-node graph sizes cannot tell the two
+    apart: there only PyG's known node keys (``x``, ``pos``, ``batch``, …) are padded, and
+    ``y`` is taken as graph-level.
+
     Args:
         num_virtual (int): virtual nodes per graph (``>= 1``).
         connect (str): ``'all'`` (default), ``'cluster'`` or ``'random'``.
@@ -69,6 +78,10 @@ class AddVirtualNodes(BaseTransform):
         n = data.num_nodes
         if not n:
             raise ValueError("AddVirtualNodes: the graph has no nodes")
+        if getattr(data, "edge_index", None) is None:
+            raise ValueError("AddVirtualNodes: the graph has no edge_index (a graph without "
+                             "edges needs torch.empty(2, 0, dtype=torch.long))")
+        check_edge_index(data.edge_index, n, name="AddVirtualNodes: edge_index")
         if getattr(data, "virtual", None) is not None:
             raise ValueError("AddVirtualNodes: the graph already has virtual nodes "
                              "(a 'virtual' mask); apply the transform once")
@@ -105,7 +118,8 @@ class AddVirtualNodes(BaseTransform):
         for key, value in data.items():
             if key in ("edge_index", "edge_attr", "edge_weight", "edge_type", "num_nodes"):
                 continue
-            if isinstance(value, Tensor) and data.is_node_attr(key) and value.size(0) == n:
+            node_level = data.is_node_attr(key) if n > 1 else key in N_KEYS
+            if isinstance(value, Tensor) and node_level and value.size(0) == n:
                 pad = torch.zeros((k, *value.shape[1:]), dtype=value.dtype,
                                   device=value.device)
                 out[key] = torch.cat([value, pad])

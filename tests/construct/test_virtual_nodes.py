@@ -68,3 +68,35 @@ def test_bad_input_is_named():
     with pytest.raises(ValueError, match="already has virtual nodes"):
         t = AddVirtualNodes(1)
         t(t(_graph()))
+
+
+@pytest.mark.parametrize("edge_index, err, match", [
+    (torch.tensor([[0, 1], [1, 6]]), ValueError, "out of range: found 6"),   # id N
+    (torch.tensor([[0, -1], [1, 2]]), ValueError, "out of range: found -1"),
+    (torch.tensor([[0.0, 1.0], [1.0, 2.0]]), TypeError, "integer dtype"),
+    (torch.tensor([[0, 1], [1, 2], [2, 3]]), ValueError, r"shape \[2, E\], got \[3, 2\]"),
+])
+def test_bad_edge_ids_are_refused_not_wired_to_a_virtual_node(edge_index, err, match):
+    data = Data(x=torch.randn(6, 3), edge_index=edge_index)
+    with pytest.raises(err, match=f"AddVirtualNodes: edge_index.*{match}|{match}"):
+        AddVirtualNodes(2)(data)
+
+
+def test_a_graph_without_edge_index_is_named():
+    with pytest.raises(ValueError, match="has no edge_index"):
+        AddVirtualNodes(1)(Data(x=torch.randn(3, 2)))
+
+
+def test_graph_level_labels_are_never_padded():
+    """A graph label stays one entry per graph, also on a one-node graph, so that a batch
+    keeps one label per graph; node-level labels get a row per virtual node."""
+    one = Data(x=torch.randn(1, 4), edge_index=torch.empty(2, 0, dtype=torch.long),
+               y=torch.tensor([1]))
+    out = AddVirtualNodes(2)(one)
+    assert out.y.tolist() == [1] and out.x.shape == (3, 4) and out.num_nodes == 3
+    batch = Batch.from_data_list([out, AddVirtualNodes(2)(one)])
+    assert batch.y.tolist() == [1, 1]
+    graph_label = Data(x=torch.randn(4, 2), edge_index=cycle(4), y=torch.tensor([0]))
+    assert AddVirtualNodes(1)(graph_label).y.tolist() == [0]
+    node_labels = AddVirtualNodes(2)(_graph())
+    assert node_labels.y.tolist() == [0, 1, 2, 3, 4, 5, 0, 0]
