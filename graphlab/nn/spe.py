@@ -28,8 +28,16 @@ def _check_eigen_input(eigvals: Tensor, eigvecs: Tensor, eig_mask: Optional[Tens
         if eigvals.size(0) != 1:
             raise ValueError(f"eigvals holds {eigvals.size(0)} graphs; pass batch [N]")
         batch = torch.zeros(eigvecs.size(0), dtype=torch.long, device=eigvecs.device)
+    if batch.dtype not in (torch.int64, torch.int32) or batch.dim() != 1:
+        raise TypeError(f"batch must be an int64 [N] tensor, got {batch.dtype} "
+                        f"{list(batch.shape)}")
     if batch.numel() != eigvecs.size(0):
         raise ValueError(f"batch has {batch.numel()} entries for {eigvecs.size(0)} nodes")
+    if batch.numel():
+        lo, hi = int(batch.min()), int(batch.max())
+        if lo < 0 or hi + 1 != eigvals.size(0):
+            raise ValueError(f"eigvals holds {eigvals.size(0)} graphs but batch names graphs "
+                             f"{lo}..{hi}; they must match (one row of eigvals per graph)")
     if eig_mask is None:
         eig_mask = torch.ones_like(eigvals, dtype=torch.bool)
     if eig_mask.shape != eigvals.shape:

@@ -97,6 +97,9 @@ def segment(src: Tensor, rowptr: Tensor, reduce: str = "sum", return_arg: bool =
     Returns ``out`` (``[R, ...]``), or ``(out, arg)`` when ``return_arg`` (max/min only).
     """
     _check(src, reduce)
+    if not isinstance(rowptr, Tensor) or rowptr.dtype not in (torch.int64, torch.int32):
+        raise TypeError(f"rowptr must be an int64/int32 tensor, got "
+                        f"{getattr(rowptr, 'dtype', type(rowptr).__name__)}")
     if rowptr.dim() != 1 or rowptr.numel() < 1:
         raise ValueError(f"rowptr must be a 1-D tensor [R + 1], got shape {list(rowptr.shape)}")
     if int(rowptr[-1]) != src.size(0) or int(rowptr[0]) != 0:

@@ -176,6 +176,11 @@ def test_bad_eigen_input_is_named():
         spe(torch.full((1, 3), float("nan")), torch.zeros(5, 3), cycle(5))
     with pytest.raises(ValueError, match="built for d = 4"):
         SignNet(4, 2)(torch.zeros(1, 3), torch.zeros(5, 3))
+    # more graphs in eigvals than in batch: a row of eigvals would belong to no node
+    with pytest.raises(ValueError, match=r"eigvals holds 3 graphs but batch names graphs 0\.\.1"):
+        spe(torch.zeros(3, 3), torch.zeros(5, 3), cycle(5), batch=torch.tensor([0, 0, 0, 1, 1]))
+    with pytest.raises(TypeError, match="batch must be an int64"):
+        spe(torch.zeros(1, 3), torch.zeros(5, 3), cycle(5), batch=torch.zeros(5))
 
 
 

@@ -94,3 +94,8 @@ def test_an_empty_edge_set_gives_zero_rows(backend, reduce):
     assert out.shape == (3, 2, 3) and not out.any()
     csr = CSR.from_edge_index(torch.empty(2, 0, dtype=torch.long), 3)
     assert edge_softmax(csr, torch.zeros(0, 2), backend=backend).shape == (0, 2)
+
+
+def test_a_float_rowptr_is_refused_not_truncated():
+    with pytest.raises(TypeError, match="rowptr must be an int64/int32 tensor, got torch.float32"):
+        segment(torch.randn(3, 2), torch.tensor([0.0, 1.5, 3.0]))
