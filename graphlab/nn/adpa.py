@@ -1,10 +1,8 @@
 """ADPA: adaptive directed-pattern aggregation for (directed, heterophilous) node classification."""
 from __future__ import annotations
 
-import hashlib
 import math
-from collections import OrderedDict
-from typing import NamedTuple, Optional, Sequence
+from typing import Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -20,53 +18,15 @@ def hop_weight(k: int) -> float:
     return math.log(1.0 / k) + 1.0
 
 
-#: Propagated features of the last graphs seen in this process, keyed by content (so that
-#: seeds of one sweep running in the same worker propagate once); small on purpose.
-_PROPAGATED: "OrderedDict[tuple, list[Tensor]]" = OrderedDict()
-_PROPAGATED_MAX = 2
-
-
-class _InputCache(NamedTuple):
-    """What :meth:`ADPA._inputs` saw last (tensors and their in-place versions) and gave."""
-    x: Tensor
-    x_version: int
-    edge_index: Tensor
-    edge_version: int
-    x_in: Tensor               # the feature branch's input (standardised when asked)
-    feats: list[Tensor]        # [N, K, F] hop features per pattern, as the branches see them
-
-    def matches(self, x: Tensor, edge_index: Tensor) -> bool:
-        return (self.x is x and self.x_version == x._version
-                and self.edge_index is edge_index and self.edge_version == edge_index._version)
-
-
-def _digest(t: Tensor) -> str:
-    raw = t.detach().contiguous().reshape(-1).view(torch.uint8)   # any dtype, bf16 too
-    return hashlib.blake2b(raw.numpy().tobytes(), digest_size=16).hexdigest()
-
-
 def precompute_patterns(x: Tensor, edge_index: Tensor, patterns: Sequence[str] = PATTERNS,
                         num_hops: int = 2, r: float = 0.43) -> list[Tensor]:
     """``X_M^(k) = M̂ (w_k X_M^(k−1))`` for every pattern ``M`` and ``k = 1..K``.
 
     Returns one ``[N, K, F]`` tensor per pattern (hop ``k`` at index ``k − 1``).
-    Parameter-free, so it runs once per graph: on CPU the result for the last two
-    (``x``, ``edge_index``) contents is kept for the process and returned again (the
-    tensors are shared; do not modify them in place).
+    Parameter-free, so a transductive model runs it once per graph
+    (``ADPA(cached=True)``).
     """
-    key = None
-    if x.device.type == "cpu" and edge_index.device.type == "cpu":
-        key = (_digest(x), _digest(edge_index), str(x.dtype), tuple(x.shape),
-               tuple(edge_index.shape), tuple(patterns), num_hops, float(r))
-        if key in _PROPAGATED:
-            _PROPAGATED.move_to_end(key)
-            return _PROPAGATED[key]
-    feats = _propagate_patterns(x, edge_index, patterns, num_hops, r)
-    if key is not None:
-        _PROPAGATED[key] = feats
-        while len(_PROPAGATED) > _PROPAGATED_MAX:
-            _PROPAGATED.popitem(last=False)
-    return feats
+    return _propagate_patterns(x, edge_index, patterns, num_hops, r)
 
 
 def standardize_columns(t: Tensor, eps: float = 1e-12) -> Tensor:
@@ -117,9 +77,11 @@ class ADPA(nn.Module):
     only, ``A`` and ``Aᵀ`` are the identity and the two-hop patterns are empty (zero
     features), so ADPA falls back to a model of the node features.
 
-    The propagated features are cached for the last ``(x, edge_index)`` seen (same tensor
-    objects, unmodified), so full-batch training propagates once; any other input is
-    propagated afresh. Call :meth:`precompute` to fill the cache explicitly.
+    The propagation has no parameters. With ``cached=True`` (PyG's ``GCNConv`` pattern, for
+    transductive full-batch training on one graph) it runs on the first call and the
+    result is reused for every later call whatever its input, until
+    :meth:`reset_parameters`; with ``cached=False`` (default) every call propagates its
+    own input, so an edited or different graph is never answered from an old one.
 
     ``standardize=True`` is graphlab's option, not the paper's: every branch input (``X``
     and each hop ``X_M^(k)``) is z-scored per feature column over the nodes of the graph
@@ -139,6 +101,8 @@ class ADPA(nn.Module):
         input_dropout (float): dropout on every branch input (default ``0.0``).
         standardize (bool): z-score every branch input per column (default ``False``,
             the paper's model).
+        cached (bool): propagate once, on the first call, and reuse it (default ``False``;
+            only for training and evaluating on one fixed graph).
 
     Shapes:
         - **input:** ``x`` ``[N, F]``, ``edge_index`` ``[2, E]`` (directed edges)
@@ -147,7 +111,8 @@ class ADPA(nn.Module):
 
     def __init__(self, in_channels: int, hidden_channels: int = 32, out_channels: int = 2,
                  patterns: Sequence[str] = PATTERNS, num_hops: int = 2, r: float = 0.43,
-                 dropout: float = 0.64, input_dropout: float = 0.0, standardize: bool = False):
+                 dropout: float = 0.64, input_dropout: float = 0.0, standardize: bool = False,
+                 cached: bool = False):
         super().__init__()
         unknown = [p for p in patterns if p not in PATTERNS]
         if unknown or not patterns:
@@ -159,14 +124,14 @@ class ADPA(nn.Module):
         self.out_channels, self.patterns = out_channels, tuple(patterns)
         self.num_hops, self.r = num_hops, r
         self.dropout, self.input_dropout = dropout, input_dropout
-        self.standardize = bool(standardize)
+        self.standardize, self.cached = bool(standardize), bool(cached)
         self.hop_attention = nn.ModuleList(nn.Linear(2 * in_channels, 1)
                                            for _ in self.patterns)
         self.branches = nn.ModuleList(nn.Linear(in_channels, hidden_channels)
                                       for _ in range(len(self.patterns) + 1))
         self.branch_weight = nn.Parameter(torch.ones(len(self.patterns) + 1))
         self.classifier = nn.Linear((len(self.patterns) + 1) * hidden_channels, out_channels)
-        self._cache: Optional[_InputCache] = None
+        self._cached_inputs: Optional[tuple[Tensor, list[Tensor]]] = None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -174,30 +139,32 @@ class ADPA(nn.Module):
             layer.reset_parameters()
         with torch.no_grad():
             self.branch_weight.fill_(1.0)
+        self._cached_inputs = None
 
     def precompute(self, x: Tensor, edge_index: Tensor) -> list[Tensor]:
-        """Propagate (no gradient) and cache for these exact tensors.
+        """Propagate (no gradient) — and keep the result, when ``cached`` — for this graph.
 
         Returns the ``[N, K, F]`` hop features per pattern, standardised when the model
         standardises.
         """
-        return self._inputs(x, edge_index, checked=True)[1]
+        return self._propagate(x, edge_index)[1]
 
-    def _inputs(self, x: Tensor, edge_index: Tensor, checked: bool = False
-                ) -> tuple[Tensor, list[Tensor]]:
-        """``(x, [X_M stacked per pattern])`` as the branches see them, cached."""
-        c = self._cache
-        if c is not None and c.matches(x, edge_index):
-            return c.x_in, c.feats
-        if not checked:
-            self._check_input(x, edge_index)
+    def _inputs(self, x: Tensor, edge_index: Tensor) -> tuple[Tensor, list[Tensor]]:
+        """``(x, [X_M stacked per pattern])`` as the branches see them."""
+        if self.cached and self._cached_inputs is not None:
+            return self._cached_inputs
+        return self._propagate(x, edge_index)
+
+    def _propagate(self, x: Tensor, edge_index: Tensor) -> tuple[Tensor, list[Tensor]]:
+        self._check_input(x, edge_index)
         with torch.no_grad():
             feats = precompute_patterns(x, edge_index, self.patterns, self.num_hops, self.r)
             x_in = x
-            if self.standardize:     # new tensors: the process-wide cache stays untouched
+            if self.standardize:
                 x_in = standardize_columns(x)
                 feats = [standardize_columns(f) for f in feats]
-        self._cache = _InputCache(x, x._version, edge_index, edge_index._version, x_in, feats)
+        if self.cached:
+            self._cached_inputs = (x_in, feats)
         return x_in, feats
 
     def _check_input(self, x: Tensor, edge_index: Tensor) -> None:
@@ -239,7 +206,8 @@ class ADPA(nn.Module):
         return (f"{self.__class__.__name__}({self.in_channels}, {self.out_channels}, "
                 f"hidden={self.hidden_channels}, patterns={list(self.patterns)}, "
                 f"K={self.num_hops}, r={self.r}"
-                + (", standardize=True)" if self.standardize else ")"))
+                + (", standardize=True" if self.standardize else "")
+                + (", cached=True)" if self.cached else ")"))
 
 
 @register_model("adpa", task="node")
@@ -248,5 +216,6 @@ def adpa(in_channels: int, out_channels: int, hidden_channels: int = 32,
          dropout: float = 0.64, input_dropout: float = 0.0,
          standardize: bool = False) -> nn.Module:
     """ADPA (Sun et al., ICDE 2024): directed-pattern propagation with hop attention."""
+    # the node task trains and evaluates on one fixed graph: propagate once
     return ADPA(in_channels, hidden_channels, out_channels, list(patterns), num_hops, r,
-                dropout, input_dropout, standardize)
+                dropout, input_dropout, standardize, cached=True)
