@@ -16,6 +16,7 @@ from graphlab.construct.directed import (
     directed_operators,
 )
 from graphlab.construct.heterophily import (
+    UndefinedMeasureError,
     adjusted_homophily,
     class_insensitive_homophily,
     edge_homophily,
@@ -41,7 +42,8 @@ from graphlab.construct.topology import (
 from graphlab.construct.virtual_nodes import AddVirtualNodes, virtual_mask
 
 __all__ = ["AMUDResult", "AdaptiveAdjacency", "AddVirtualNodes", "EigenPE", "HEURISTICS",
-           "PATTERNS", "SemiAdaptiveAdjacency", "SubgraphBag", "SubgraphData", "adjusted_homophily",
+           "PATTERNS", "SemiAdaptiveAdjacency", "SubgraphBag", "SubgraphData",
+           "UndefinedMeasureError", "adjusted_homophily",
            "amud_test", "approximate_topological_concentration", "attention_graph",
            "class_insensitive_homophily", "dense_to_sparse_weighted", "directed_operator",
            "directed_operators", "distance_matrix", "edge_homophily", "format_homophily_table",

@@ -56,6 +56,10 @@ class NoNeighbourPairsError(ValueError):
     """The graph has no neighbour pairs between labelled nodes in the requested variant."""
 
 
+class UndefinedMeasureError(ValueError):
+    """A measure that is undefined on this graph (a single label class)."""
+
+
 # ---------------------------------------------------------------------------- pairs
 def check_labels(y: Tensor, num_nodes: int, unlabelled: str = "error") -> Tensor:
     """Validate node labels ``[N]`` (or ``[N, 1]``); returns them as int64 ``[N]``.
@@ -197,8 +201,11 @@ def _joint(c: Tensor, n: Tensor, y: Tensor) -> tuple[Tensor, int]:
 def class_insensitive_homophily(edge_index: Tensor, y: Tensor, direction: str = "undirected",
                                 hops: int = 1, unlabelled: str = "error") -> float:
     """``1/(C−1) Σ_k max(0, h_k − |C_k|/N)`` with ``h_k`` the fraction of same-label pairs
-    among pairs centred on class ``k`` and ``C`` the number of classes present; ``nan``
-    when only one class occurs."""
+    among pairs centred on class ``k`` and ``C`` the number of classes present.
+
+    Raises:
+        UndefinedMeasureError: only one class occurs (the measure divides by ``C − 1``).
+    """
     return _class_insensitive(*_labelled_pairs(edge_index, y, direction, hops, unlabelled))
 
 
@@ -207,7 +214,8 @@ def _class_insensitive(c: Tensor, n: Tensor, y: Tensor) -> float:
     labelled = y[y >= 0]
     present = torch.bincount(labelled, minlength=num_classes) > 0
     if int(present.sum()) < 2:
-        return math.nan
+        raise UndefinedMeasureError("class-insensitive homophily is undefined for a graph with "
+                                    "a single label class (it divides by C - 1 = 0)")
     centre_mass = joint.sum(1)
     h = torch.where(centre_mass > 0, joint.diagonal() / centre_mass.clamp(min=1e-300),
                     torch.zeros_like(centre_mass))
@@ -218,8 +226,11 @@ def _class_insensitive(c: Tensor, n: Tensor, y: Tensor) -> float:
 
 def adjusted_homophily(edge_index: Tensor, y: Tensor, direction: str = "undirected",
                        hops: int = 1, unlabelled: str = "error") -> float:
-    """Edge homophily adjusted for chance agreement (Platonov et al., 2023); ``nan`` when the
-    chance agreement is 1 (a single class)."""
+    """Edge homophily adjusted for chance agreement (Platonov et al., 2023).
+
+    Raises:
+        UndefinedMeasureError: the chance agreement is 1 (a single class among the pairs).
+    """
     return _adjusted(*_labelled_pairs(edge_index, y, direction, hops, unlabelled))
 
 
@@ -227,7 +238,8 @@ def _adjusted(c: Tensor, n: Tensor, y: Tensor) -> float:
     joint, _ = _joint(c, n, y)
     chance = float((joint.sum(1) * joint.sum(0)).sum())
     if chance >= 1.0 - 1e-12:
-        return math.nan
+        raise UndefinedMeasureError("adjusted homophily is undefined when all neighbour pairs "
+                                    "share a single label class (chance agreement 1)")
     return (float(joint.diagonal().sum()) - chance) / (1.0 - chance)
 
 
@@ -238,8 +250,11 @@ def _entropy(p: Tensor) -> float:
 
 def label_informativeness(edge_index: Tensor, y: Tensor, direction: str = "undirected",
                           hops: int = 1, unlabelled: str = "error") -> float:
-    """``I(y_c; y_n) / H(y_c)`` over neighbour pairs (Platonov et al., 2023); ``nan`` when the
-    centres' labels have zero entropy."""
+    """``I(y_c; y_n) / H(y_c)`` over neighbour pairs (Platonov et al., 2023).
+
+    Raises:
+        UndefinedMeasureError: the centres' labels have zero entropy (a single class).
+    """
     return _label_informativeness(*_labelled_pairs(edge_index, y, direction, hops, unlabelled))
 
 
@@ -247,7 +262,8 @@ def _label_informativeness(c: Tensor, n: Tensor, y: Tensor) -> float:
     joint, _ = _joint(c, n, y)
     h_c, h_n, h_cn = _entropy(joint.sum(1)), _entropy(joint.sum(0)), _entropy(joint.flatten())
     if h_c <= 0:
-        return math.nan
+        raise UndefinedMeasureError("label informativeness is undefined when the pairs' "
+                                    "centres share a single label class (zero entropy)")
     return (h_c + h_n - h_cn) / h_c
 
 
@@ -255,6 +271,13 @@ def _label_informativeness(c: Tensor, n: Tensor, y: Tensor) -> float:
 #: variant (a sparse product for 2 hops) once for all measures.
 _FROM_PAIRS = {"edge": _edge, "node": _node, "class_insensitive": _class_insensitive,
                "adjusted": _adjusted, "label_informativeness": _label_informativeness}
+
+
+def _defined_or_nan(measure, pairs) -> float:
+    try:
+        return measure(*pairs)
+    except UndefinedMeasureError:
+        return math.nan
 
 
 def homophily_report(edge_index: Tensor, y: Tensor,
@@ -272,7 +295,9 @@ def homophily_report(edge_index: Tensor, y: Tensor,
         unlabelled: ``'error'`` or ``'ignore'`` (see :func:`check_labels`).
 
     A variant whose graph has no neighbour pairs (e.g. ``'in_2hop'`` on a star) reports
-    ``nan`` for every measure instead of raising.
+    ``nan`` for every measure, and a measure undefined on the graph (the class-based ones
+    on a single-class graph, :class:`UndefinedMeasureError` when called alone) reports
+    ``nan``, instead of raising: a report covers many variants at once.
     """
     variants = list(VARIANTS) if variants is None else list(variants)
     for name in variants:
@@ -290,7 +315,8 @@ def homophily_report(edge_index: Tensor, y: Tensor,
         except NoNeighbourPairsError:
             report[variant] = {measure: math.nan for measure in measures}
             continue
-        report[variant] = {measure: _FROM_PAIRS[measure](*pairs) for measure in measures}
+        report[variant] = {measure: _defined_or_nan(_FROM_PAIRS[measure], pairs)
+                           for measure in measures}
     return report
 
 

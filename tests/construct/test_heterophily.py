@@ -177,9 +177,16 @@ def test_bad_input_gets_one_clear_error():
         homophily_report(EDGES, Y, variants=["diagonal"])
 
 
-def test_single_class_gives_nan_not_a_crash():
+def test_a_single_class_graph_names_the_undefined_measure():
+    """On a one-class graph the class-based measures are undefined: called alone each says
+    so; the report, which covers many variants, shows nan for them."""
+    from graphlab.construct import UndefinedMeasureError
     y = torch.zeros(5, dtype=torch.long)
     assert edge_homophily(EDGES, y) == 1.0
-    assert math.isnan(adjusted_homophily(EDGES, y))
-    assert math.isnan(label_informativeness(EDGES, y))
-    assert math.isnan(class_insensitive_homophily(EDGES, y))
+    for measure, name in ((adjusted_homophily, "adjusted homophily"),
+                          (label_informativeness, "label informativeness"),
+                          (class_insensitive_homophily, "class-insensitive homophily")):
+        with pytest.raises(UndefinedMeasureError, match=f"{name} is undefined.*single"):
+            measure(EDGES, y)
+    report = homophily_report(EDGES, y, variants=["undirected"])["undirected"]
+    assert report["edge"] == 1.0 and math.isnan(report["adjusted"])
