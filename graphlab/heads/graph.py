@@ -23,7 +23,7 @@ from graphlab.nn import PE_MODELS, SPE, GINConv, GINEConv
 from graphlab.nn.gin_attention import gin_attention_options
 from graphlab.nn.graph_transformer import GROUP_RATIO, GraphTransformerLayer
 from graphlab.nn.registry import register_model
-from graphlab.ops import CSR, check_edge_index, check_features
+from graphlab.ops import CSR, check_edge_index, check_features, check_width
 
 POOLS = ("sum", "mean", "max", "attention")
 
@@ -107,7 +107,7 @@ class GINGraph(nn.Module):
             raise ValueError(f"norm must be 'batch' or 'none', got '{norm}'")
         if num_layers < 1:
             raise ValueError(f"num_layers must be at least 1, got {num_layers}")
-        self.jk, self.dropout = jk, dropout
+        self.in_channels, self.jk, self.dropout = in_channels, jk, dropout
         widths = [in_channels] + [hidden_channels] * num_layers
         self.convs = nn.ModuleList(
             GINConv(MLP([w, hidden_channels, hidden_channels],
@@ -125,6 +125,7 @@ class GINGraph(nn.Module):
             module.reset_parameters()
 
     def forward(self, data) -> Tensor:
+        check_width(data.x, self.in_channels, "GINGraph", name="data.x")
         x, batch = data.x.to(self.heads[0].weight.dtype), data.batch
         if batch is None:
             batch = torch.zeros(x.size(0), dtype=torch.long, device=x.device)
@@ -220,6 +221,7 @@ class GINEGraph(nn.Module):
 
     def forward(self, data) -> Tensor:
         x = data.x
+        check_width(x, self.embed.in_features, "GINEGraph", name="data.x")
         batch = data.batch if data.batch is not None else torch.zeros(
             x.size(0), dtype=torch.long, device=x.device)
         num_graphs = int(getattr(data, "num_graphs", 1) or 1)
@@ -298,6 +300,7 @@ class GraphTransformer(nn.Module):
             module.reset_parameters()
 
     def forward(self, data) -> Tensor:
+        check_width(data.x, self.encoder.in_features, "GraphTransformer", name="data.x")
         x = self.encoder(data.x.to(self.encoder.weight.dtype))
         batch = data.batch
         if batch is None:

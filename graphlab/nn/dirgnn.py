@@ -12,7 +12,7 @@ from torch_geometric.nn.models import LINKX
 
 from graphlab.nn.aggregate import OpsMessagePassing
 from graphlab.nn.registry import register_model
-from graphlab.ops import CSR, check_edge_index, spmm
+from graphlab.ops import CSR, check_edge_index, check_width, spmm
 
 
 def directed_gcn_weight(edge_index: Tensor, num_nodes: int) -> Tensor:
@@ -65,6 +65,7 @@ class DirGCNNormConv(OpsMessagePassing):
         return csr
 
     def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
+        check_width(x, self.in_channels, type(self).__name__)
         h = self.lin(x)
         csr = self._csr(edge_index, x.size(0))
         return spmm(csr.with_weight(csr.weight.to(h.dtype)), h, "sum")
@@ -115,6 +116,7 @@ class DirGNN(nn.Module):
             raise ValueError(f"num_layers must be >= 1, got {num_layers}")
         self.conv_kind, self.alpha, self.jk = conv, alpha, jk
         self.normalize, self.dropout = normalize, dropout
+        self.in_channels = in_channels
         widths = [in_channels] + [hidden_channels] * num_layers
         if jk is None:
             widths[-1] = out_channels
@@ -140,6 +142,7 @@ class DirGNN(nn.Module):
             self.head.reset_parameters()
 
     def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
+        check_width(x, self.in_channels, "DirGNN")
         outs = []
         for i, conv in enumerate(self.convs):
             x = conv(x, edge_index)

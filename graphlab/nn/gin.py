@@ -9,7 +9,7 @@ from torch_geometric.nn.inits import reset
 from torch_geometric.typing import OptPairTensor
 
 from graphlab.nn.aggregate import OpsMessagePassing
-from graphlab.ops import check_features
+from graphlab.ops import check_features, check_width
 
 
 def _register_eps(module: torch.nn.Module, train_eps: bool) -> None:
@@ -18,6 +18,18 @@ def _register_eps(module: torch.nn.Module, train_eps: bool) -> None:
         module.eps = torch.nn.Parameter(torch.empty(1))
     else:
         module.register_buffer("eps", torch.empty(1))
+
+
+def _in_width(module: Any) -> Optional[int]:
+    """The input width of ``module`` when its first linear map says it (a ``Linear``, an
+    ``nn.Sequential`` or PyG ``MLP`` starting with one), else ``None`` (not checked)."""
+    for m in module.modules() if isinstance(module, torch.nn.Module) else ():
+        if isinstance(m, torch.nn.Linear):
+            return m.in_features
+        width = getattr(m, "in_channels", None) if m is not module else None
+        if isinstance(width, int):
+            return width if width > 0 else None
+    return None
 
 
 class GINConv(OpsMessagePassing):
@@ -62,6 +74,9 @@ class GINConv(OpsMessagePassing):
         if isinstance(x, Tensor):
             x = (x, x)
         check_features(x[0], name="x")
+        width = _in_width(self.nn)
+        if width is not None:
+            check_width(x[0], width, "GINConv")
         x_dst = x[1]
         num_dst = x_dst.size(0) if x_dst is not None else (size[1] if size else x[0].size(0))
         out = self.aggregate_neighbors(adj, x[0], num_dst)
@@ -111,6 +126,7 @@ class GINEConv(torch.nn.Module):
         from graphlab.ops import segment
 
         check_features(x, name="x")
+        check_width(x, self.channels, "GINEConv")
         csr = to_csr(adj, x.size(0))
         msg = x[csr.col]
         if self.edge_lin is not None:

@@ -30,7 +30,14 @@ from torch import Tensor, nn
 from graphlab.nn.aggregate import to_csr
 from graphlab.nn.dropout import Dropout, dropout
 from graphlab.nn.registry import register_model
-from graphlab.ops import CSR, check_edge_index, check_features, common_neighbors, spmm
+from graphlab.ops import (
+    CSR,
+    check_edge_index,
+    check_features,
+    check_width,
+    common_neighbors,
+    spmm,
+)
 
 
 def drop_edges(adj: CSR, p: float, training: bool) -> CSR:
@@ -141,6 +148,7 @@ class PureGCN(nn.Module):
 
     def forward(self, x: Tensor, adj: Any) -> Tensor:
         check_features(x, name="x")
+        check_width(x, self.in_channels, "PureGCN")
         adj = drop_edges(to_csr(adj, x.size(0)), self.edge_dropout, self.training)
         h = self.dropout(self.embed(x))
         outs = []

@@ -20,7 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from graphlab.nn.registry import register_model
-from graphlab.ops import CSR, scatter, segment, spmm
+from graphlab.ops import CSR, check_width, scatter, segment, spmm
 
 AGGREGATIONS = ("uL", "vL", "uG", "vG", "uu", "vv", "vu")
 
@@ -226,6 +226,7 @@ class SubgraphGNN(nn.Module):
                 layer.reset_parameters()
 
     def forward(self, data) -> Tensor:
+        check_width(data.x, self.embed.in_features, "SubgraphGNN", name="data.x")
         pairs = PairGraph.from_batch(data)
         x = data.x.to(self.embed.weight.dtype)
         dist = data.pair_dist

@@ -12,7 +12,13 @@ Backends: Triton on CUDA, torch native on CPU, torch_scatter on request
 so a layer file plus ``graphlab/ops`` can be copied into another project.
 """
 from graphlab.ops.backend import BACKENDS, resolve_backend
-from graphlab.ops.checks import check_csr, check_dense_signal, check_edge_index, check_features
+from graphlab.ops.checks import (
+    check_csr,
+    check_dense_signal,
+    check_edge_index,
+    check_features,
+    check_width,
+)
 from graphlab.ops.csr import CSR, as_csr
 from graphlab.ops.intersect import cn_aggregate, common_neighbors
 from graphlab.ops.reduce import scatter, segment
@@ -20,5 +26,5 @@ from graphlab.ops.spgemm import sparse_coo, spgemm
 from graphlab.ops.spmm import edge_softmax, sddmm, spmm
 
 __all__ = ["BACKENDS", "CSR", "as_csr", "check_csr", "check_dense_signal", "check_edge_index",
-           "check_features", "cn_aggregate", "common_neighbors", "edge_softmax",
+           "check_features", "check_width", "cn_aggregate", "common_neighbors", "edge_softmax",
            "resolve_backend", "scatter", "sddmm", "segment", "sparse_coo", "spgemm", "spmm"]

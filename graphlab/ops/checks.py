@@ -73,6 +73,23 @@ def check_csr(rowptr: Tensor, col: Tensor, num_rows: int, num_cols: int,
                              f"(valid 0..{num_cols - 1})")
 
 
+def check_width(x: Tensor, channels: int, owner: str, name: str = "x") -> None:
+    """Check that the last axis of ``x`` has the ``channels`` entries a layer was built for,
+    so that a mismatch names the layer and both widths instead of ending in torch's
+    "mat1 and mat2 shapes cannot be multiplied".
+
+    Raises:
+        TypeError: not a tensor.
+        ValueError: the wrong width.
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{owner}: {name} must be a torch.Tensor, got {type(x).__name__}")
+    width = x.size(-1) if x.dim() else None
+    if width != channels:
+        raise ValueError(f"{owner}: {name} has {width} features (shape {list(x.shape)}), but "
+                         f"the layer was built for in_channels={channels}")
+
+
 def check_features(x: Tensor, num_nodes: int | None = None, name: str = "x") -> None:
     """Check that ``x`` is a floating ``[N, F]`` tensor with finite entries (no NaN / inf).
 

@@ -22,6 +22,8 @@ def test_node_models_shapes_and_permutation_equivariance(name):
     assert model(x, ei).shape == (25, 3)
     if name == "linkx":
         return  # LINKX embeds adjacency rows, i.e. node identities: not equivariant by design
+    if getattr(model, "cached", False):
+        model.cached = False   # a transductive cache would answer a permuted graph with the first
     assert_node_equivariant(model, x, ei)
 
 
