@@ -11,7 +11,7 @@ from torch_geometric.nn import MLP
 from torch_geometric.nn.models import GAT, GCN, GraphSAGE
 
 from graphlab.nn.registry import register_model
-from graphlab.ops import check_width
+from graphlab.ops import check_features, check_width
 
 
 class NodeMLP(nn.Module):
@@ -29,6 +29,7 @@ class NodeMLP(nn.Module):
         self.mlp.reset_parameters()
 
     def forward(self, x: Tensor, edge_index: Tensor | None = None) -> Tensor:
+        check_features(x, name="NodeMLP: x")
         check_width(x, self.mlp.channel_list[0], "NodeMLP")
         return self.mlp(x)
 

@@ -12,7 +12,7 @@ from torch_geometric.nn.models import LINKX
 
 from graphlab.nn.aggregate import OpsMessagePassing
 from graphlab.nn.registry import register_model
-from graphlab.ops import CSR, check_edge_index, check_width, spmm
+from graphlab.ops import CSR, check_edge_index, check_features, check_width, spmm
 
 
 def directed_gcn_weight(edge_index: Tensor, num_nodes: int) -> Tensor:
@@ -65,6 +65,7 @@ class DirGCNNormConv(OpsMessagePassing):
         return csr
 
     def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
+        check_features(x, name=f"{type(self).__name__}: x")
         check_width(x, self.in_channels, type(self).__name__)
         h = self.lin(x)
         csr = self._csr(edge_index, x.size(0))
@@ -142,6 +143,7 @@ class DirGNN(nn.Module):
             self.head.reset_parameters()
 
     def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
+        check_features(x, name="DirGNN: x")
         check_width(x, self.in_channels, "DirGNN")
         outs = []
         for i, conv in enumerate(self.convs):

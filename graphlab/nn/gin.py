@@ -9,7 +9,7 @@ from torch_geometric.nn.inits import reset
 from torch_geometric.typing import OptPairTensor
 
 from graphlab.nn.aggregate import OpsMessagePassing
-from graphlab.ops import check_features, check_width
+from graphlab.ops import check_features, check_finite, check_width
 
 
 def _register_eps(module: torch.nn.Module, train_eps: bool) -> None:
@@ -134,6 +134,7 @@ class GINEConv(torch.nn.Module):
                 shape = None if edge_attr is None else list(edge_attr.shape)
                 raise ValueError(f"GINEConv with edge_dim={self.edge_dim} needs edge_attr "
                                  f"[{csr.nnz}, {self.edge_dim}], got {shape}")
+            check_finite(edge_attr, "GINEConv: edge_attr")
             msg = msg + self.edge_lin(edge_attr.to(x.dtype)[csr.perm])
         out = segment(msg.relu(), csr.rowptr, "sum")
         return self.nn((1 + self.eps) * x + out)

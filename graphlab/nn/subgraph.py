@@ -20,7 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from graphlab.nn.registry import register_model
-from graphlab.ops import CSR, check_width, scatter, segment, spmm
+from graphlab.ops import CSR, check_finite, check_width, scatter, segment, spmm
 
 AGGREGATIONS = ("uL", "vL", "uG", "vG", "uu", "vv", "vu")
 
@@ -152,6 +152,9 @@ class SWLConv(nn.Module):
             self.norm.reset_parameters()
 
     def forward(self, h: Tensor, pairs: PairGraph, edge_attr: Optional[Tensor] = None) -> Tensor:
+        check_finite(h, "SWLConv: h")
+        if edge_attr is not None:
+            check_finite(edge_attr, "SWLConv: edge_attr")
         if self.edge_lins is not None and edge_attr is None:
             raise ValueError("this SWLConv was built with edge_dim > 0 and needs edge_attr")
         out = 0
@@ -227,6 +230,9 @@ class SubgraphGNN(nn.Module):
 
     def forward(self, data) -> Tensor:
         check_width(data.x, self.embed.in_features, "SubgraphGNN", name="data.x")
+        check_finite(data.x, "SubgraphGNN: data.x")
+        if getattr(data, "edge_attr", None) is not None:
+            check_finite(data.edge_attr, "SubgraphGNN: data.edge_attr")
         pairs = PairGraph.from_batch(data)
         x = data.x.to(self.embed.weight.dtype)
         dist = data.pair_dist

@@ -17,6 +17,7 @@ from graphlab.ops.checks import (
     check_dense_signal,
     check_edge_index,
     check_features,
+    check_finite,
     check_width,
 )
 from graphlab.ops.csr import CSR, as_csr
@@ -26,5 +27,6 @@ from graphlab.ops.spgemm import sparse_coo, spgemm
 from graphlab.ops.spmm import edge_softmax, sddmm, spmm
 
 __all__ = ["BACKENDS", "CSR", "as_csr", "check_csr", "check_dense_signal", "check_edge_index",
-           "check_features", "check_width", "cn_aggregate", "common_neighbors", "edge_softmax",
+           "check_features", "check_finite", "check_width", "cn_aggregate", "common_neighbors",
+           "edge_softmax",
            "resolve_backend", "scatter", "sddmm", "segment", "sparse_coo", "spgemm", "spmm"]

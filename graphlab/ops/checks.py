@@ -105,24 +105,37 @@ def check_features(x: Tensor, num_nodes: int | None = None, name: str = "x") -> 
         raise ValueError(f"{name} must have shape [N, F], got {list(x.shape)}")
     if num_nodes is not None and x.size(0) != num_nodes:
         raise ValueError(f"{name} has {x.size(0)} rows but the graph has {num_nodes} nodes")
+    check_finite(x, name)
+
+
+def check_finite(x: Tensor, name: str = "x") -> None:
+    """Check that a floating tensor has no NaN or ±inf entry (integer tensors pass): the one
+    rule of every public layer for its input features, node and edge alike.
+
+    Raises:
+        ValueError: a non-finite entry, named with its count and first position.
+    """
+    if not x.is_floating_point() or not x.numel():
+        return
     # one reduction first: a finite sum means every entry is finite (NaN and inf propagate)
-    if x.numel() and bool(torch.isfinite(x.sum())):
+    if bool(torch.isfinite(x.sum())):
         return
     finite = torch.isfinite(x)
     if not bool(finite.all()):
         bad = (~finite).nonzero()[0].tolist()
         kind = "NaN" if bool(torch.isnan(x).any()) else "inf"
+        where = f"row {bad[0]}, column {bad[1]}" if len(bad) == 2 else f"index {bad}"
         raise ValueError(f"{name} contains {kind} values ({int((~finite).sum())} entries, "
-                         f"first at row {bad[0]}, column {bad[1]})")
+                         f"first at {where})")
 
 
 def check_dense_signal(x: Tensor, channels: int, owner: str, axes: str) -> None:
     """Check a dense activation: a floating tensor of the layout ``axes`` (e.g.
     ``"B, L, D"`` or ``"B, T, N, C"``, one name per axis) whose last axis has ``channels``
-    entries, without NaN. Every message starts with ``owner``.
+    entries, every one finite. Every message starts with ``owner``.
 
     Raises:
-        ValueError: not a floating tensor of that rank, a wrong width, or a NaN entry.
+        ValueError: not a floating tensor of that rank, a wrong width, or a NaN / inf entry.
     """
     rank = len(axes.split(","))
     if not isinstance(x, Tensor) or x.dim() != rank or not x.is_floating_point():
@@ -130,5 +143,4 @@ def check_dense_signal(x: Tensor, channels: int, owner: str, axes: str) -> None:
                          f"{getattr(x, 'dtype', type(x).__name__)} {list(getattr(x, 'shape', []))}")
     if x.size(-1) != channels:
         raise ValueError(f"{owner}: x has width {x.size(-1)}, the layer expects {channels}")
-    if torch.isnan(x).any():
-        raise ValueError(f"{owner}: x contains NaN")
+    check_finite(x, f"{owner}: x")
