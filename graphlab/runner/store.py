@@ -254,19 +254,29 @@ def write_config_snapshot(run_dir: Path, config: dict[str, Any]) -> None:
     atomic_write_text(run_dir / "config.yaml", yaml.safe_dump(config, sort_keys=False))
 
 
-@lru_cache(maxsize=1)
-def git_commit() -> str:
-    """The commit of the graphlab checkout (``+dirty`` with uncommitted changes), or
-    ``'unknown'`` outside a git checkout."""
-    here = Path(__file__).resolve().parent
+#: tracked paths whose changes do not change the code that produces a result: records
+#: written or updated by a run are not code, so they never make its commit "+dirty"
+NOT_CODE = ("records",)
+
+
+def checkout_commit(folder: Path) -> str:
+    """The commit checked out at ``folder`` (``+dirty`` when tracked files other than
+    :data:`NOT_CODE` have uncommitted changes), or ``'unknown'`` outside a git checkout."""
     try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True,
                              text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=here, capture_output=True, text=True, timeout=10).stdout
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
+                                ":(top)", *(f":(top,exclude){p}" for p in NOT_CODE)],
+                               cwd=folder, capture_output=True, text=True, timeout=10).stdout
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return sha + ("+dirty" if dirty.strip() else "")
+
+
+@lru_cache(maxsize=1)
+def git_commit() -> str:
+    """The commit of the graphlab checkout (:func:`checkout_commit`)."""
+    return checkout_commit(Path(__file__).resolve().parent)
 
 
 def command_line() -> str:

@@ -188,3 +188,30 @@ def test_records_keep_metrics_exact_and_curves_compact(write_config, tmp_path):
     digits = [len(repr(v).replace(".", "").lstrip("0")) for v in rec["metrics"].values()
               if isinstance(v, float)]
     assert max(digits) > CURVE_DIGITS
+
+
+def test_changed_records_do_not_make_a_commit_dirty(tmp_path):
+    """A run that writes into a tracked records/ folder is still at a clean commit; a change
+    to code anywhere in the checkout (also outside the folder asked about) is dirty."""
+    import subprocess
+
+    from graphlab.runner.store import checkout_commit
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "code.py").write_text("x = 1\n")
+    (tmp_path / "other.py").write_text("y = 1\n")
+    (tmp_path / "records").mkdir()
+    (tmp_path / "records" / "seed_0.json").write_text("{}\n")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x")
+    clean = checkout_commit(tmp_path / "pkg")
+    assert len(clean) == 40 and not clean.endswith("+dirty")
+    (tmp_path / "records" / "seed_0.json").write_text('{"seed": 0}\n')
+    assert checkout_commit(tmp_path / "pkg") == clean
+    (tmp_path / "other.py").write_text("y = 2\n")
+    assert checkout_commit(tmp_path / "pkg") == clean + "+dirty"
+    assert checkout_commit(tmp_path.parent / "no-such-dir") == "unknown"
