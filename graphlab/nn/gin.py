@@ -60,6 +60,7 @@ class GINConv(OpsMessagePassing):
                  aggr: str = "add", **kwargs: Any):
         super().__init__(aggr=aggr, **kwargs)
         self.nn = nn
+        self._in_width = _in_width(nn)   # read once: forward is the hot path
         self.initial_eps = eps
         _register_eps(self, train_eps)
         self.reset_parameters()
@@ -74,9 +75,8 @@ class GINConv(OpsMessagePassing):
         if isinstance(x, Tensor):
             x = (x, x)
         check_features(x[0], name="x")
-        width = _in_width(self.nn)
-        if width is not None:
-            check_width(x[0], width, "GINConv")
+        if self._in_width is not None:
+            check_width(x[0], self._in_width, "GINConv")
         x_dst = x[1]
         num_dst = x_dst.size(0) if x_dst is not None else (size[1] if size else x[0].size(0))
         out = self.aggregate_neighbors(adj, x[0], num_dst)

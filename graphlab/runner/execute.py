@@ -19,7 +19,7 @@ from graphlab.runner.config import Config, config_from_dict
 from graphlab.runner.seeding import seed_everything
 from graphlab.runner.store import (
     ResultsConflictError,
-    atomic_write_text,
+    atomic_write_json,
     checkpoint_path,
     command_line,
     git_commit,
@@ -27,7 +27,6 @@ from graphlab.runner.store import (
     machine,
     prepare_run_dir,
     read_record,
-    record_text,
     seed_lock,
     seed_path,
     versions,
@@ -142,7 +141,7 @@ def _run_seed(cfg: Config, seed: int, out: str | Path, progress: bool,
         record["resumed"] = {"from_epoch": ckpt.resumed_epoch, "times": ckpt.resumes,
                              "wall_time_this_process_s": round(wall, 3),
                              "earlier_commits": [p.get("git_commit") for p in ckpt.earlier]}
-    atomic_write_text(seed_path(run_dir_for(cfg, out), seed), record_text(record))
+    atomic_write_json(seed_path(run_dir_for(cfg, out), seed), record)
     if ckpt is not None:
         ckpt.clear()
     return record

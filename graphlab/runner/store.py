@@ -112,7 +112,8 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def atomic_write_json(path: Path, obj: Any) -> None:
-    atomic_write_text(path, json.dumps(obj, indent=1, sort_keys=True) + "\n")
+    """``obj`` as JSON, written atomically, in the record layout of :func:`record_text`."""
+    atomic_write_text(path, record_text(obj))
 
 
 def record_text(record: dict[str, Any]) -> str:
