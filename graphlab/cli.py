@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from graphlab.data import DATASETS, DatasetNotAvailableError, load_dataset
-from graphlab.nn import MODELS
+from graphlab.models import MODELS
 from graphlab.runner import (
     CHECKPOINT_EVERY_S,
     ConfigError,
@@ -97,7 +97,7 @@ def _run(args: argparse.Namespace) -> int:
     paths = _config_paths(targets)
     # validate every config (and expand sweeps) before any training starts
     jobs = [(cfg, Path(args.out) if args.out else default_out(p))
-            for p in paths for cfg in load_configs(p, args.profile, overrides)]
+            for p in paths for cfg in load_configs(p, args.profile, overrides, args.imports)]
     outs = {out for _, out in jobs}
     progress = not args.quiet and sys.stderr.isatty()
     failed: list[RunFailedError] = []
@@ -252,7 +252,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_expressiveness(args: argparse.Namespace) -> int:
-    from graphlab.bench.expressiveness import main as expressiveness_main
+    from graphlab.studies.harness import main as expressiveness_main
     return expressiveness_main(args.expr_args)
 
 
@@ -289,6 +289,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "(torchrun --standalone --nproc_per_node=K -m graphlab.cli run ... "
                           "--ddp; link task only)")
     run.add_argument("--out", help="results folder (default: results/<paper>)")
+    run.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE",
+                     help="import a module of your own that registers models or datasets "
+                          "(graphlab.models.register); repeatable, like a config's imports:")
     run.add_argument("--quiet", action="store_true",
                      help="no progress bars (on a terminal) or per-seed lines (otherwise)")
     run.add_argument("--overwrite", action="store_true",

@@ -36,8 +36,7 @@ def random_graphs(n: int, count: int, degree: float = 4.0, seed: int = 0) -> lis
 
 def _build(model: str, hidden: int, layers: int, num_eigs: int):
     from graphlab.construct import EigenPE, SubgraphBag
-    from graphlab.heads import GINEGraph, GINGraph
-    from graphlab.nn import SubgraphGNN
+    from graphlab.models import GINEGraph, GINGraph, SubgraphGNN
 
     if model == "SSWL+":
         return SubgraphGNN(1, 1, "SSWL+", hidden_channels=hidden, num_layers=layers), \

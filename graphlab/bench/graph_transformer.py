@@ -52,7 +52,7 @@ def _batches(dataset: str, batch_size: int, count: int, seed: int, synthetic: bo
 def measure(dataset: str, attention: str, batch_size: int = 32, batches: int = 8,
             repeats: int = 3, hidden: int = 64, layers: int = 4, seed: int = 0,
             synthetic: bool = False) -> dict:
-    from graphlab.heads import GraphTransformer
+    from graphlab.models import GraphTransformer
 
     data, in_channels = _batches(dataset, batch_size, batches, seed, synthetic)
     nets, opts = {}, {}

@@ -15,7 +15,7 @@ from typing import Optional, Sequence
 import torch
 
 from graphlab.bench.timing import median_ms, write_json
-from graphlab.nn import build_model
+from graphlab.models import build_model
 from graphlab.ops import CSR, common_neighbors, spmm
 from graphlab.runner import load_config
 from graphlab.runner.seeding import seed_everything

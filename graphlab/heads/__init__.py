@@ -1,9 +1,7 @@
-"""graphlab.heads: task heads (pair scorers and link models; graph pooling and graph models;
-multi-horizon forecasters)."""
-from graphlab.heads.forecast import FORECAST_VARIANTS, Forecaster, MultiHorizonHead
-from graphlab.heads.graph import POOLS, GINEGraph, GINGraph, GraphPool, GraphTransformer
-from graphlab.heads.link import GAE, DotScorer, HeuristicLinkModel, MLPScorer
+"""graphlab.heads: task heads — pair scorers, graph pooling, the multi-horizon forecast head."""
+from graphlab.heads.forecast import FORECAST_VARIANTS, MultiHorizonHead
+from graphlab.heads.graph import POOLS, GraphPool
+from graphlab.heads.link import DotScorer, MLPScorer
 
-__all__ = ["FORECAST_VARIANTS", "GAE", "POOLS", "DotScorer", "Forecaster", "GINEGraph",
-           "GINGraph", "GraphPool", "GraphTransformer", "HeuristicLinkModel", "MLPScorer",
+__all__ = ["FORECAST_VARIANTS", "POOLS", "DotScorer", "GraphPool", "MLPScorer",
            "MultiHorizonHead"]

@@ -7,10 +7,6 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 from torch_geometric.nn import MLP
-from torch_geometric.nn.models import GCN
-
-from graphlab.construct import HEURISTICS, link_heuristic
-from graphlab.nn.registry import register_model
 
 
 class DotScorer(nn.Module):
@@ -45,65 +41,3 @@ class MLPScorer(nn.Module):
 
     def forward(self, h: Tensor, pairs: Tensor) -> Tensor:
         return self.mlp(h[pairs[0]] * h[pairs[1]]).squeeze(-1)
-
-
-class GAE(nn.Module):
-    """Graph auto-encoder: an encoder ``(x, edge_index) -> h`` and a pair scorer.
-
-    Args:
-        encoder (nn.Module): node encoder.
-        scorer (nn.Module): ``(h, pairs) -> logits``.
-
-    Shapes:
-        x ``[N, F]``, edge_index ``[2, E]``, pairs ``[2, P]`` → logits ``[P]``.
-    """
-
-    def __init__(self, encoder: nn.Module, scorer: nn.Module):
-        super().__init__()
-        self.encoder, self.scorer = encoder, scorer
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        self.encoder.reset_parameters()
-        self.scorer.reset_parameters()
-
-    def forward(self, x: Tensor, edge_index: Tensor, pairs: Tensor) -> Tensor:
-        return self.scorer(self.encoder(x, edge_index), pairs)
-
-
-class HeuristicLinkModel(nn.Module):
-    """A parameter-free link model scoring pairs by CN / AA / RA on ``edge_index``."""
-
-    def __init__(self, kind: str):
-        super().__init__()
-        if kind not in HEURISTICS:
-            raise ValueError(f"unknown heuristic '{kind}'; choose one of {HEURISTICS}")
-        self.kind = kind
-
-    def forward(self, x: Tensor, edge_index: Tensor, pairs: Tensor) -> Tensor:
-        return link_heuristic(edge_index, pairs, x.size(0), self.kind).to(x.dtype)
-
-    def __repr__(self) -> str:
-        return f"HeuristicLinkModel(kind='{self.kind}')"
-
-
-@register_model("gae", task="link")
-def gae(in_channels: int, hidden_channels: int = 128, num_layers: int = 2, dropout: float = 0.0,
-        decoder: str = "dot") -> nn.Module:
-    """GAE: GCN encoder + dot-product or MLP decoder (Kipf & Welling, 2016)."""
-    if decoder not in ("dot", "mlp"):
-        raise ValueError(f"decoder must be 'dot' or 'mlp', got '{decoder}'")
-    encoder = GCN(in_channels, hidden_channels, num_layers, dropout=dropout)
-    scorer = DotScorer() if decoder == "dot" else MLPScorer(hidden_channels, dropout=dropout)
-    return GAE(encoder, scorer)
-
-
-def _register_heuristic(kind: str, title: str) -> None:
-    @register_model(kind, task="link", description=f"{title} heuristic (no parameters)")
-    def build(in_channels: int) -> nn.Module:
-        return HeuristicLinkModel(kind)
-
-
-_register_heuristic("cn", "common-neighbours")
-_register_heuristic("aa", "Adamic-Adar")
-_register_heuristic("ra", "resource-allocation")

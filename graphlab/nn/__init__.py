@@ -1,5 +1,5 @@
-"""graphlab.nn: encoders usable inside any PyG model, and the model registry."""
-from graphlab.nn import baselines as _baselines  # noqa: F401  (fills the registry)
+"""graphlab.nn: layers usable inside any PyG model; they take tensors and PyG adjacencies and
+register nothing (the configurable models are in :mod:`graphlab.models`)."""
 from graphlab.nn.adpa import ADPA
 from graphlab.nn.aggregate import OpsMessagePassing, to_csr
 from graphlab.nn.attention import SelfAttention
@@ -16,10 +16,9 @@ from graphlab.nn.gin_attention import (
 from graphlab.nn.graph_transformer import GraphTransformerLayer
 from graphlab.nn.grouping import DenseGroups, dense_groups
 from graphlab.nn.lora import LoRALinear, apply_lora
-from graphlab.nn.ncn import NCNCPredictor, NCNLinkModel, NCNPredictor, PureGCN
-from graphlab.nn.registry import MODELS, ModelSpec, build_model, get_model_spec, register_model
+from graphlab.nn.ncn import NCNCPredictor, NCNPredictor, PureGCN
 from graphlab.nn.spe import PE_MODELS, SPE, BasisNet, ElementwiseMLPs, LapPE, SignNet
-from graphlab.nn.subgraph import AGGREGATIONS, PRESETS, PairGraph, SubgraphGNN, SWLConv
+from graphlab.nn.subgraph import AGGREGATIONS, PRESETS, PairGraph, SWLConv
 from graphlab.nn.transformer import (
     TransformerBlock,
     TransformerLM,
@@ -31,10 +30,8 @@ from graphlab.nn.transformer import (
 
 __all__ = ["ADPA", "AGGREGATIONS", "BasisNet", "DenseGroups", "DirGCNNormConv", "DirGNN",
            "ElementwiseMLPs", "GINAttention", "GINConv", "GINEConv", "GraphTransformerLayer",
-           "LapPE", "LoRALinear", "MODELS", "ModelSpec", "NCNCPredictor", "NCNLinkModel",
-           "NCNPredictor", "NodeMLP", "OpsMessagePassing", "PE_MODELS", "PRESETS", "PairGraph",
-           "PureGCN", "SPE", "SWLConv", "SelfAttention", "SignNet", "SparseGINAdapter",
-           "SubgraphGNN", "THRESHOLDS", "TransformerBlock", "TransformerLM", "apply_lora",
-           "attach_lora", "attach_sparse_gin", "build_model", "count_parameters", "dense_groups",
-           "get_model_spec", "lambda_schedule", "lora_parameter_count", "register_model",
-           "threshold_attention", "to_csr"]
+           "LapPE", "LoRALinear", "NCNCPredictor", "NCNPredictor", "NodeMLP", "OpsMessagePassing",
+           "PE_MODELS", "PRESETS", "PairGraph", "PureGCN", "SPE", "SWLConv", "SelfAttention",
+           "SignNet", "SparseGINAdapter", "THRESHOLDS", "TransformerBlock", "TransformerLM",
+           "apply_lora", "attach_lora", "attach_sparse_gin", "count_parameters", "dense_groups",
+           "lambda_schedule", "lora_parameter_count", "threshold_attention", "to_csr"]

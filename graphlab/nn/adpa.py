@@ -9,7 +9,6 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from graphlab.construct.directed import PATTERNS, directed_operators, propagate
-from graphlab.nn.registry import register_model
 from graphlab.ops import check_edge_index, check_features
 
 
@@ -208,14 +207,3 @@ class ADPA(nn.Module):
                 f"K={self.num_hops}, r={self.r}"
                 + (", standardize=True" if self.standardize else "")
                 + (", cached=True)" if self.cached else ")"))
-
-
-@register_model("adpa", task="node")
-def adpa(in_channels: int, out_channels: int, hidden_channels: int = 32,
-         patterns: Sequence[str] = PATTERNS, num_hops: int = 2, r: float = 0.43,
-         dropout: float = 0.64, input_dropout: float = 0.0,
-         standardize: bool = False) -> nn.Module:
-    """ADPA (Sun et al., ICDE 2024): directed-pattern propagation with hop attention."""
-    # the node task trains and evaluates on one fixed graph: propagate once
-    return ADPA(in_channels, hidden_channels, out_channels, list(patterns), num_hops, r,
-                dropout, input_dropout, standardize, cached=True)

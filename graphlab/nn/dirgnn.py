@@ -2,16 +2,14 @@
 and Dir-SAGE, plus a LINKX baseline registration."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torch_geometric.nn import DirGNNConv, SAGEConv
-from torch_geometric.nn.models import LINKX
 
 from graphlab.nn.aggregate import OpsMessagePassing
-from graphlab.nn.registry import register_model
 from graphlab.ops import CSR, check_edge_index, check_features, check_width, spmm
 
 
@@ -164,43 +162,3 @@ class DirGNN(nn.Module):
     def __repr__(self) -> str:
         return (f"{self.__class__.__name__}(conv={self.conv_kind}, layers={len(self.convs)}, "
                 f"alpha={self.alpha}, jk={self.jk})")
-
-
-@register_model("dir_gcn", task="node")
-def dir_gcn(in_channels: int, out_channels: int, hidden_channels: int = 128,
-            num_layers: int = 2, alpha: float = 0.5, jk: Optional[str] = "max",
-            normalize: bool = True, dropout: float = 0.0) -> nn.Module:
-    """Dir-GCN (Rossi et al., LoG 2023) on PyG's DirGNNConv, D_out/D_in normalisation."""
-    return DirGNN(in_channels, hidden_channels, out_channels, num_layers, "gcn", alpha, jk,
-                  normalize, dropout)
-
-
-@register_model("dir_sage", task="node")
-def dir_sage(in_channels: int, out_channels: int, hidden_channels: int = 128,
-             num_layers: int = 2, alpha: float = 0.5, jk: Optional[str] = "max",
-             normalize: bool = True, dropout: float = 0.0) -> nn.Module:
-    """Dir-SAGE (Rossi et al., LoG 2023) on PyG's DirGNNConv with a root weight."""
-    return DirGNN(in_channels, hidden_channels, out_channels, num_layers, "sage", alpha, jk,
-                  normalize, dropout)
-
-
-class _LINKXNode(nn.Module):
-    """PyG's ``LINKX`` behind the ``(x, edge_index)`` signature of the node task."""
-
-    def __init__(self, **kwargs: Any):
-        super().__init__()
-        self.linkx = LINKX(**kwargs)
-
-    def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
-        return self.linkx(x, edge_index)
-
-
-@register_model("linkx", task="node")
-def linkx(in_channels: int, out_channels: int, num_nodes: int, hidden_channels: int = 64,
-          num_layers: int = 1, num_edge_layers: int = 1, num_node_layers: int = 1,
-          dropout: float = 0.5) -> nn.Module:
-    """LINKX (Lim et al., NeurIPS 2021), PyG's implementation (adjacency rows as features)."""
-    return _LINKXNode(num_nodes=num_nodes, in_channels=in_channels,
-                      hidden_channels=hidden_channels, out_channels=out_channels,
-                      num_layers=num_layers, num_edge_layers=num_edge_layers,
-                      num_node_layers=num_node_layers, dropout=dropout)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import torch
 import torch.nn.functional as F
@@ -302,18 +302,19 @@ def lambda_schedule(num_layers: int, start: float = 0.0, end: float = 0.5) -> li
     return [start + (end - start) * i / (num_layers - 1) for i in range(num_layers)]
 
 
-def gin_attention_options(builder: Callable, attention: str, **options: Any) -> dict:
-    """The GIN-attention keyword arguments a model builder passes on: ``options`` when
-    ``attention == 'gin'``; otherwise ``{}``, after checking that every option still has the
-    builder's own default (read from its signature, so the check cannot drift from it).
+def gin_options(attention: str, **options: Any) -> dict:
+    """The GIN-attention keyword arguments a model passes on to its attention layers:
+    ``options`` when ``attention == 'gin'``; otherwise ``{}``, after checking that every
+    option still has :class:`GINAttention`'s default (so a setting cannot be silently
+    ignored by standard attention).
 
     Raises:
         ValueError: naming the options that were set although attention is not ``'gin'``.
     """
     if attention == "gin":
         return options
-    params = inspect.signature(builder).parameters
-    changed = [k for k, v in options.items() if v != params[k].default]
+    defaults = inspect.signature(GINAttention).parameters
+    changed = [k for k, v in options.items() if v != defaults[k].default]
     if changed:
         raise ValueError(f"GIN-attention options {changed} need attention: gin (got "
                          f"attention: {attention})")

@@ -29,7 +29,6 @@ from torch import Tensor, nn
 
 from graphlab.nn.aggregate import to_csr
 from graphlab.nn.dropout import Dropout, dropout
-from graphlab.nn.registry import register_model
 from graphlab.ops import (
     CSR,
     check_edge_index,
@@ -305,65 +304,3 @@ class NCNCPredictor(NCNPredictor):
             p = self.calibrate(logits.view(-1), pt if isinstance(pt, float) else pt[row])
             cn_sum = cn_sum + spmm(part.with_weight(p.to(hp.dtype)), hp)
         return self.score(h, cn_sum, pairs)
-
-
-class NCNLinkModel(nn.Module):
-    """Encoder + NCN/NCNC predictor as one link model ``(x, adj, pairs) -> logits``.
-
-    ``adj`` is the symmetric adjacency the model may see (any PyG form, or a ``CSR``);
-    the encoder and the common-neighbour computation both use it.
-    """
-
-    def __init__(self, encoder: nn.Module, predictor: nn.Module):
-        super().__init__()
-        self.encoder, self.predictor = encoder, predictor
-
-    def reset_parameters(self) -> None:
-        self.encoder.reset_parameters()
-        self.predictor.reset_parameters()
-
-    def forward(self, x: Tensor, adj: Any, pairs: Tensor) -> Tensor:
-        adj = to_csr(adj, x.size(0))
-        return self.predictor(self.encoder(x, adj), adj, pairs)
-
-
-def _build(predictor_cls, in_channels: int, hidden_channels: int, mp_layers: int,
-           input_dropout: float, gnn_dropout: float, tail_dropout: float,
-           gnn_edge_dropout: float, residual: bool, jk: bool, predictor_kwargs: dict
-           ) -> NCNLinkModel:
-    encoder = PureGCN(in_channels, hidden_channels, mp_layers, input_dropout, gnn_dropout,
-                      tail_dropout, gnn_edge_dropout, residual, jk)
-    return NCNLinkModel(encoder, predictor_cls(hidden_channels, 1, **predictor_kwargs))
-
-
-@register_model("ncn", task="link")
-def ncn(in_channels: int, hidden_channels: int = 256, mp_layers: int = 1,
-        input_dropout: float = 0.0, gnn_dropout: float = 0.0, tail_dropout: float = 0.0,
-        gnn_edge_dropout: float = 0.0, residual: bool = False, jk: bool = True,
-        predictor_dropout: float = 0.0, predictor_edge_dropout: float = 0.0,
-        use_xlin: bool = True, tailact: bool = True, twolayerlin: bool = False,
-        layer_norm: bool = True, beta: float = 1.0) -> nn.Module:
-    """NCN: PureGCN encoder + neural common-neighbour predictor (Wang et al., ICLR 2024)."""
-    return _build(NCNPredictor, in_channels, hidden_channels, mp_layers, input_dropout,
-                  gnn_dropout, tail_dropout, gnn_edge_dropout, residual, jk,
-                  dict(dropout=predictor_dropout, edge_dropout=predictor_edge_dropout,
-                       use_xlin=use_xlin, tailact=tailact, twolayerlin=twolayerlin,
-                       layer_norm=layer_norm, beta=beta))
-
-
-@register_model("ncnc", task="link")
-def ncnc(in_channels: int, hidden_channels: int = 256, mp_layers: int = 1,
-         input_dropout: float = 0.0, gnn_dropout: float = 0.0, tail_dropout: float = 0.0,
-         gnn_edge_dropout: float = 0.0, residual: bool = False, jk: bool = True,
-         predictor_dropout: float = 0.0, predictor_edge_dropout: float = 0.0,
-         use_xlin: bool = True, tailact: bool = True, twolayerlin: bool = False,
-         layer_norm: bool = True, beta: float = 1.0, alpha: float = 1.0, pt: float = 0.5,
-         scale: float = 5.0, offset: float = 3.0, depth: int = 1,
-         learnable_pt: bool = False) -> nn.Module:
-    """NCNC: NCN with common-neighbour completion (Wang et al., ICLR 2024)."""
-    return _build(NCNCPredictor, in_channels, hidden_channels, mp_layers, input_dropout,
-                  gnn_dropout, tail_dropout, gnn_edge_dropout, residual, jk,
-                  dict(dropout=predictor_dropout, edge_dropout=predictor_edge_dropout,
-                       use_xlin=use_xlin, tailact=tailact, twolayerlin=twolayerlin,
-                       layer_norm=layer_norm, beta=beta, alpha=alpha, pt=pt, scale=scale,
-                       offset=offset, depth=depth, learnable_pt=learnable_pt))

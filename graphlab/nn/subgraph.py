@@ -19,8 +19,7 @@ from typing import Optional, Sequence
 import torch
 from torch import Tensor, nn
 
-from graphlab.nn.registry import register_model
-from graphlab.ops import CSR, check_finite, check_width, scatter, segment, spmm
+from graphlab.ops import CSR, check_finite, scatter, segment, spmm
 
 AGGREGATIONS = ("uL", "vL", "uG", "vG", "uu", "vv", "vu")
 
@@ -169,99 +168,3 @@ class SWLConv(nn.Module):
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}({'+'.join(self.aggregations)})"
-
-
-class SubgraphGNN(nn.Module):
-    r"""A subgraph GNN of the SWL hierarchy for graph-level prediction.
-
-    Initial pair state :math:`h(u, v) = W x_v + \mathrm{Emb}(\min(\mathrm{SPD}(u, v),
-    \mathrm{max\_dis}))`; ``num_layers`` :class:`SWLConv`; pooling ``'VS'``:
-    :math:`\mathrm{mean}_u\, \mathrm{MLP}(\sum_v h(u, v))` per graph, or ``'SV'`` with the
-    roles swapped; a linear prediction head.
-
-    Args:
-        in_channels (int), out_channels (int): node-feature width, targets.
-        preset (str, optional): a name in ``PRESETS`` (sets aggregations and pooling).
-        aggregations (sequence of str, optional), pooling (str, optional): instead of
-            ``preset``.
-        hidden_channels (int): width (default ``64``).
-        num_layers (int): layers (default ``4``).
-        max_dis (int): distance-embedding size − 1 (default ``5``; must match the bag).
-        norm (bool): batch norm in the layers (default ``True``).
-        edge_channels (int): edge-feature width read by the local aggregations (``0``:
-            none, default).
-
-    Shapes:
-        a ``Batch`` of :class:`graphlab.construct.SubgraphData` → ``[G, out_channels]``.
-    """
-
-    def __init__(self, in_channels: int, out_channels: int, preset: Optional[str] = "SSWL+",
-                 aggregations: Optional[Sequence[str]] = None, pooling: Optional[str] = None,
-                 hidden_channels: int = 64, num_layers: int = 4, max_dis: int = 5,
-                 norm: bool = True, edge_channels: int = 0):
-        super().__init__()
-        if preset is not None:
-            if preset not in PRESETS:
-                raise ValueError(f"unknown preset '{preset}'; choose one of {list(PRESETS)}")
-            default_aggs, default_pool = PRESETS[preset]
-            aggregations = aggregations or default_aggs
-            pooling = pooling or default_pool
-        if aggregations is None or pooling is None:
-            raise ValueError("give a preset, or both aggregations and pooling")
-        if pooling not in ("VS", "SV"):
-            raise ValueError(f"pooling must be 'VS' or 'SV', got '{pooling}'")
-        self.preset, self.pooling, self.max_dis = preset, pooling, max_dis
-        self.embed = nn.Linear(in_channels, hidden_channels)
-        self.dist = nn.Embedding(max_dis + 1, hidden_channels)
-        self.edge_channels = edge_channels
-        self.convs = nn.ModuleList(SWLConv(hidden_channels, hidden_channels, aggregations, norm,
-                                           edge_dim=edge_channels) for _ in range(num_layers))
-        self.pool_mlp = nn.Sequential(nn.Linear(hidden_channels, hidden_channels), nn.ReLU(),
-                                      nn.Linear(hidden_channels, hidden_channels))
-        self.head = nn.Linear(hidden_channels, out_channels)
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        for module in [self.embed, self.dist, *self.convs, self.head]:
-            module.reset_parameters()
-        for layer in self.pool_mlp:
-            if hasattr(layer, "reset_parameters"):
-                layer.reset_parameters()
-
-    def forward(self, data) -> Tensor:
-        check_width(data.x, self.embed.in_features, "SubgraphGNN", name="data.x")
-        check_finite(data.x, "SubgraphGNN: data.x")
-        if getattr(data, "edge_attr", None) is not None:
-            check_finite(data.edge_attr, "SubgraphGNN: data.edge_attr")
-        pairs = PairGraph.from_batch(data)
-        x = data.x.to(self.embed.weight.dtype)
-        dist = data.pair_dist
-        if dist.numel() and int(dist.max()) > self.max_dis:
-            raise ValueError(f"pair_dist reaches {int(dist.max())} but the model was built "
-                             f"with max_dis={self.max_dis}")
-        h = self.embed(x)[pairs.pair_index[1]] + self.dist(dist)
-        edge_attr = getattr(data, "edge_attr", None) if self.edge_channels else None
-        if edge_attr is not None and edge_attr.dim() == 1:
-            edge_attr = edge_attr.unsqueeze(-1)
-        for conv in self.convs:
-            h = conv(h, pairs, edge_attr)
-        root = pairs.pair_index[0 if self.pooling == "VS" else 1]
-        per_node = self.pool_mlp(scatter(h, root, pairs.num_nodes, "sum"))   # [N, F]
-        batch = data.batch if data.batch is not None else torch.zeros(
-            pairs.num_nodes, dtype=torch.long, device=h.device)
-        num_graphs = int(getattr(data, "num_graphs", 1) or 1)
-        return self.head(scatter(per_node, batch, num_graphs, "mean"))
-
-    def __repr__(self) -> str:
-        return (f"{self.__class__.__name__}(preset={self.preset!r}, layers={len(self.convs)}, "
-                f"aggregations={self.convs[0].aggregations}, pooling={self.pooling!r})")
-
-
-@register_model("swl", task="graph")
-def swl(in_channels: int, out_channels: int, preset: str = "SSWL+",
-        aggregations: Optional[list[str]] = None, pooling: Optional[str] = None,
-        hidden_channels: int = 64, num_layers: int = 4, max_dis: int = 5,
-        norm: bool = True, edge_channels: int = 0) -> SubgraphGNN:
-    """Subgraph GNN of the SWL hierarchy (Zhang et al., ICML 2023); needs dataset.bag."""
-    return SubgraphGNN(in_channels, out_channels, preset, aggregations, pooling,
-                       hidden_channels, num_layers, max_dis, norm, edge_channels)

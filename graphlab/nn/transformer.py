@@ -16,11 +16,9 @@ from graphlab.nn.attention import SelfAttention
 from graphlab.nn.gin_attention import (
     GINAttention,
     SparseGINAdapter,
-    gin_attention_options,
     lambda_schedule,
 )
 from graphlab.nn.lora import LoRALinear, apply_lora
-from graphlab.nn.registry import register_model
 
 ATTENTIONS = ("standard", "gin")
 
@@ -177,26 +175,6 @@ def matched_ffn_channels(channels: int, num_layers: int, heads: int, target: int
     return max(1, 1 + round((target - base) / per_unit))
 
 
-@register_model("transformer_lm", task="lm")
-def _transformer_lm(in_channels: int, max_length: int, channels: int = 256,
-                    num_layers: int = 4, heads: int = 8, attention: str = "standard",
-                    ffn_channels: Optional[int] = None, match_parameters: bool = False,
-                    dropout: float = 0.0, threshold: str = "none", tau: float = 0.2,
-                    eps_mode: str = "eps", mlp_ratio: float = 0.5,
-                    value_proj: bool = False) -> nn.Module:
-    """Decoder-only transformer LM, standard or GIN-attention (Buehler 2025)."""
-    gin = gin_attention_options(_transformer_lm, attention, threshold=threshold, tau=tau,
-                                eps_mode=eps_mode, mlp_ratio=mlp_ratio, value_proj=value_proj)
-    if attention == "gin" and match_parameters:
-        # the same parameter count as the standard model with the same width / depth
-        target = count_parameters(TransformerLM(in_channels, max_length, channels, num_layers,
-                                                heads, "standard", ffn_channels))
-        ffn_channels = matched_ffn_channels(channels, num_layers, heads, target, in_channels,
-                                            max_length, **gin)
-    return TransformerLM(in_channels, max_length, channels, num_layers, heads, attention,
-                         ffn_channels, dropout, **gin)
-
-
 def freeze(model: nn.Module) -> nn.Module:
     """Stop gradients to every parameter of ``model`` and put it in eval mode for dropout."""
     for p in model.parameters():
@@ -229,28 +207,3 @@ def attach_lora(model: TransformerLM, rank: int, targets: tuple[str, ...] = ("q"
 def lora_parameter_count(channels: int, num_layers: int, rank: int, targets: int = 2) -> int:
     """Trainable parameters of LoRA rank ``rank`` on ``targets`` square projections per layer."""
     return num_layers * targets * LoRALinear.parameter_count(channels, channels, rank)
-
-
-@register_model("sparse_gin", task="lm_finetune")
-def _sparse_gin(frozen: TransformerLM, hidden: Optional[int] = None,
-                match_lora_rank: Optional[int] = 8, lam_start: float = 0.0,
-                lam_end: float = 0.5, keep: float = 0.6, center: float = 0.1,
-                sharpness: float = 10.0) -> nn.Module:
-    """Frozen LM + sparse GIN adapters on its attention graphs (Buehler 2025); width
-    ``hidden``, or matched to LoRA of rank ``match_lora_rank`` on q and v."""
-    channels = frozen.tok.embedding_dim
-    if hidden is None:
-        if match_lora_rank is None:
-            raise ValueError("sparse_gin needs hidden or match_lora_rank")
-        per_layer = lora_parameter_count(channels, 1, match_lora_rank)
-        hidden = SparseGINAdapter.hidden_for_budget(channels, per_layer)
-    attach_sparse_gin(frozen, hidden, lam_start, lam_end, keep=keep, center=center,
-                      sharpness=sharpness)
-    return frozen
-
-
-@register_model("lora", task="lm_finetune")
-def _lora(frozen: TransformerLM, rank: int = 8, alpha: Optional[float] = None) -> nn.Module:
-    """Frozen LM + LoRA (Hu et al. 2022) on the query and value projections."""
-    attach_lora(frozen, rank, ("q", "v"), alpha)
-    return frozen

@@ -10,6 +10,7 @@ A config file (``experiments/<paper>/<name>.yaml``)::
     eval: {hits_k: [20, 50, 100]}
     seeds: 10                      # an int N (seeds 0..N-1) or a list of seeds
     paper: {metric: test_acc, mean: 81.5, std: 0.5, source: "Kipf & Welling 2017, Table 2"}
+    imports: [mypkg.models]        # optional: user modules that register models / datasets
     resources: {cpus: 1, gpus: 0, device: auto}  # per run: Ray's request; where it trains
     sweep:                         # optional grid: one run per combination (× seeds)
       train.lr: [0.01, 0.001]
@@ -28,8 +29,11 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import importlib
 import itertools
 import json
+import os
+import sys
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +42,7 @@ from typing import Any, Optional, Sequence, Union
 import yaml
 
 from graphlab.data import DATASETS
-from graphlab.nn import get_model_spec
+from graphlab.models import get_model_spec
 from graphlab.runner.schema import ConfigError, check_value, from_dict, to_dict
 from graphlab.tasks import (
     TASKS,
@@ -141,6 +145,7 @@ class Config:
     resources: ResourceSettings = field(default_factory=ResourceSettings)
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     profile: str = FULL
+    imports: list[str] = field(default_factory=list)
 
     @property
     def seed_list(self) -> list[int]:
@@ -148,7 +153,7 @@ class Config:
 
     @property
     def monitor(self) -> str:
-        return self.train.monitor or TASKS[self.task](self.eval)[0]
+        return self.train.monitor or TASKS[self.task].default_metrics(self.eval)[0]
 
     @property
     def primary_metric(self) -> str:
@@ -157,17 +162,21 @@ class Config:
         monitor = self.train.monitor
         if monitor and monitor.startswith("val_"):  # e.g. val_mae -> test_mae
             return "test_" + monitor[len("val_"):]
-        return TASKS[self.task](self.eval)[1]
+        return TASKS[self.task].default_metrics(self.eval)[1]
 
     def to_dict(self) -> dict[str, Any]:
-        return to_dict(self)
+        d = to_dict(self)
+        if not d["imports"]:   # the common case: the snapshot and records stay as they were
+            d.pop("imports")
+        return d
 
     def fingerprint(self) -> str:
         """Hash of everything that changes a seed's result (not seeds, paper, profiles, text,
-        resources)."""
+        resources, and not ``imports``: where a model's code lives is not a setting)."""
         d = self.to_dict()
-        for key in ("seeds", "paper", "profiles", "profile", "description", "resources"):
-            d.pop(key)
+        for key in ("seeds", "paper", "profiles", "profile", "description", "resources",
+                    "imports"):
+            d.pop(key, None)
         for section, key, neutral in LATER_SETTINGS:
             if d[section].get(key) == neutral:
                 d[section].pop(key)
@@ -240,8 +249,7 @@ def _check_semantics(cfg: Config, source: str) -> None:
                 source)
     _check_model_params(cfg.model.params, mspec.builder, "model.params", source)
     holds = {"text": "text", "traffic": "sensor time series"}.get(spec.kind, "graphs")
-    needs = {"lm": "text", "lm_finetune": "text", "forecast": "sensor time series"}.get(
-        cfg.task, "graphs")
+    needs = TASKS[cfg.task].data
     if holds != needs:
         raise ConfigError(f"{source}: key 'dataset.name': dataset '{name}' holds {holds}, task "
                           f"'{cfg.task}' needs {needs}")
@@ -301,14 +309,54 @@ def _check_semantics(cfg: Config, source: str) -> None:
         check_device(cfg.task, cfg.resources.device)
     except ValueError as exc:
         raise ConfigError(f"{source}: {exc}") from None
+    unused = TASKS[cfg.task].unused_settings(cfg.train, cfg.dataset, cfg.eval)
+    if unused:
+        raise ConfigError(f"{source}: key '{unused[0]}' is not used by task '{cfg.task}' (it "
+                          "would change nothing); remove it")
+
+
+def import_plugins(modules: Any, source: str, key: str = "imports") -> list[str]:
+    """Import the user modules a config names (``imports: [mypkg.models]``) so that the
+    models and datasets they register can be named; a module not found on ``sys.path`` is
+    looked for in the current folder too. Returns the module names.
+
+    Raises:
+        ConfigError: naming the key and the file, for a value that is not a list of module
+            names or a module that cannot be imported.
+    """
+    if modules is None:
+        return []
+    if isinstance(modules, str) or not isinstance(modules, list) or not all(
+            isinstance(m, str) and m for m in modules):
+        raise ConfigError(f"{source}: key '{key}' must be a list of module names, got "
+                          f"{modules!r}")
+    for name in modules:
+        try:
+            try:
+                importlib.import_module(name)
+            except ModuleNotFoundError as exc:
+                if exc.name != name.split(".")[0] or os.getcwd() in sys.path:
+                    raise
+                sys.path.append(os.getcwd())     # `graphlab run` from the plugin's folder
+                importlib.import_module(name)
+        except Exception as exc:  # noqa: BLE001 - re-raised with the key and file named
+            raise ConfigError(f"{source}: key '{key}': cannot import '{name}' "
+                              f"({type(exc).__name__}: {exc})") from None
+    return list(modules)
 
 
 def config_from_dict(raw: dict, source: str = "<dict>", profile: str = FULL,
-                     overrides: Sequence[str] = ()) -> Config:
-    """Validate a parsed config, apply ``profile`` and ``overrides``, check it semantically."""
+                     overrides: Sequence[str] = (), imports: Sequence[str] = ()) -> Config:
+    """Validate a parsed config, apply ``profile`` and ``overrides``, check it semantically.
+    ``imports``: user modules to import besides the config's own ``imports:`` list."""
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: a config must be a mapping, got {type(raw).__name__}")
     raw = copy.deepcopy(raw)
+    if imports:
+        own = raw.get("imports") or []
+        raw["imports"] = list(own) + [m for m in imports if m not in own] if isinstance(
+            own, list) else own
+    import_plugins(raw.get("imports"), source)
     if "sweep" in raw:
         raise ConfigError(f"{source}: has a 'sweep' block, which stands for several configs; "
                           "load it with load_configs() (the CLI does)")
@@ -359,9 +407,10 @@ def _read_yaml(path: Path) -> dict:
     return raw if raw is not None else {}
 
 
-def load_config(path: str | Path, profile: str = FULL, overrides: Sequence[str] = ()) -> Config:
+def load_config(path: str | Path, profile: str = FULL, overrides: Sequence[str] = (),
+                imports: Sequence[str] = ()) -> Config:
     """Read and validate a YAML config; errors name the key and the file."""
-    return config_from_dict(_read_yaml(Path(path)), str(path), profile, overrides)
+    return config_from_dict(_read_yaml(Path(path)), str(path), profile, overrides, imports)
 
 
 def _sweep_value_text(value: Any) -> str:
@@ -370,7 +419,7 @@ def _sweep_value_text(value: Any) -> str:
 
 
 def expand_sweep(raw: dict, source: str = "<dict>", profile: str = FULL,
-                 overrides: Sequence[str] = ()) -> list[Config]:
+                 overrides: Sequence[str] = (), imports: Sequence[str] = ()) -> list[Config]:
     """The configs of a parsed YAML: one, or one per point of its ``sweep:`` grid.
 
     Each point's values are applied as dotted overrides after the profile and before the
@@ -381,7 +430,7 @@ def expand_sweep(raw: dict, source: str = "<dict>", profile: str = FULL,
     raw = copy.deepcopy(raw)
     sweep = raw.pop("sweep", None)
     if sweep is None:
-        return [config_from_dict(raw, source, profile, overrides)]
+        return [config_from_dict(raw, source, profile, overrides, imports)]
     if not isinstance(sweep, dict) or not sweep:
         raise ConfigError(f"{source}: key 'sweep' must map dotted keys to lists of values")
     for key, values in sweep.items():
@@ -407,11 +456,11 @@ def expand_sweep(raw: dict, source: str = "<dict>", profile: str = FULL,
             apply_override(one, key, value, f"{source} (sweep)")
         one["name"] = base + "".join(f"__{s}={_sweep_value_text(v)}"
                                      for s, v in zip(short, point, strict=True))
-        configs.append(config_from_dict(one, source, profile, overrides))
+        configs.append(config_from_dict(one, source, profile, overrides, imports))
     return configs
 
 
-def load_configs(path: str | Path, profile: str = FULL,
-                 overrides: Sequence[str] = ()) -> list[Config]:
+def load_configs(path: str | Path, profile: str = FULL, overrides: Sequence[str] = (),
+                 imports: Sequence[str] = ()) -> list[Config]:
     """Like :func:`load_config`, but a ``sweep:`` block expands into one config per point."""
-    return expand_sweep(_read_yaml(Path(path)), str(path), profile, overrides)
+    return expand_sweep(_read_yaml(Path(path)), str(path), profile, overrides, imports)

@@ -15,6 +15,7 @@ from typing import Any, Callable, Optional
 import torch
 from tqdm.auto import tqdm
 
+from graphlab.io import CHECKPOINT_EVERY_S
 from graphlab.runner.config import Config, config_from_dict
 from graphlab.runner.seeding import seed_everything
 from graphlab.runner.store import (
@@ -40,7 +41,6 @@ from graphlab.tasks import (
     check_ddp_task,
     run_task,
 )
-from graphlab.tasks.common import CHECKPOINT_EVERY_S
 from graphlab.tasks.distributed import Distributed, barrier, broadcast_object
 
 

@@ -17,6 +17,7 @@ from typing import Any, Optional, Sequence
 
 from tqdm.auto import tqdm
 
+from graphlab.io import CHECKPOINT_EVERY_S
 from graphlab.runner.config import Config
 from graphlab.runner.execute import (
     RunFailedError,
@@ -25,7 +26,6 @@ from graphlab.runner.execute import (
     run_resolved,
 )
 from graphlab.runner.store import prepare_run_dir, write_config_snapshot
-from graphlab.tasks.common import CHECKPOINT_EVERY_S
 
 #: Environment variables passed to the Ray workers (data location, backends, debugging).
 FORWARDED_ENV = ("GRAPHLAB_DATA", "GRAPHLAB_MIRROR", "GRAPHLAB_OFFLINE", "GRAPHLAB_OPS_BACKEND",

@@ -112,7 +112,8 @@ def _primary(cfg: dict[str, Any], measured: list[str], where: str) -> str:
     its ``train.monitor`` (``val_mae`` → ``test_mae``), else the task's default — or, when
     the runs did not measure that (a graph regression that left the monitor to the task),
     the test metric they did measure."""
-    default = TASKS[cfg["task"]](from_dict(EvalSettings, cfg.get("eval") or {}, where))[1]
+    evaluation = from_dict(EvalSettings, cfg.get("eval") or {}, where)
+    default = TASKS[cfg["task"]].default_metrics(evaluation)[1]
     monitor = (cfg.get("train") or {}).get("monitor") or ""
     candidates = ([f"test_{monitor[4:]}"] if monitor.startswith("val_") else []) + [default]
     for metric in candidates + ["test_acc", "test_mae"]:

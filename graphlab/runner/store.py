@@ -10,17 +10,23 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import subprocess
 import tempfile
 import time
 import warnings
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
 
 import yaml
 
-from graphlab.tasks.common import atomic_write
+from graphlab.io import atomic_write
+from graphlab.io.provenance import (  # noqa: F401  (re-exported: the store's record fields)
+    NOT_CODE,
+    checkout_commit,
+    command_line,
+    git_commit,
+    machine,
+    versions,
+)
 
 
 class ResultsConflictError(RuntimeError):
@@ -162,7 +168,7 @@ STALE_TMP_S = 60.0
 
 #: config keys that do not change a seed's result; a difference there is no conflict
 _NOT_RESULT_KEYS = ("name", "seeds", "paper", "profiles", "profile", "description",
-                    "resources")
+                    "resources", "imports")
 
 
 def config_diff(old: Any, new: Any, prefix: str = "") -> list[str]:
@@ -253,73 +259,3 @@ def prepare_run_dir(run_dir: Path, fingerprint: str, seeds: list[int],
 
 def write_config_snapshot(run_dir: Path, config: dict[str, Any]) -> None:
     atomic_write_text(run_dir / "config.yaml", yaml.safe_dump(config, sort_keys=False))
-
-
-#: tracked paths whose changes do not change the code that produces a result: records
-#: written or updated by a run are not code, so they never make its commit "+dirty"
-NOT_CODE = ("records",)
-
-
-def checkout_commit(folder: Path) -> str:
-    """The commit checked out at ``folder`` (``+dirty`` when tracked files other than
-    :data:`NOT_CODE` have uncommitted changes), or ``'unknown'`` outside a git checkout."""
-    try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True,
-                             text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
-                                ":(top)", *(f":(top,exclude){p}" for p in NOT_CODE)],
-                               cwd=folder, capture_output=True, text=True, timeout=10).stdout
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return sha + ("+dirty" if dirty.strip() else "")
-
-
-@lru_cache(maxsize=1)
-def git_commit() -> str:
-    """The commit of the graphlab checkout (:func:`checkout_commit`)."""
-    return checkout_commit(Path(__file__).resolve().parent)
-
-
-def command_line() -> str:
-    """The command that started this run, as a shell line: what ``graphlab run`` set in
-    ``$GRAPHLAB_COMMAND`` (inherited by its pool workers), else this process's argv."""
-    import shlex
-    import sys
-
-    return os.environ.get("GRAPHLAB_COMMAND") or shlex.join(
-        [Path(sys.argv[0]).name or "python", *sys.argv[1:]])
-
-
-@lru_cache(maxsize=1)
-def _cpu_model() -> str:
-    import platform
-
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown"
-
-
-def machine() -> dict[str, Any]:
-    """Where a run happened: the CPU model, the cores the OS shows, torch's thread count,
-    and the GPU torch sees (``None`` without one)."""
-    import torch
-
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
-    return {"cpu": _cpu_model(), "cpu_count": os.cpu_count(),
-            "torch_threads": torch.get_num_threads(), "gpu": gpu}
-
-
-def versions() -> dict[str, Optional[str]]:
-    import platform
-
-    import torch
-    import torch_geometric
-
-    import graphlab
-    return {"python": platform.python_version(), "torch": torch.__version__,
-            "torch_geometric": torch_geometric.__version__, "graphlab": graphlab.__version__}

@@ -16,10 +16,10 @@ from typing import Optional
 import torch
 
 from graphlab.data.traffic import ForecastWindows, SensorSeries, chronological_windows
-from graphlab.nn.registry import build_model
+from graphlab.io import Checkpoint
+from graphlab.models import build_model
 from graphlab.tasks.common import (
     BestWeights,
-    Checkpoint,
     EpochCallback,
     Selector,
     TaskResult,
@@ -102,7 +102,7 @@ def run_forecast(series, model: ModelSettings, split: SplitSettings, train: Trai
     ``train.test_at: best`` scores the validation windows per epoch and the test windows
     once, with the best epoch's weights (the same metrics, no test scores in the curve).
     ``checkpoint``: save the loop's state as it trains and resume from it (see
-    :class:`~graphlab.tasks.common.Checkpoint`)."""
+    :class:`~graphlab.io.Checkpoint`)."""
     return fit_forecaster(series, model, split, train, seed, progress, callback, name,
                           checkpoint)[1]
 

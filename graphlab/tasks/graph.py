@@ -15,11 +15,11 @@ from torch import Tensor
 from torch_geometric.loader import DataLoader
 
 from graphlab.data import graph_cv_split, random_graph_split
-from graphlab.nn import build_model
+from graphlab.io import Checkpoint
+from graphlab.models import build_model
 from graphlab.ops import check_edge_index, check_features
 from graphlab.tasks.common import (
     BestWeights,
-    Checkpoint,
     EpochCallback,
     Selector,
     TaskResult,
@@ -215,7 +215,7 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
     ``ddp``: data-parallel across a process group — a ``DistributedSampler`` gives each rank
     ``batch_size / world_size`` graphs of every global batch; the loss weight makes DDP's
     averaged gradient the global batch mean. ``checkpoint``: save the loop's state as it
-    trains and resume from it (see :class:`~graphlab.tasks.common.Checkpoint`); not with
+    trains and resume from it (see :class:`~graphlab.io.Checkpoint`); not with
     ``ddp``. ``device``: where the model trains and the batches go (default the CPU; the
     datasets' precomputed features stay on the CPU and move batch by batch); with ``ddp``
     the rank's device (a different one is an error). ``info['device']`` records it.

@@ -22,13 +22,12 @@ from torch import nn
 
 from graphlab.data import data_root
 from graphlab.data.text import ByteCorpus
-from graphlab.nn.registry import build_model
+from graphlab.io import Checkpoint, atomic_torch_save
+from graphlab.models import build_model
 from graphlab.tasks.common import (
-    Checkpoint,
     EpochCallback,
     Selector,
     TaskResult,
-    atomic_torch_save,
     checkpointed_epochs,
 )
 from graphlab.tasks.settings import ModelSettings, PretrainSettings, TrainSettings
@@ -76,7 +75,7 @@ def fit_lm(net: nn.Module, corpus: ByteCorpus, train: TrainSettings, seed: int, 
            desc: str = "lm", checkpoint: Optional[Checkpoint] = None) -> TaskResult:
     """Train the parameters of ``net`` that require gradients; returns the selected epoch's
     metrics (``train.monitor``, default ``val_loss``) and the curve. ``checkpoint``: save the
-    loop's state as it trains and resume from it (:class:`~graphlab.tasks.common.Checkpoint`)."""
+    loop's state as it trains and resume from it (:class:`~graphlab.io.Checkpoint`)."""
     block = train.block_size or DEFAULT_BLOCK
     batch = train.batch_size or DEFAULT_BATCH
     max_length = getattr(net, "max_length", block)

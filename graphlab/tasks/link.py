@@ -10,9 +10,9 @@ import torch.nn.functional as F
 from torch_geometric.data import Data
 
 from graphlab.data import LinkSplit, check_graph, random_link_split
-from graphlab.nn import build_model
+from graphlab.io import Checkpoint
+from graphlab.models import build_model
 from graphlab.tasks.common import (
-    Checkpoint,
     EpochCallback,
     Selector,
     TaskResult,
@@ -153,7 +153,7 @@ def run_link(data: Data, model: ModelSettings, split: SplitSettings, train: Trai
     batch statistics (those are drawn / computed per rank).
 
     ``checkpoint``: save the loop's state as it trains and resume from it (see
-    :class:`~graphlab.tasks.common.Checkpoint`); not with ``ddp``.
+    :class:`~graphlab.io.Checkpoint`); not with ``ddp``.
     """
     if checkpoint is not None and ddp is not None:
         raise ValueError("mid-seed checkpoints are not supported with ddp")

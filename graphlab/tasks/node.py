@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from torch_geometric.data import Data
 
 from graphlab.data import check_graph, given_node_split, random_node_split
-from graphlab.nn import build_model
+from graphlab.models import build_model
 from graphlab.tasks.common import EpochCallback, Selector, TaskResult, epoch_bar
 from graphlab.tasks.metrics import accuracy
 from graphlab.tasks.settings import EvalSettings, ModelSettings, SplitSettings, TrainSettings

@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from graphlab.heads import Forecaster, MultiHorizonHead
+from graphlab.heads import MultiHorizonHead
+from graphlab.models import Forecaster
 
 
 def _model(variant, num_virtual=0, n=5, **kw):

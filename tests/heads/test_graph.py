@@ -4,8 +4,8 @@ from torch_geometric.data import Batch, Data
 from torch_geometric.utils import to_undirected
 
 from graphlab.construct import EigenPE
-from graphlab.heads import GINEGraph, GINGraph, GraphPool
-from graphlab.nn import build_model
+from graphlab.heads import GraphPool
+from graphlab.models import GINEGraph, GINGraph, build_model
 from tests.helpers import assert_graph_invariant, random_graph
 
 

@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from graphlab.heads import GAE, DotScorer, HeuristicLinkModel, MLPScorer
-from graphlab.nn import build_model
+from graphlab.heads import DotScorer, MLPScorer
+from graphlab.models import GAE, HeuristicLinkModel, build_model
 from tests.helpers import assert_pair_symmetric, random_graph
 
 

@@ -6,7 +6,8 @@ import torch
 import torch.nn.functional as F
 
 from graphlab.construct.directed import PATTERNS
-from graphlab.nn import ADPA, build_model
+from graphlab.models import build_model
+from graphlab.nn import ADPA
 from graphlab.nn.adpa import hop_weight, precompute_patterns
 from tests.helpers import (
     assert_node_equivariant,

@@ -3,7 +3,8 @@ import pytest
 import torch
 from torch_geometric.nn import DirGNNConv
 
-from graphlab.nn import DirGCNNormConv, DirGNN, build_model
+from graphlab.models import build_model
+from graphlab.nn import DirGCNNormConv, DirGNN
 from graphlab.nn.dirgnn import directed_gcn_weight
 from tests.helpers import assert_node_equivariant, random_graph
 

@@ -2,8 +2,8 @@ import pytest
 import torch
 from torch_geometric.data import Batch, Data
 
-from graphlab.heads import GraphTransformer
-from graphlab.nn import GraphTransformerLayer, build_model, dense_groups
+from graphlab.models import GraphTransformer, build_model
+from graphlab.nn import GraphTransformerLayer, dense_groups
 from tests.helpers import assert_graph_invariant, assert_node_equivariant, random_graph
 
 

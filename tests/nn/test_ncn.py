@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from graphlab.nn import NCNCPredictor, NCNPredictor, PureGCN, build_model
+from graphlab.models import build_model
+from graphlab.nn import NCNCPredictor, NCNPredictor, PureGCN
 from graphlab.ops import CSR
 from tests.helpers import assert_node_equivariant, assert_pair_symmetric, random_graph
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch_geometric.data import Batch, Data
 
-import graphlab.heads as heads
+import graphlab.models as models
 import graphlab.nn as gnn
 from graphlab.construct import SubgraphBag
 
@@ -26,7 +26,7 @@ def graph_batch(value, edge=False, bag=False):
 
 CASES = {
     "PureGCN": (lambda v: gnn.PureGCN(8, 16)(bad((5, 8), v), EI), "x"),
-    "NCN": (lambda v: gnn.build_model("ncn", "link", {"hidden_channels": 16}, in_channels=8)(
+    "NCN": (lambda v: models.build_model("ncn", "link", {"hidden_channels": 16}, in_channels=8)(
         bad((5, 8), v), EI, EI), "x"),
     "DirGNN": (lambda v: gnn.DirGNN(8, 16, 3)(bad((5, 8), v), EI), "DirGNN: x"),
     "NodeMLP": (lambda v: gnn.NodeMLP(8, 16, 3)(bad((5, 8), v)), "NodeMLP: x"),
@@ -39,12 +39,12 @@ CASES = {
     "GINAttention": (lambda v: gnn.GINAttention(8, 2)(bad((1, 5, 8), v)), "GINAttention: x"),
     "SelfAttention": (lambda v: gnn.SelfAttention(8, 2)(bad((1, 5, 8), v)), "SelfAttention: x"),
     "SPE": (lambda v: gnn.SPE(4, m=4)(bad((1, 4), v), torch.randn(5, 4), EI), "eigvals"),
-    "GINGraph": (lambda v: heads.GINGraph(8, 3)(graph_batch(v)), "x"),
-    "GINEGraph edge_attr": (lambda v: heads.GINEGraph(8, 3, edge_channels=2)(
+    "GINGraph": (lambda v: models.GINGraph(8, 3)(graph_batch(v)), "x"),
+    "GINEGraph edge_attr": (lambda v: models.GINEGraph(8, 3, edge_channels=2)(
         graph_batch(v, edge=True)), "edge_attr"),
-    "SubgraphGNN": (lambda v: gnn.SubgraphGNN(8, 3, hidden_channels=8, num_layers=1)(
+    "SubgraphGNN": (lambda v: models.SubgraphGNN(8, 3, hidden_channels=8, num_layers=1)(
         graph_batch(v, bag=True)), "SubgraphGNN: data.x"),
-    "SubgraphGNN edge_attr": (lambda v: gnn.SubgraphGNN(8, 3, hidden_channels=8, num_layers=1,
+    "SubgraphGNN edge_attr": (lambda v: models.SubgraphGNN(8, 3, hidden_channels=8, num_layers=1,
                                                         edge_channels=2)(
         graph_batch(v, edge=True, bag=True)), "SubgraphGNN: data.edge_attr"),
 }

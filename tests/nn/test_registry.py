@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from graphlab.nn import MODELS, build_model, get_model_spec, register_model
+from graphlab.models import MODELS, build_model, get_model_spec, register
 from tests.helpers import assert_node_equivariant, random_graph
 
 NODE_MODELS = sorted(name for task, name in MODELS if task == "node")
@@ -46,4 +46,4 @@ def test_unknown_model_and_parameter():
 
 def test_double_registration_is_an_error():
     with pytest.raises(ValueError, match="registered twice"):
-        register_model("gcn", task="node")(lambda in_channels, out_channels: None)
+        register("gcn", task="node")(lambda in_channels, out_channels: None)

@@ -1,10 +1,12 @@
-"""``reset_parameters()`` re-initialises every parameter of every exported layer and head."""
+"""``reset_parameters()`` re-initialises every parameter of every exported layer, head and
+model."""
 import inspect
 
 import pytest
 import torch
 
 import graphlab.heads as heads
+import graphlab.models as models
 import graphlab.nn as gnn
 
 LIN = torch.nn.Linear
@@ -24,7 +26,7 @@ FACTORIES = {
     "LapPE": lambda: gnn.LapPE(4, 8),
     "LoRALinear": lambda: gnn.LoRALinear(LIN(8, 8), 2),
     "NCNCPredictor": lambda: gnn.NCNCPredictor(16),
-    "NCNLinkModel": lambda: gnn.NCNLinkModel(gnn.PureGCN(8, 16), gnn.NCNPredictor(16)),
+    "NCNLinkModel": lambda: models.NCNLinkModel(gnn.PureGCN(8, 16), gnn.NCNPredictor(16)),
     "NCNPredictor": lambda: gnn.NCNPredictor(16),
     "NodeMLP": lambda: gnn.NodeMLP(8, 16, 3),
     "PureGCN": lambda: gnn.PureGCN(8, 16, jk=True),
@@ -33,19 +35,20 @@ FACTORIES = {
     "SelfAttention": lambda: gnn.SelfAttention(16, 2),
     "SignNet": lambda: gnn.SignNet(4, 8),
     "SparseGINAdapter": lambda: gnn.SparseGINAdapter(16, 8),
-    "SubgraphGNN": lambda: gnn.SubgraphGNN(8, 3, hidden_channels=16, num_layers=2,
-                                           edge_channels=4),
+    "SubgraphGNN": lambda: models.SubgraphGNN(8, 3, hidden_channels=16, num_layers=2,
+                                              edge_channels=4),
     "TransformerBlock": lambda: gnn.TransformerBlock(16, 2, attention="gin"),
     "TransformerLM": lambda: gnn.TransformerLM(20, 8, channels=16, num_layers=1, heads=2),
-    "GAE": lambda: heads.GAE(gnn.PureGCN(8, 16), heads.MLPScorer(16)),
-    "Forecaster": lambda: heads.Forecaster(5, 1, 1, torch.rand(5, 5), input_steps=12, horizon=2,
-                                           variant="semi", num_virtual=2, hidden_channels=8),
-    "GINEGraph": lambda: heads.GINEGraph(8, 3, edge_channels=4, hidden_channels=16,
-                                         num_layers=2, pe="spe", num_eigs=4, spe_m=4),
-    "GINGraph": lambda: heads.GINGraph(8, 3, hidden_channels=16, num_layers=2, train_eps=True),
+    "GAE": lambda: models.GAE(gnn.PureGCN(8, 16), heads.MLPScorer(16)),
+    "Forecaster": lambda: models.Forecaster(5, 1, 1, torch.rand(5, 5), input_steps=12, horizon=2,
+                                            variant="semi", num_virtual=2, hidden_channels=8),
+    "GINEGraph": lambda: models.GINEGraph(8, 3, edge_channels=4, hidden_channels=16,
+                                          num_layers=2, pe="spe", num_eigs=4, spe_m=4),
+    "GINGraph": lambda: models.GINGraph(8, 3, hidden_channels=16, num_layers=2, train_eps=True),
     "GraphPool": lambda: heads.GraphPool("attention", 16),
-    "GraphTransformer": lambda: heads.GraphTransformer(8, 3, hidden_channels=16, num_layers=2,
-                                                       heads=2),
+    "GraphTransformer": lambda: models.GraphTransformer(8, 3, hidden_channels=16, num_layers=2,
+                                                        heads=2),
+    "LINKXNode": lambda: models.LINKXNode(8, 3, num_nodes=10, hidden_channels=16),
     "MLPScorer": lambda: heads.MLPScorer(16),
     "MultiHorizonHead": lambda: heads.MultiHorizonHead(16, 3),
 }
@@ -54,7 +57,7 @@ NO_PARAMETERS = {"OpsMessagePassing", "HeuristicLinkModel", "DotScorer"}
 
 
 def exported_modules():
-    for package in (gnn, heads):
+    for package in (gnn, heads, models):
         for name in package.__all__:
             obj = getattr(package, name)
             if inspect.isclass(obj) and issubclass(obj, torch.nn.Module):

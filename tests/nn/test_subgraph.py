@@ -5,8 +5,8 @@ from torch_geometric.data import Batch, Data
 from torch_geometric.utils import to_undirected
 
 from graphlab.construct import SubgraphBag, subgraph_bag
-from graphlab.nn import AGGREGATIONS, PRESETS, PairGraph, SubgraphGNN, SWLConv
-from graphlab.nn.registry import build_model
+from graphlab.models import SubgraphGNN, build_model
+from graphlab.nn import AGGREGATIONS, PRESETS, PairGraph, SWLConv
 from tests.helpers import (
     WL_EQUIVALENT_PAIRS as PAIRS,
 )
@@ -71,7 +71,7 @@ def distinguishes(model, g, h, bag=True) -> bool:
 
 
 def test_the_pairs_are_1wl_equivalent_and_not_isomorphic():
-    from graphlab.heads import GINGraph
+    from graphlab.models import GINGraph
 
     torch.manual_seed(0)
     gin = GINGraph(1, 4, hidden_channels=16, num_layers=4)

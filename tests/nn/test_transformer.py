@@ -3,6 +3,7 @@ import copy
 import pytest
 import torch
 
+from graphlab.models import build_model
 from graphlab.nn import (
     LoRALinear,
     SparseGINAdapter,
@@ -10,7 +11,6 @@ from graphlab.nn import (
     TransformerLM,
     attach_lora,
     attach_sparse_gin,
-    build_model,
     count_parameters,
     lambda_schedule,
     lora_parameter_count,

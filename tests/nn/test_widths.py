@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch_geometric.data import Batch, Data
 
-import graphlab.heads as heads
+import graphlab.models as models
 import graphlab.nn as gnn
 
 EI = torch.tensor([[0, 1, 2, 3], [1, 2, 3, 4]])
@@ -17,15 +17,15 @@ def batch():
 
 CASES = {
     "PureGCN": lambda: gnn.PureGCN(8, 16)(X, EI),
-    "NCN": lambda: gnn.build_model("ncn", "link", {"hidden_channels": 16}, in_channels=8)(
+    "NCN": lambda: models.build_model("ncn", "link", {"hidden_channels": 16}, in_channels=8)(
         X, EI, EI),
     "DirGNN": lambda: gnn.DirGNN(8, 16, 3)(X, EI),
     "DirGCNNormConv": lambda: gnn.DirGCNNormConv(8, 16)(X, EI),
     "NodeMLP": lambda: gnn.NodeMLP(8, 16, 3)(X),
     "GINConv": lambda: gnn.GINConv(torch.nn.Sequential(torch.nn.Linear(8, 8)))(X, EI),
     "GINEConv": lambda: gnn.GINEConv(torch.nn.Linear(8, 8), 8)(X, EI),
-    "GINGraph": lambda: heads.GINGraph(8, 3)(batch()),
-    "GraphTransformer": lambda: heads.GraphTransformer(8, 3, hidden_channels=16, heads=2)(batch()),
+    "GINGraph": lambda: models.GINGraph(8, 3)(batch()),
+    "GraphTransformer": lambda: models.GraphTransformer(8, 3, hidden_channels=16, heads=2)(batch()),
 }
 
 

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from graphlab.nn import build_model
+from graphlab.models import build_model
 from graphlab.tasks.link import param_groups, remove_target_links
 from graphlab.tasks.settings import TrainSettings
 

@@ -12,9 +12,8 @@ import graphlab.data.expressiveness as brec_module
 from graphlab.construct import SubgraphBag
 from graphlab.data import SyntheticDataset, load_dataset
 from graphlab.data.expressiveness import BRECDataset
-from graphlab.heads import GINGraph
-from graphlab.nn import SubgraphGNN
-from graphlab.tasks.expressiveness import (
+from graphlab.models import GINGraph, SubgraphGNN
+from graphlab.studies.expressiveness import (
     PairResult,
     PairTraining,
     brec_evaluate,
@@ -44,7 +43,7 @@ def test_t2_equals_the_textbook_formula_and_brecs_threshold():
 def test_embedding_batches_follow_the_pair_budget_and_do_not_change_outputs():
     """embed_graphs fills a batch up to batch_size graphs or max_pairs pair states (one
     graph at least); the outputs are the same however the graphs are batched."""
-    from graphlab.tasks.expressiveness import embed_graphs
+    from graphlab.studies.expressiveness import embed_graphs
 
     bag = SubgraphBag()
     graphs = [bag(relabel(g, k)) for k, g in enumerate(
@@ -88,8 +87,8 @@ def mini_brec(monkeypatch):
 def cli_on_mini_brec(mini_brec, monkeypatch):
     """`graphlab expressiveness` (its module) reading the two-pair file, as category
     'basic' = pairs 0-1."""
-    import graphlab.bench.expressiveness as command
-    import graphlab.tasks.expressiveness as harness
+    import graphlab.studies.expressiveness as harness
+    import graphlab.studies.harness as command
 
     for module in (command, harness, brec_module):
         monkeypatch.setattr(module, "BREC_CATEGORIES", {"basic": range(2)})

@@ -7,10 +7,10 @@ from torch_geometric.data import Batch, Data
 from torch_geometric.utils import from_networkx
 
 from graphlab.construct import SubgraphBag
-from graphlab.heads import GINGraph
-from graphlab.nn import PRESETS, SubgraphGNN
-from graphlab.tasks.expressiveness import separates
-from graphlab.tasks.wl import bounding_test, separated_by, swl_invariants, wl_invariants
+from graphlab.models import GINGraph, SubgraphGNN
+from graphlab.nn import PRESETS
+from graphlab.studies.expressiveness import separates
+from graphlab.studies.wl import bounding_test, separated_by, swl_invariants, wl_invariants
 from tests.helpers import WL_EQUIVALENT_PAIRS as PAIRS
 from tests.helpers import relabel, rook_4x4, shrikhande
 

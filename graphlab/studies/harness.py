@@ -7,10 +7,10 @@
 
 Prints a markdown table (EXP and SR25: % of pairs separated; BREC: pairs distinguished per
 category by the reliable paired comparison) and writes the numbers as JSON. The protocol is
-graphlab's (models at random initialisation, float64; see graphlab.tasks.expressiveness);
+graphlab's (models at random initialisation, float64; see graphlab.studies.expressiveness);
 ``--train`` trains each model on each BREC pair first, as BREC does (PairTraining), with
-batch norm in the models as BREC's have (graphlab.tasks.expressiveness.harness_models).
-``--wl`` adds the combinatorial test that bounds each model (graphlab.tasks.wl).
+batch norm in the models as BREC's have (graphlab.studies.expressiveness.harness_models).
+``--wl`` adds the combinatorial test that bounds each model (graphlab.studies.wl).
 
 With ``--out FILE``, every BREC pair's result is appended to ``FILE.pairs.jsonl`` as soon
 as it is decided; a run killed midway and started again with the same settings reads the
@@ -33,8 +33,8 @@ import torch
 
 from graphlab.data import load_dataset
 from graphlab.data.expressiveness import BREC_CATEGORIES
-from graphlab.tasks.common import atomic_write
-from graphlab.tasks.expressiveness import (
+from graphlab.io import atomic_write
+from graphlab.studies.expressiveness import (
     PairResult,
     PairTraining,
     brec_evaluate,
@@ -42,7 +42,7 @@ from graphlab.tasks.expressiveness import (
     harness_models,
     pair_separation_rate,
 )
-from graphlab.tasks.wl import bounding_test, separated_by
+from graphlab.studies.wl import bounding_test, separated_by
 
 
 def _transform(kind: Optional[str], max_nodes: int):
@@ -104,7 +104,7 @@ class PairJournal:
     def add(self, key: str, result: PairResult) -> None:
         if self.path is None:
             return
-        from graphlab.runner.store import git_commit
+        from graphlab.io.provenance import git_commit
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
         entry = {"key": key, "result": asdict(result), "commit": git_commit()}
@@ -276,7 +276,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--train", action="store_true",
                         help="BREC: train each model (with batch norm) on each pair before "
                              "the test, as BREC does (cosine-embedding loss, Adam 1e-4, batch "
-                             "16; see graphlab.tasks.expressiveness.PairTraining)")
+                             "16; see graphlab.studies.expressiveness.PairTraining)")
     parser.add_argument("--train-epochs", type=int, default=PairTraining.epochs,
                         help=f"with --train: at most this many epochs per pair "
                              f"(default {PairTraining.epochs}, BREC's)")

@@ -1,9 +1,9 @@
 import pytest
 import torch
 
-from graphlab.heads import Forecaster
+from graphlab.models import Forecaster
 from graphlab.nn import GINConv
-from graphlab.tasks.sensitivity import hooked_layers, hop_distances, layer_sensitivity
+from graphlab.studies.sensitivity import hooked_layers, hop_distances, layer_sensitivity
 from tests.helpers import cycle
 
 

@@ -299,8 +299,8 @@ def harness_models(hidden: int = 32, layers: int = 4, out: int = 16,
     untrained-scale outputs of GSWL on BREC pair 252 agree to 2e-13 at a scale of 300 and
     the cosine loss stays at 1.0 without it). Eval mode uses the running statistics, so the
     graphs of a batch stay independent."""
-    from graphlab.heads import GINEGraph, GINGraph
-    from graphlab.nn import PRESETS, SubgraphGNN
+    from graphlab.models import GINEGraph, GINGraph, SubgraphGNN
+    from graphlab.nn import PRESETS
 
     gin_norm = "batch" if norm else "none"
     models = {

@@ -1,0 +1,156 @@
+"""The six task kinds: node classification, link prediction, graph-level prediction,
+traffic forecasting, language modelling and its adapter fine-tuning."""
+from __future__ import annotations
+
+from typing import Optional
+
+from graphlab.data import load_dataset
+from graphlab.io import Checkpoint
+from graphlab.tasks import forecast, graph, language, link, node
+from graphlab.tasks.base import COMMON_DATASET, COMMON_TRAIN, Task, register_task
+from graphlab.tasks.common import EpochCallback, TaskResult, resolve_device
+from graphlab.tasks.distributed import Distributed
+from graphlab.tasks.settings import (
+    DatasetSettings,
+    EvalSettings,
+    ModelSettings,
+    PretrainSettings,
+    SplitSettings,
+    TrainSettings,
+)
+
+
+def prepare_data(task: str, dataset: DatasetSettings):
+    """Load the dataset and symmetrise it when asked; returns ``(data, num_classes)``.
+    (The task loops validate the graph themselves.)"""
+    from torch_geometric.utils import to_undirected
+
+    ds = load_dataset(dataset.name, **dataset.params)
+    if len(ds) != 1:
+        raise ValueError(f"task '{task}' needs a single-graph dataset; '{dataset.name}' holds "
+                         f"{len(ds)} graphs")
+    data = ds[0]
+    if dataset.undirected:
+        data = data.clone()
+        data.edge_index = to_undirected(data.edge_index, num_nodes=data.num_nodes)
+    return data, ds.num_classes
+
+
+class _Run:
+    """The arguments of :meth:`Task.run` (one seed), as :func:`graphlab.tasks.run_task`
+    passes them."""
+
+    def __init__(self, dataset: DatasetSettings, model: ModelSettings, split: SplitSettings,
+                 train: TrainSettings, evaluation: EvalSettings, seed: int, progress: bool,
+                 callback: Optional[EpochCallback], ddp: Optional[Distributed],
+                 pretrain: Optional[PretrainSettings], checkpoint: Optional[Checkpoint],
+                 device: str):
+        self.dataset, self.model, self.split, self.train = dataset, model, split, train
+        self.evaluation, self.seed, self.progress, self.callback = (evaluation, seed, progress,
+                                                                    callback)
+        self.ddp, self.pretrain, self.checkpoint, self.device = ddp, pretrain, checkpoint, device
+
+
+@register_task
+class NodeTask(Task):
+    """Transductive node classification, full batch (accuracy)."""
+
+    name = "node"
+    dataset_keys = COMMON_DATASET | {"undirected"}
+    default_metrics = staticmethod(node.default_metrics)
+
+    @classmethod
+    def run(cls, r: _Run) -> TaskResult:
+        data, num_classes = prepare_data(cls.name, r.dataset)
+        return node.run_node(data, num_classes, r.model, r.split, r.train, r.seed, r.progress,
+                             r.callback)
+
+
+@register_task
+class LinkTask(Task):
+    """Link prediction on held-out edges against sampled negatives (Hits@K, MRR, AUC)."""
+
+    name = "link"
+    train_keys = COMMON_TRAIN | {"batch_size", "predictor_lr", "target_link_removal"}
+    dataset_keys = COMMON_DATASET | {"undirected"}
+    eval_keys = frozenset({"hits_k"})
+    checkpoint = ddp = True
+    default_metrics = staticmethod(link.default_metrics)
+
+    @classmethod
+    def run(cls, r: _Run) -> TaskResult:
+        data, _ = prepare_data(cls.name, r.dataset)
+        return link.run_link(data, r.model, r.split, r.train, r.evaluation, r.seed, r.progress,
+                             r.callback, r.ddp, r.checkpoint)
+
+
+@register_task
+class GraphTask(Task):
+    """Graph classification or regression over a dataset of graphs."""
+
+    name = "graph"
+    train_keys = COMMON_TRAIN | {"batch_size", "eval_batch_size", "scheduler", "lr_step",
+                                 "lr_factor", "lr_patience", "test_at"}
+    dataset_keys = COMMON_DATASET | {"node_features", "eigen_pe", "bag", "subset"}
+    checkpoint = ddp = device = True
+    default_metrics = staticmethod(graph.default_metrics)
+
+    @classmethod
+    def run(cls, r: _Run) -> TaskResult:
+        ds = graph.add_node_features(load_dataset(r.dataset.name, **r.dataset.params),
+                                     r.dataset.node_features)
+        ds = graph.take_subset(ds, r.dataset.subset)
+        ds = graph.precompute(ds, r.dataset.eigen_pe, r.dataset.bag, r.progress)
+        return graph.run_graph(ds, r.model, r.split, r.train, r.seed, r.progress, r.callback,
+                               r.ddp, name=r.dataset.name, checkpoint=r.checkpoint,
+                               device=None if r.ddp is not None else resolve_device(r.device))
+
+
+@register_task
+class ForecastTask(Task):
+    """Multi-horizon traffic forecasting over sensor series (MAE, RMSE, MAPE)."""
+
+    name = "forecast"
+    data = "sensor time series"
+    train_keys = COMMON_TRAIN | {"batch_size", "test_at"}
+    checkpoint = True
+    default_metrics = staticmethod(forecast.default_metrics)
+
+    @classmethod
+    def run(cls, r: _Run) -> TaskResult:
+        return forecast.run_forecast(load_dataset(r.dataset.name, **r.dataset.params), r.model,
+                                     r.split, r.train, r.seed, r.progress, r.callback,
+                                     name=r.dataset.name, checkpoint=r.checkpoint)
+
+
+@register_task
+class LanguageTask(Task):
+    """Next-token language modelling on a byte corpus (loss, perplexity)."""
+
+    name = "lm"
+    data = "text"
+    train_keys = COMMON_TRAIN | {"batch_size", "block_size", "steps_per_epoch"}
+    checkpoint = True
+    default_metrics = staticmethod(language.default_metrics)
+
+    @classmethod
+    def run(cls, r: _Run) -> TaskResult:
+        return language.run_lm(load_dataset(r.dataset.name, **r.dataset.params), r.model,
+                               r.train, r.seed, r.progress, r.callback, name=r.dataset.name,
+                               checkpoint=r.checkpoint)
+
+
+@register_task
+class FinetuneTask(LanguageTask):
+    """Adapters (LoRA, sparse GIN) fine-tuned on a frozen pre-trained language model."""
+
+    name = "lm_finetune"
+
+    @classmethod
+    def run(cls, r: _Run) -> TaskResult:
+        if r.pretrain is None:
+            raise ValueError("task 'lm_finetune' needs a pretrain section (the base model)")
+        return language.run_lm_finetune(
+            load_dataset(r.dataset.name, **r.dataset.params),
+            load_dataset(r.dataset.name, **r.pretrain.params), r.model, r.pretrain, r.train,
+            r.seed, r.progress, r.callback, name=r.dataset.name, checkpoint=r.checkpoint)
