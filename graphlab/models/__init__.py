@@ -5,20 +5,15 @@ their parameters. Register your own with :func:`register` in your module and nam
 module in a config (``imports: [mypkg.models]``) or on the command line
 (``graphlab run --import mypkg.models …``).
 """
-from graphlab.models import language as _language  # noqa: F401
+from graphlab.models import language, registry  # noqa: F401  (language: registers the LMs)
 from graphlab.models.forecast import Forecaster
 from graphlab.models.graph import GINEGraph, GINGraph, GraphTransformer, SubgraphGNN
 from graphlab.models.link import GAE, HeuristicLinkModel, NCNCParams, NCNLinkModel, NCNParams
-from graphlab.models.node import LINKXNode  # noqa: I001  (fills the registry, in this order)
-from graphlab.models.registry import (
-    DATA_ARGS,
-    MODEL_TASKS,
-    MODELS,
-    ModelSpec,
-    build_model,
-    get_model_spec,
-    register,
-)
+from graphlab.models.node import LINKXNode
+from graphlab.models.registry import DATA_ARGS, MODEL_TASKS, MODELS, ModelSpec, register
+
+build_model = registry.build_model
+get_model_spec = registry.get_model_spec
 
 __all__ = ["DATA_ARGS", "GAE", "Forecaster", "GINEGraph", "GINGraph", "GraphTransformer",
            "HeuristicLinkModel", "LINKXNode", "MODELS", "MODEL_TASKS", "ModelSpec",

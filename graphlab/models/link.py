@@ -150,13 +150,15 @@ def _assemble(predictor_cls: type, in_channels: int, params: NCNParams) -> NCNLi
     return NCNLinkModel(encoder, predictor_cls(params.hidden_channels, 1, **values))
 
 
-@register("ncn", task="link", params=NCNParams)
-def ncn(in_channels: int, params: NCNParams) -> NCNLinkModel:
-    """NCN: PureGCN encoder + neural common-neighbour predictor (Wang et al., ICLR 2024)."""
-    return _assemble(NCNPredictor, in_channels, params)
+def _builder(predictor_cls: type):
+    def build(in_channels: int, params: NCNParams) -> NCNLinkModel:
+        return _assemble(predictor_cls, in_channels, params)
+    return build
 
 
-@register("ncnc", task="link", params=NCNCParams)
-def ncnc(in_channels: int, params: NCNCParams) -> NCNLinkModel:
-    """NCNC: NCN with common-neighbour completion (Wang et al., ICLR 2024)."""
-    return _assemble(NCNCPredictor, in_channels, params)
+register("ncn", task="link", params=NCNParams,
+         description="NCN: PureGCN encoder + neural common-neighbour predictor (Wang et al., "
+                     "ICLR 2024).")(_builder(NCNPredictor))
+register("ncnc", task="link", params=NCNCParams,
+         description="NCNC: NCN with common-neighbour completion (Wang et al., ICLR "
+                     "2024).")(_builder(NCNCPredictor))

@@ -7,20 +7,13 @@ from typing import Optional
 from graphlab.data import load_dataset
 from graphlab.io import Checkpoint
 from graphlab.tasks import forecast, graph, language, link, node
+from graphlab.tasks import settings as s
 from graphlab.tasks.base import COMMON_DATASET, COMMON_TRAIN, Task, register_task
 from graphlab.tasks.common import EpochCallback, TaskResult, resolve_device
 from graphlab.tasks.distributed import Distributed
-from graphlab.tasks.settings import (
-    DatasetSettings,
-    EvalSettings,
-    ModelSettings,
-    PretrainSettings,
-    SplitSettings,
-    TrainSettings,
-)
 
 
-def prepare_data(task: str, dataset: DatasetSettings):
+def prepare_data(task: str, dataset: s.DatasetSettings):
     """Load the dataset and symmetrise it when asked; returns ``(data, num_classes)``.
     (The task loops validate the graph themselves.)"""
     from torch_geometric.utils import to_undirected
@@ -40,11 +33,11 @@ class _Run:
     """The arguments of :meth:`Task.run` (one seed), as :func:`graphlab.tasks.run_task`
     passes them."""
 
-    def __init__(self, dataset: DatasetSettings, model: ModelSettings, split: SplitSettings,
-                 train: TrainSettings, evaluation: EvalSettings, seed: int, progress: bool,
-                 callback: Optional[EpochCallback], ddp: Optional[Distributed],
-                 pretrain: Optional[PretrainSettings], checkpoint: Optional[Checkpoint],
-                 device: str):
+    def __init__(self, dataset: s.DatasetSettings, model: s.ModelSettings,
+                 split: s.SplitSettings, train: s.TrainSettings, evaluation: s.EvalSettings,
+                 seed: int, progress: bool, callback: Optional[EpochCallback],
+                 ddp: Optional[Distributed], pretrain: Optional[s.PretrainSettings],
+                 checkpoint: Optional[Checkpoint], device: str):
         self.dataset, self.model, self.split, self.train = dataset, model, split, train
         self.evaluation, self.seed, self.progress, self.callback = (evaluation, seed, progress,
                                                                     callback)
