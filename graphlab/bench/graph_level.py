@@ -39,13 +39,13 @@ def _build(model: str, hidden: int, layers: int, num_eigs: int):
     from graphlab.models import GINEGraph, GINGraph, SubgraphGNN
 
     if model == "SSWL+":
-        return SubgraphGNN(1, 1, "SSWL+", hidden_channels=hidden, num_layers=layers), \
+        return SubgraphGNN(1, hidden, 1, "SSWL+", num_layers=layers), \
             SubgraphBag(max_dis=5)
     if model == "GIN+SPE":
-        return GINEGraph(1, 1, hidden_channels=hidden, num_layers=layers, pe="spe",
+        return GINEGraph(1, hidden, 1, num_layers=layers, pe="spe",
                          num_eigs=num_eigs), EigenPE(num_eigs)
     if model == "GIN":
-        return GINGraph(1, 1, hidden_channels=hidden, num_layers=layers), None
+        return GINGraph(1, hidden, 1, num_layers=layers), None
     raise ValueError(f"unknown model '{model}'; choose from {MODELS}")
 
 

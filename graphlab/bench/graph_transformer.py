@@ -59,7 +59,7 @@ def measure(dataset: str, attention: str, batch_size: int = 32, batches: int = 8
     for layout, ratio in (("padded", None), ("grouped", "default")):
         torch.manual_seed(seed)
         kwargs = {} if ratio == "default" else {"group_ratio": None}
-        nets[layout] = GraphTransformer(in_channels, 2, hidden, layers, attention=attention,
+        nets[layout] = GraphTransformer(in_channels, hidden, 2, layers, attention=attention,
                                         dropout=0.1, **kwargs)
         opts[layout] = torch.optim.Adam(nets[layout].parameters(), lr=1e-3)
     with torch.no_grad():

@@ -255,6 +255,9 @@ class ZScore:
     def inverse(self, z: Tensor) -> Tensor:
         return z * self.std + self.mean
 
+    def to(self, device) -> "ZScore":
+        return ZScore(self.mean.to(device), self.std.to(device))
+
 
 @dataclass
 class ForecastWindows:
@@ -270,6 +273,12 @@ class ForecastWindows:
     scaler: ZScore
     bounds: dict[str, tuple[int, int]]
     zero_is_missing: bool
+
+    def to(self, device) -> "ForecastWindows":
+        """The windows and the scaler on ``device``."""
+        return ForecastWindows({p: v.to(device) for p, v in self.x.items()},
+                               {p: v.to(device) for p, v in self.y.items()},
+                               self.scaler.to(device), self.bounds, self.zero_is_missing)
 
 
 def _windows(signal: Tensor, input_steps: int, horizon: int) -> tuple[Tensor, Tensor]:

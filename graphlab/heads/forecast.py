@@ -34,3 +34,7 @@ class MultiHorizonHead(nn.Module):
     def forward(self, h: Tensor) -> Tensor:
         B, N, _ = h.shape
         return self.mlp(h).view(B, N, self.horizon, self.out_channels).transpose(1, 2)
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}({self.mlp[0].in_features}, horizon={self.horizon}, "
+                f"out_channels={self.out_channels})")

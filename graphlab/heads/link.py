@@ -41,3 +41,7 @@ class MLPScorer(nn.Module):
 
     def forward(self, h: Tensor, pairs: Tensor) -> Tensor:
         return self.mlp(h[pairs[0]] * h[pairs[1]]).squeeze(-1)
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}({self.mlp.channel_list[0]}, "
+                f"dropout={self.mlp.dropout[0]})")

@@ -111,6 +111,10 @@ class Forecaster(nn.Module):
         n = self.num_nodes
         return a[:n, n:] + a[n:, :n].t()
 
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}(num_nodes={self.num_nodes}, variant={self.variant!r}, "
+                f"num_virtual={self.num_virtual}, horizon={self.head.horizon})")
+
 
 register("stgcn", task="forecast",
          description="STGCN with distance / all-ones / adaptive / semi-adaptive adjacency "

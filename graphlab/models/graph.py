@@ -32,8 +32,8 @@ class GINGraph(nn.Module):
 
     Args:
         in_channels (int): node-feature width.
+        hidden_channels (int): width (``64`` in configs).
         out_channels (int): classes, or regression targets.
-        hidden_channels (int): width (default ``64``).
         num_layers (int): GIN layers (default ``4``; the paper's "5 layers" count the input).
         pool (str): readout, see :class:`GraphPool` (default ``'sum'``).
         jk (str): ``'sum'`` (default) or ``'last'``.
@@ -48,10 +48,11 @@ class GINGraph(nn.Module):
         ``[G, out_channels]``.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, hidden_channels: int = 64,
+    def __init__(self, in_channels: int, hidden_channels: int, out_channels: int,
                  num_layers: int = 4, pool: str = "sum", jk: str = "sum", dropout: float = 0.5,
                  norm: str = "batch", train_eps: bool = False):
         super().__init__()
+        self.out_channels, self.hidden_channels = out_channels, hidden_channels
         if jk not in ("sum", "last"):
             raise ValueError(f"jk must be 'sum' or 'last', got '{jk}'")
         if norm not in ("batch", "none"):
@@ -94,6 +95,11 @@ class GINGraph(nn.Module):
             out = out + head(nn.functional.dropout(pooled, self.dropout, self.training))
         return out
 
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}({self.in_channels}, {self.out_channels}, "
+                f"hidden_channels={self.hidden_channels}, layers={len(self.convs)}, "
+                f"jk={self.jk!r})")
+
 
 class GINEGraph(nn.Module):
     r"""GINE with an optional eigen positional encoding, the base model of the SPE paper
@@ -103,9 +109,9 @@ class GINEGraph(nn.Module):
     §4); the last layer's states are pooled and an MLP predicts.
 
     Args:
-        in_channels (int), out_channels (int): node-feature width, targets.
+        in_channels (int), hidden_channels (int), out_channels (int): node-feature width,
+            width (``64`` in configs), targets.
         edge_channels (int): edge-feature width (``0``: none).
-        hidden_channels (int): width (default ``64``).
         num_layers (int): GINE layers (default ``4``).
         pe (str): ``'none'`` (default), ``'spe'``, ``'signnet'``, ``'basisnet'`` or
             ``'lappe'``; the batch
@@ -123,8 +129,8 @@ class GINEGraph(nn.Module):
         → ``[G, out_channels]``.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, edge_channels: int = 0,
-                 hidden_channels: int = 64, num_layers: int = 4, pe: str = "none",
+    def __init__(self, in_channels: int, hidden_channels: int, out_channels: int,
+                 edge_channels: int = 0, num_layers: int = 4, pe: str = "none",
                  num_eigs: int = 8, pe_channels: int = 16, spe_m: int = 16,
                  spe_rho_layers: int = 2, spe_rho_hidden: int = 64, pool: str = "sum",
                  dropout: float = 0.0, norm: str = "batch"):
@@ -135,7 +141,7 @@ class GINEGraph(nn.Module):
             raise ValueError(f"norm must be 'batch' or 'none', got '{norm}'")
         self.pe_kind = pe
         if pe == "spe":
-            self.pe = SPE(pe_channels, m=spe_m, rho_hidden=spe_rho_hidden,
+            self.pe = SPE(num_eigs, pe_channels, m=spe_m, rho_hidden=spe_rho_hidden,
                           rho_layers=spe_rho_layers)
         elif pe != "none":
             self.pe = PE_MODELS[pe](num_eigs, pe_channels)
@@ -183,6 +189,11 @@ class GINEGraph(nn.Module):
             h = conv(h, adj, edge_attr).relu()
         return self.head(self.pool(h, batch, num_graphs))
 
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}({self.embed.in_features}, "
+                f"{self.head.channel_list[-1]}, hidden_channels={self.embed.out_features}, "
+                f"layers={len(self.convs)}, pe={self.pe_kind!r})")
+
 
 class GraphTransformer(nn.Module):
     r"""A graph transformer for graph-level prediction: a linear node encoder,
@@ -190,8 +201,8 @@ class GraphTransformer(nn.Module):
     or GIN-attention), RMSNorm, pooling, and a 2-layer MLP head.
 
     Args:
-        in_channels (int), out_channels (int): node-feature width, targets.
-        hidden_channels (int): width (default ``64``).
+        in_channels (int), hidden_channels (int), out_channels (int): node-feature width,
+            width (``64`` in configs), targets.
         num_layers (int): layers (default ``4``).
         heads (int): attention heads (default ``4``).
         attention (str): ``'gin'`` (default) or ``'standard'``.
@@ -207,7 +218,7 @@ class GraphTransformer(nn.Module):
         a ``Batch`` (``x``, ``edge_index``, ``batch``) → ``[G, out_channels]``.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, hidden_channels: int = 64,
+    def __init__(self, in_channels: int, hidden_channels: int, out_channels: int,
                  num_layers: int = 4, heads: int = 4, attention: str = "gin",
                  local: str = "gin", adjacency: str = "none", pool: str = "mean",
                  dropout: float = 0.0, threshold: str = "none", tau: float = 0.2,
@@ -248,6 +259,11 @@ class GraphTransformer(nn.Module):
         num_graphs = int(getattr(data, "num_graphs", 1) or 1)
         return self.head(self.pool(self.norm(x), batch, num_graphs))
 
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}({self.encoder.in_features}, "
+                f"{self.head.channel_list[-1]}, hidden_channels={self.encoder.out_features}, "
+                f"layers={len(self.layers)}, attention={self.layers[0].kind!r})")
+
 
 class SubgraphGNN(nn.Module):
     r"""A subgraph GNN of the SWL hierarchy for graph-level prediction.
@@ -258,11 +274,11 @@ class SubgraphGNN(nn.Module):
     roles swapped; a linear prediction head.
 
     Args:
-        in_channels (int), out_channels (int): node-feature width, targets.
+        in_channels (int), hidden_channels (int), out_channels (int): node-feature width,
+            width (``64`` in configs), targets.
         preset (str, optional): a name in ``PRESETS`` (sets aggregations and pooling).
         aggregations (sequence of str, optional), pooling (str, optional): instead of
             ``preset``.
-        hidden_channels (int): width (default ``64``).
         num_layers (int): layers (default ``4``).
         max_dis (int): distance-embedding size − 1 (default ``5``; must match the bag).
         norm (bool): batch norm in the layers (default ``True``).
@@ -273,9 +289,9 @@ class SubgraphGNN(nn.Module):
         a ``Batch`` of :class:`graphlab.construct.SubgraphData` → ``[G, out_channels]``.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, preset: Optional[str] = "SSWL+",
-                 aggregations: Optional[Sequence[str]] = None, pooling: Optional[str] = None,
-                 hidden_channels: int = 64, num_layers: int = 4, max_dis: int = 5,
+    def __init__(self, in_channels: int, hidden_channels: int, out_channels: int,
+                 preset: Optional[str] = "SSWL+", aggregations: Optional[Sequence[str]] = None,
+                 pooling: Optional[str] = None, num_layers: int = 4, max_dis: int = 5,
                  norm: bool = True, edge_channels: int = 0):
         super().__init__()
         if preset is not None:
@@ -329,18 +345,20 @@ class SubgraphGNN(nn.Module):
         return self.head(scatter(per_node, batch, num_graphs, "mean"))
 
     def __repr__(self) -> str:
-        return (f"{self.__class__.__name__}(preset={self.preset!r}, layers={len(self.convs)}, "
+        return (f"{self.__class__.__name__}({self.embed.in_features}, {self.head.out_features}, "
+                f"preset={self.preset!r}, layers={len(self.convs)}, "
                 f"aggregations={self.convs[0].aggregations}, pooling={self.pooling!r})")
 
 
-register("gin", task="graph",
+register("gin", task="graph", defaults={"hidden_channels": 64},
          description="GIN with per-layer readout (Xu et al., ICLR 2019).")(GINGraph)
-register("gine", task="graph",
+register("gine", task="graph", defaults={"hidden_channels": 64},
          description="GINE with an eigen-PE: none, SPE, SignNet, BasisNet or LapPE (Huang et "
                      "al. 2024).")(GINEGraph)
 register("graph_transformer", task="graph", fixed={"group_ratio": GROUP_RATIO},
+         defaults={"hidden_channels": 64},
          description="GraphGPS-style transformer, standard or GIN-attention (Buehler "
                      "2025).")(GraphTransformer)
-register("swl", task="graph",
+register("swl", task="graph", defaults={"hidden_channels": 64},
          description="Subgraph GNN of the SWL hierarchy (Zhang et al., ICML 2023); needs "
                      "dataset.bag.")(SubgraphGNN)

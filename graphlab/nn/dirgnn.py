@@ -115,7 +115,8 @@ class DirGNN(nn.Module):
             raise ValueError(f"num_layers must be >= 1, got {num_layers}")
         self.conv_kind, self.alpha, self.jk = conv, alpha, jk
         self.normalize, self.dropout = normalize, dropout
-        self.in_channels = in_channels
+        self.in_channels, self.hidden_channels, self.out_channels = (in_channels, hidden_channels,
+                                                                     out_channels)
         widths = [in_channels] + [hidden_channels] * num_layers
         if jk is None:
             widths[-1] = out_channels
@@ -160,5 +161,6 @@ class DirGNN(nn.Module):
         return self.head(h)
 
     def __repr__(self) -> str:
-        return (f"{self.__class__.__name__}(conv={self.conv_kind}, layers={len(self.convs)}, "
+        return (f"{self.__class__.__name__}({self.in_channels}, {self.hidden_channels}, "
+                f"{self.out_channels}, conv={self.conv_kind}, layers={len(self.convs)}, "
                 f"alpha={self.alpha}, jk={self.jk})")

@@ -91,6 +91,11 @@ class ElementwiseMLPs(nn.Module):
                 h = h.relu()
         return h.squeeze(-1).t().reshape(*shape, self.m)
 
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}(m={self.m}, "
+                f"hidden_channels={self.weights[0].size(-1)}, "
+                f"num_layers={len(self.weights)})")
+
 
 class SPE(nn.Module):
     r"""Stable and expressive positional encoding, from "On the Stability of Expressive
@@ -112,6 +117,10 @@ class SPE(nn.Module):
     PROTEINS batch (up to 620 nodes, 39 on average) one padded block is most of the cost.
 
     Args:
+        num_eigs (int): ``d``, the eigenpairs per graph it is built for — as for
+            :class:`SignNet`, :class:`BasisNet` and :class:`LapPE`. SPE's weights do not
+            depend on ``d``, so it also reads more or fewer (zero-padded) eigenpairs with the
+            same output.
         out_channels (int): PE width ``p``.
         m (int): number of eigenvalue functions (default ``16``).
         phi_hidden (int): hidden width of each :math:`\phi_\ell` (default ``16``).
@@ -127,12 +136,13 @@ class SPE(nn.Module):
         batch ``[N]``, eig_mask ``[G, d]`` → ``[N, out_channels]``.
     """
 
-    def __init__(self, out_channels: int, m: int = 16, phi_hidden: int = 16,
+    def __init__(self, num_eigs: int, out_channels: int, m: int = 16, phi_hidden: int = 16,
                  phi_layers: int = 3, rho_hidden: int = 64, rho_layers: int = 2,
                  group_ratio: Optional[float] = GROUP_RATIO):
         super().__init__()
         if rho_layers < 1:
             raise ValueError(f"rho_layers must be at least 1, got {rho_layers}")
+        self.num_eigs = num_eigs
         self.out_channels, self.m, self.group_ratio = out_channels, m, group_ratio
         self.phi = ElementwiseMLPs(m, phi_hidden, phi_layers)
         widths = [m] + [rho_hidden] * (rho_layers - 1) + [out_channels]
@@ -187,7 +197,7 @@ class SPE(nn.Module):
         return h.sum(1)
 
     def __repr__(self) -> str:
-        return (f"{self.__class__.__name__}(out_channels={self.out_channels}, m={self.m}, "
+        return (f"{self.__class__.__name__}({self.num_eigs}, {self.out_channels}, m={self.m}, "
                 f"rho_layers={len(self.rho)})")
 
 
@@ -235,6 +245,10 @@ class SignNet(nn.Module):
         h = (self.phi(pos) + self.phi(neg)) * eig_mask[batch].unsqueeze(-1)
         return self.rho(h.flatten(1))
 
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}({self.num_eigs}, {self.rho[-1].out_features}, "
+                f"hidden_channels={self.phi[0].out_features})")
+
 
 class LapPE(nn.Module):
     r"""The plain Laplacian-eigenvector PE: a linear map of the eigenvectors, with each
@@ -263,6 +277,9 @@ class LapPE(nn.Module):
             signs = torch.randint(0, 2, (eigvals.size(0), v.size(1)), device=v.device) * 2 - 1
             v = v * signs[batch].to(v.dtype)
         return self.lin(v)
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}({self.num_eigs}, {self.lin.out_features})"
 
 
 class BasisNet(nn.Module):
@@ -334,7 +351,11 @@ class BasisNet(nn.Module):
                 start = end
         return self.rho(slots.flatten(1))
 
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}({self.num_eigs}, {self.rho[-1].out_features}, "
+                f"hidden_channels={self.hidden_channels})")
+
 
 #: PE modules by name: ``(num_eigs, out_channels, **options) -> module``
-PE_MODELS = {"spe": lambda d, p, **kw: SPE(p, **kw), "signnet": SignNet, "basisnet": BasisNet,
+PE_MODELS = {"spe": SPE, "signnet": SignNet, "basisnet": BasisNet,
              "lappe": LapPE}

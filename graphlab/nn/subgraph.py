@@ -167,4 +167,6 @@ class SWLConv(nn.Module):
         return out.relu()
 
     def __repr__(self) -> str:
-        return f"{self.__class__.__name__}({'+'.join(self.aggregations)})"
+        width = self.mlps[0][-1].out_features
+        return (f"{self.__class__.__name__}({self.mlps[0][0].in_features}, {width}, "
+                f"aggregations={'+'.join(self.aggregations)})")

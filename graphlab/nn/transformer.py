@@ -88,6 +88,10 @@ class TransformerBlock(nn.Module):
         h = h + F.dropout(self.ffn(self.norm2(h)), self.dropout, self.training)
         return (h, att) if return_attention else h
 
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}({self.ffn[0].in_features}, attention={self.kind!r}, "
+                f"ffn_channels={self.ffn[0].out_features})")
+
 
 class TransformerLM(nn.Module):
     r"""A decoder-only (causal) transformer language model over a byte / character vocabulary:
@@ -155,6 +159,11 @@ class TransformerLM(nn.Module):
                 h = block(h)
         logits = self.head(self.norm(h))
         return (logits, maps) if return_attention else logits
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}({self.vocab_size}, {self.max_length}, "
+                f"channels={self.tok.embedding_dim}, layers={len(self.blocks)}, "
+                f"attention={self.blocks[0].kind!r})")
 
 
 def count_parameters(module: nn.Module, trainable_only: bool = False) -> int:

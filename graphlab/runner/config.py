@@ -28,6 +28,7 @@ the dataclasses below and in :mod:`graphlab.tasks.settings`.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import importlib
 import itertools
@@ -92,39 +93,15 @@ class ResourceSettings(Checked):
         cpus: CPU cores per run (also the torch thread count of the run); used by the Ray
             launcher.
         gpus: GPUs per run (fractions allowed, as in Ray); used by the Ray launcher.
-        device: where a single-process run trains (graph task): ``'auto'`` (default) = the
+        device: where a single-process run trains (every task): ``'auto'`` (default) = the
             first GPU torch sees, else the CPU; ``'cpu'``; ``'cuda'`` / ``'cuda:K'`` (an
-            error where torch sees no such GPU). The other tasks train on the CPU (``'auto'``
-            means the CPU there, a GPU is refused); under ``--ddp`` each process uses its
-            own rank's device instead.
+            error where torch sees no such GPU). Under ``--ddp`` each process uses its own
+            rank's device instead.
     """
 
     cpus: float = ranged(1.0, POSITIVE)
     gpus: float = ranged(0.0, NON_NEGATIVE)
     device: str = "auto"
-
-
-#: Settings added after results were first recorded, with their neutral value: at that
-#: value they leave a run unchanged, so they are left out of the fingerprint and older
-#: results stay valid (resume does not ask for --overwrite).
-LATER_SETTINGS = (
-    ("dataset", "node_features", None),
-    ("dataset", "eigen_pe", None),
-    ("dataset", "bag", None),
-    ("dataset", "subset", None),
-    ("split", "folds", 10),
-    ("split", "input_steps", None),
-    ("split", "horizon", None),
-    ("train", "scheduler", None),
-    ("train", "lr_step", 50),
-    ("train", "lr_factor", 0.5),
-    ("train", "lr_patience", 20),
-    ("train", "eval_batch_size", None),
-    ("train", "test_at", "every_epoch"),
-    ("train", "tiebreak", None),
-    ("train", "block_size", None),
-    ("train", "steps_per_epoch", None),
-)
 
 
 @dataclass
@@ -171,18 +148,35 @@ class Config:
         return d
 
     def fingerprint(self) -> str:
-        """Hash of everything that changes a seed's result (not seeds, paper, profiles, text,
-        resources, and not ``imports``: where a model's code lives is not a setting)."""
-        d = self.to_dict()
-        for key in ("seeds", "paper", "profiles", "profile", "description", "resources",
-                    "imports"):
-            d.pop(key, None)
-        for section, key, neutral in LATER_SETTINGS:
-            if d[section].get(key) == neutral:
-                d[section].pop(key)
-        if d["pretrain"] is None:  # a later top-level section: absent = older fingerprints
-            d.pop("pretrain")
+        """Hash of the settings that change a seed's result: the task, the name, the model,
+        and every ``dataset`` / ``split`` / ``train`` / ``eval`` / ``pretrain`` setting that
+        differs from its default. A setting written at its default, or one added to
+        graphlab later, leaves the fingerprint as it was. Seeds, paper, profiles, text,
+        resources and ``imports`` (where a model's code lives) are not part of it."""
+        d: dict[str, Any] = {"task": self.task, "name": self.name,
+                             "model": to_dict(self.model)}
+        for section in ("dataset", "split", "train", "eval", "pretrain"):
+            value = getattr(self, section)
+            if value is not None:
+                d[section] = _non_default(value)
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _non_default(settings: Any) -> dict[str, Any]:
+    """The fields of a settings dataclass that differ from their defaults (every field
+    without a default), as plain values."""
+    out = {}
+    for f in dataclasses.fields(settings):
+        value = getattr(settings, f.name)
+        if f.default is not dataclasses.MISSING:
+            default = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
+        else:
+            default = dataclasses.MISSING
+        if value != default:
+            out[f.name] = to_dict(value) if dataclasses.is_dataclass(value) else value
+    return out
 
 
 def parse_override(text: str) -> tuple[str, Any]:

@@ -304,12 +304,12 @@ def harness_models(hidden: int = 32, layers: int = 4, out: int = 16,
 
     gin_norm = "batch" if norm else "none"
     models = {
-        "GIN": (lambda: GINGraph(1, out, hidden_channels=hidden, num_layers=layers,
+        "GIN": (lambda: GINGraph(1, hidden, out, num_layers=layers,
                                  norm=gin_norm), None),
-        "GIN+SPE": (lambda: GINEGraph(1, out, hidden_channels=hidden, num_layers=layers,
+        "GIN+SPE": (lambda: GINEGraph(1, hidden, out, num_layers=layers,
                                       pe="spe", pe_channels=16, norm=gin_norm), "eig"),
     }
     for preset in PRESETS:
-        models[preset] = (lambda p=preset: SubgraphGNN(1, out, p, hidden_channels=hidden,
+        models[preset] = (lambda p=preset: SubgraphGNN(1, hidden, out, p,
                                                        num_layers=layers, norm=norm), "bag")
     return models

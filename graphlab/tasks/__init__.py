@@ -43,8 +43,9 @@ def check_ddp_task(task: str) -> None:
 
 
 def check_device(task: str, device: str) -> None:
-    """``resources.device`` for ``task``: a known spec, and a GPU only for
-    :data:`DEVICE_TASKS` (whether torch sees that GPU is checked when the run starts).
+    """``resources.device`` for ``task``: a known spec, and a GPU only for a task that can
+    train on one (:data:`DEVICE_TASKS`: every task; whether torch sees that GPU is checked
+    when the run starts).
 
     Raises:
         ValueError: an unknown spec, or a GPU for a task that trains on the CPU.
@@ -54,8 +55,7 @@ def check_device(task: str, device: str) -> None:
                          f"got {device!r}")
     if device.startswith("cuda") and task not in DEVICE_TASKS:
         raise ValueError(f"resources.device '{device}': task '{task}' trains on the CPU (a GPU "
-                         f"is supported for {sorted(DEVICE_TASKS)}; the link and graph tasks "
-                         "also run on GPUs under torchrun --ddp)")
+                         f"is supported for {sorted(DEVICE_TASKS)})")
 
 
 def run_task(task: str, dataset: DatasetSettings, model: ModelSettings, split: SplitSettings,
@@ -70,9 +70,9 @@ def run_task(task: str, dataset: DatasetSettings, model: ModelSettings, split: S
     :mod:`graphlab.tasks.distributed` for why the node task refuses). ``pretrain``: the base
     model of task ``lm_finetune``. ``checkpoint``: save the training state as it goes and
     resume from it — tasks in :data:`CHECKPOINT_TASKS`, not with ``ddp``. ``device``: where
-    a task in :data:`DEVICE_TASKS` trains (``'auto'``, ``'cpu'``, ``'cuda'``, ``'cuda:K'``; see
-    :func:`~graphlab.tasks.common.resolve_device`); the other tasks accept only the CPU
-    (``'auto'`` = CPU there); ignored under ``ddp``, where the rank's device is used.
+    the task trains (``'auto'``, ``'cpu'``, ``'cuda'``, ``'cuda:K'``; see
+    :func:`~graphlab.tasks.common.resolve_device`); ignored under ``ddp``, where the rank's
+    device is used.
     """
     kind = get_task(task)
     if ddp is None:

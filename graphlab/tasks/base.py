@@ -30,8 +30,8 @@ class Task:
             ``eval:`` its loop reads; any other key set away from its default is refused.
         checkpoint: the loop saves mid-seed checkpoints (a killed seed resumes inside).
         ddp: the loop trains data-parallel under ``torchrun … --ddp``.
-        device: a single-process run trains on ``resources.device`` (a GPU); otherwise on
-            the CPU.
+        device: a single-process run trains on ``resources.device`` (a GPU where asked or
+            where ``'auto'`` finds one); otherwise on the CPU.
     """
 
     name: ClassVar[str]
@@ -41,7 +41,7 @@ class Task:
     eval_keys: ClassVar[frozenset[str]] = frozenset()
     checkpoint: ClassVar[bool] = False
     ddp: ClassVar[bool] = False
-    device: ClassVar[bool] = False
+    device: ClassVar[bool] = True
 
     @staticmethod
     def default_metrics(evaluation: EvalSettings) -> tuple[str, str]:

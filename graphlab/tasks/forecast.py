@@ -96,25 +96,30 @@ def build_forecaster(model: ModelSettings, series: SensorSeries, split: SplitSet
 
 def run_forecast(series, model: ModelSettings, split: SplitSettings, train: TrainSettings,
                  seed: int, progress: bool = False, callback: Optional[EpochCallback] = None,
-                 name: str = "series", checkpoint: Optional[Checkpoint] = None) -> TaskResult:
+                 name: str = "series", checkpoint: Optional[Checkpoint] = None,
+                 device: Optional[torch.device] = None) -> TaskResult:
     """Train a forecaster; metrics at the epoch with the best ``train.monitor`` (default
     ``val_mae``). ``info`` holds the part boundaries and the training scaler.
     ``train.test_at: best`` scores the validation windows per epoch and the test windows
     once, with the best epoch's weights (the same metrics, no test scores in the curve).
     ``checkpoint``: save the loop's state as it trains and resume from it (see
-    :class:`~graphlab.io.Checkpoint`)."""
+    :class:`~graphlab.io.Checkpoint`). ``device``: where the model and the windows go
+    (default the CPU); ``info['device']`` records it."""
     return fit_forecaster(series, model, split, train, seed, progress, callback, name,
-                          checkpoint)[1]
+                          checkpoint, device)[1]
 
 
 def fit_forecaster(series, model: ModelSettings, split: SplitSettings, train: TrainSettings,
                    seed: int, progress: bool = False, callback: Optional[EpochCallback] = None,
-                   name: str = "series", checkpoint: Optional[Checkpoint] = None
-                   ) -> tuple[torch.nn.Module, TaskResult]:
+                   name: str = "series", checkpoint: Optional[Checkpoint] = None,
+                   device: Optional[torch.device] = None) -> tuple[torch.nn.Module, TaskResult]:
     """:func:`run_forecast` that also returns the trained model (its final weights) — for
     notebooks that inspect it (sensitivity, learned virtual-node weights)."""
+    device = torch.device("cpu") if device is None else torch.device(device)
     windows = windows_for(series, split, name)
     net = build_forecaster(model, series, split)
+    if device.type != "cpu":
+        windows, net = windows.to(device), net.to(device)
     opt = torch.optim.Adam(net.parameters(), lr=train.lr, weight_decay=train.weight_decay)
     batch = train.batch_size or DEFAULT_BATCH
     gen = torch.Generator().manual_seed(seed)
@@ -131,7 +136,7 @@ def fit_forecaster(series, model: ModelSettings, split: SplitSettings, train: Tr
                                      checkpoint, state):
         net.train()
         total, count = 0.0, 0
-        for idx in torch.randperm(x.size(0), generator=gen).split(batch):
+        for idx in torch.randperm(x.size(0), generator=gen).to(device).split(batch):
             pred = windows.scaler.inverse(net(x[idx]))
             loss = masked_mae(pred, y[idx], ignore)
             if not torch.isfinite(loss):
@@ -159,7 +164,8 @@ def fit_forecaster(series, model: ModelSettings, split: SplitSettings, train: Tr
         with best.loaded(net):
             selector.best.update(_scores(net, windows, "test", batch))
     result = selector.result(curve)
-    result.info.update(bounds=windows.bounds, scaler_mean=windows.scaler.mean.tolist(),
+    result.info.update(device=str(device), bounds=windows.bounds,
+                       scaler_mean=windows.scaler.mean.tolist(),
                        scaler_std=windows.scaler.std.tolist(),
                        windows={p: int(v.size(0)) for p, v in windows.x.items()},
                        parameters=sum(p.numel() for p in net.parameters()))

@@ -56,7 +56,7 @@ class NodeTask(Task):
     def run(cls, r: _Run) -> TaskResult:
         data, num_classes = prepare_data(cls.name, r.dataset)
         return node.run_node(data, num_classes, r.model, r.split, r.train, r.seed, r.progress,
-                             r.callback)
+                             r.callback, device=resolve_device(r.device))
 
 
 @register_task
@@ -74,7 +74,8 @@ class LinkTask(Task):
     def run(cls, r: _Run) -> TaskResult:
         data, _ = prepare_data(cls.name, r.dataset)
         return link.run_link(data, r.model, r.split, r.train, r.evaluation, r.seed, r.progress,
-                             r.callback, r.ddp, r.checkpoint)
+                             r.callback, r.ddp, r.checkpoint,
+                             device=None if r.ddp is not None else resolve_device(r.device))
 
 
 @register_task
@@ -85,7 +86,7 @@ class GraphTask(Task):
     train_keys = COMMON_TRAIN | {"batch_size", "eval_batch_size", "scheduler", "lr_step",
                                  "lr_factor", "lr_patience", "test_at"}
     dataset_keys = COMMON_DATASET | {"node_features", "eigen_pe", "bag", "subset"}
-    checkpoint = ddp = device = True
+    checkpoint = ddp = True
     default_metrics = staticmethod(graph.default_metrics)
 
     @classmethod
@@ -113,7 +114,8 @@ class ForecastTask(Task):
     def run(cls, r: _Run) -> TaskResult:
         return forecast.run_forecast(load_dataset(r.dataset.name, **r.dataset.params), r.model,
                                      r.split, r.train, r.seed, r.progress, r.callback,
-                                     name=r.dataset.name, checkpoint=r.checkpoint)
+                                     name=r.dataset.name, checkpoint=r.checkpoint,
+                                     device=resolve_device(r.device))
 
 
 @register_task
@@ -130,7 +132,7 @@ class LanguageTask(Task):
     def run(cls, r: _Run) -> TaskResult:
         return language.run_lm(load_dataset(r.dataset.name, **r.dataset.params), r.model,
                                r.train, r.seed, r.progress, r.callback, name=r.dataset.name,
-                               checkpoint=r.checkpoint)
+                               checkpoint=r.checkpoint, device=resolve_device(r.device))
 
 
 @register_task
@@ -146,4 +148,5 @@ class FinetuneTask(LanguageTask):
         return language.run_lm_finetune(
             load_dataset(r.dataset.name, **r.dataset.params),
             load_dataset(r.dataset.name, **r.pretrain.params), r.model, r.pretrain, r.train,
-            r.seed, r.progress, r.callback, name=r.dataset.name, checkpoint=r.checkpoint)
+            r.seed, r.progress, r.callback, name=r.dataset.name, checkpoint=r.checkpoint,
+            device=resolve_device(r.device))

@@ -56,8 +56,9 @@ def evaluate_lm(net: nn.Module, corpus: ByteCorpus, block: int, batch: int = 64,
     was_training = net.training
     net.eval()
     out: dict[str, float] = {}
+    device = next(net.parameters()).device
     for split in ("train", "val", "test"):
-        x, y = corpus.windows(split, block, windows)
+        x, y = (w.to(device) for w in corpus.windows(split, block, windows))
         total = 0.0
         for start in range(0, x.size(0), batch):
             logits = net(x[start:start + batch])
@@ -85,6 +86,7 @@ def fit_lm(net: nn.Module, corpus: ByteCorpus, train: TrainSettings, seed: int, 
     params = [p for p in net.parameters() if p.requires_grad]
     if not params:
         raise ValueError(f"{desc}: the model has no trainable parameters")
+    device = params[0].device      # the caller puts the model where it trains
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=train.weight_decay)
     generator = torch.Generator().manual_seed(seed)
     selector = Selector(train.monitor or "val_loss", train.patience, train.tiebreak)
@@ -95,6 +97,7 @@ def fit_lm(net: nn.Module, corpus: ByteCorpus, train: TrainSettings, seed: int, 
         total = 0.0
         for _ in range(steps):
             x, y = corpus.sample("train", block, batch, generator)
+            x, y = x.to(device), y.to(device)
             logits = net(x)
             loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1))
             if not torch.isfinite(loss):
@@ -111,7 +114,8 @@ def fit_lm(net: nn.Module, corpus: ByteCorpus, train: TrainSettings, seed: int, 
         if selector.log(epoch, row, curve, callback):
             break
     result = selector.result(curve)
-    result.info.update(steps_per_epoch=steps, block_size=block, batch_size=batch,
+    result.info.update(device=str(device), steps_per_epoch=steps, block_size=block,
+                       batch_size=batch,
                        trainable_parameters=sum(p.numel() for p in params),
                        parameters=sum(p.numel() for p in net.parameters()),
                        corpus=dict(corpus.info))
@@ -120,12 +124,14 @@ def fit_lm(net: nn.Module, corpus: ByteCorpus, train: TrainSettings, seed: int, 
 
 def run_lm(corpus, model: ModelSettings, train: TrainSettings, seed: int,
            progress: bool = False, callback: Optional[EpochCallback] = None,
-           name: str = "text", checkpoint: Optional[Checkpoint] = None) -> TaskResult:
-    """Task ``lm``: a language model trained from scratch."""
+           name: str = "text", checkpoint: Optional[Checkpoint] = None,
+           device: Optional[torch.device] = None) -> TaskResult:
+    """Task ``lm``: a language model trained from scratch, on ``device`` (default the
+    CPU)."""
     corpus = check_corpus(corpus, name)
     block = train.block_size or DEFAULT_BLOCK
     net = build_model(model.name, "lm", model.params, in_channels=corpus.vocab_size,
-                      max_length=block)
+                      max_length=block).to(device or "cpu")
     return fit_lm(net, corpus, train, seed, train.epochs, train.lr, progress, callback,
                   f"{model.name} seed {seed}", checkpoint)
 
@@ -137,7 +143,8 @@ def _checkpoint_path(key: dict) -> Path:
 
 def pretrained_lm(pretrain: PretrainSettings, corpus: ByteCorpus, train: TrainSettings,
                   seed: int, progress: bool = False,
-                  checkpoint_every: Optional[float] = None) -> tuple[nn.Module, dict]:
+                  checkpoint_every: Optional[float] = None,
+                  device: Optional[torch.device] = None) -> tuple[nn.Module, dict]:
     """The base model of ``pretrain`` trained with ``seed``: read from the checkpoint cache
     when an identical pre-training ran before (any config), else trained and cached
     (written atomically). Returns the model (final epoch's weights) and its metrics.
@@ -153,10 +160,10 @@ def pretrained_lm(pretrain: PretrainSettings, corpus: ByteCorpus, train: TrainSe
     # bases cached before this line existed are the same models)
     torch.manual_seed(seed)
     net = build_model(pretrain.model.name, "lm", pretrain.model.params,
-                      in_channels=corpus.vocab_size, max_length=block)
+                      in_channels=corpus.vocab_size, max_length=block).to(device or "cpu")
     path = _checkpoint_path(key)
     if path.exists():
-        saved = torch.load(path, map_location="cpu", weights_only=True)
+        saved = torch.load(path, map_location=device or "cpu", weights_only=True)
         net.load_state_dict(saved["state"])
         return net, {**json.loads(saved["metrics"]), "checkpoint": str(path), "cached": True}
     base_train = TrainSettings(**{**train.__dict__, "monitor": "last", "patience": None})
@@ -175,7 +182,8 @@ def pretrained_lm(pretrain: PretrainSettings, corpus: ByteCorpus, train: TrainSe
 def run_lm_finetune(corpus, base_corpus, model: ModelSettings, pretrain: PretrainSettings,
                     train: TrainSettings, seed: int, progress: bool = False,
                     callback: Optional[EpochCallback] = None, name: str = "text",
-                    checkpoint: Optional[Checkpoint] = None) -> TaskResult:
+                    checkpoint: Optional[Checkpoint] = None,
+                    device: Optional[torch.device] = None) -> TaskResult:
     """Task ``lm_finetune``: pre-train (or read back) the base on ``base_corpus``, freeze it,
     attach the adapter ``model`` and train the adapter on ``corpus``. ``info`` holds the base
     model's metrics and its loss on ``corpus`` before adaptation. ``checkpoint``: the
@@ -185,10 +193,12 @@ def run_lm_finetune(corpus, base_corpus, model: ModelSettings, pretrain: Pretrai
     base_corpus = check_corpus(base_corpus, name)
     block = train.block_size or DEFAULT_BLOCK
     base, base_metrics = pretrained_lm(pretrain, base_corpus, train, seed, progress,
-                                       None if checkpoint is None else checkpoint.every_s)
+                                       None if checkpoint is None else checkpoint.every_s,
+                                       device)
     before = evaluate_lm(base, corpus, block)
     torch.manual_seed(seed)  # the adapter's initialisation does not depend on the cache
-    net = build_model(model.name, "lm_finetune", model.params, frozen=base)
+    net = build_model(model.name, "lm_finetune", model.params, frozen=base).to(
+        device or "cpu")   # the adapters are built on the CPU
     result = fit_lm(net, corpus, train, seed, train.epochs, train.lr, progress, callback,
                     f"{model.name} seed {seed}", checkpoint)
     result.info.update(pretrain=base_metrics, before_adaptation=before)

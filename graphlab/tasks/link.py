@@ -137,7 +137,8 @@ def run_link(data: Data, model: ModelSettings, split: SplitSettings, train: Trai
              evaluation: EvalSettings, seed: int, progress: bool = False,
              callback: Optional[EpochCallback] = None,
              ddp: Optional[Distributed] = None,
-             checkpoint: Optional[Checkpoint] = None) -> TaskResult:
+             checkpoint: Optional[Checkpoint] = None,
+             device: Optional[torch.device] = None) -> TaskResult:
     """Train ``model`` for link prediction on a random edge split of ``data``.
 
     Each step scores a batch of training positives and as many uniform random pairs
@@ -153,17 +154,23 @@ def run_link(data: Data, model: ModelSettings, split: SplitSettings, train: Trai
     batch statistics (those are drawn / computed per rank).
 
     ``checkpoint``: save the loop's state as it trains and resume from it (see
-    :class:`~graphlab.io.Checkpoint`); not with ``ddp``.
+    :class:`~graphlab.io.Checkpoint`); not with ``ddp``. ``device``: where a single-process
+    run trains (default the CPU; under ``ddp`` the rank's device); ``info['device']``
+    records it.
     """
     if checkpoint is not None and ddp is not None:
         raise ValueError("mid-seed checkpoints are not supported with ddp")
+    if ddp is not None and device is not None and torch.device(device) != ddp.device:
+        raise ValueError(f"device {device} given, but this ddp rank trains on {ddp.device}")
     check_graph(data, name="link task input", need_labels=False)
     sp = link_split(data, split, seed)
     net = build_model(model.name, "link", model.params, in_channels=data.num_features)
     x = data.x
     generator = None
+    device = ddp.device if ddp is not None else torch.device(device or "cpu")
+    if device.type != "cpu":
+        sp, x, net = split_to(sp, device), x.to(device), net.to(device)
     if ddp is not None:
-        sp, x = split_to(sp, ddp.device), x.to(ddp.device)
         generator = ddp.sampling_generator(seed)
         progress = progress and ddp.is_main
     params = [p for p in net.parameters() if p.requires_grad]
@@ -171,7 +178,7 @@ def run_link(data: Data, model: ModelSettings, split: SplitSettings, train: Trai
     if not params:
         metrics = evaluate_link(net.to(x.device), x, sp, evaluation.hits_k, ddp)
         metrics["best_epoch"] = 0
-        return TaskResult(metrics, [dict(epoch=0, **metrics)])
+        return TaskResult(metrics, [dict(epoch=0, **metrics)], {"device": str(device)})
     if sp.val_pos.size(1) == 0:
         raise ValueError("a trained link model needs validation edges to select an epoch; "
                          "set split.val_ratio > 0")
@@ -194,4 +201,6 @@ def run_link(data: Data, model: ModelSettings, split: SplitSettings, train: Trai
         row.update(evaluate_link(net, x, sp, evaluation.hits_k, ddp))
         if selector.log(epoch, row, curve, callback if ddp is None or ddp.is_main else None):
             break
-    return selector.result(curve)
+    result = selector.result(curve)
+    result.info["device"] = str(device)
+    return result

@@ -31,11 +31,13 @@ def node_masks(data: Data, split: SplitSettings, seed: int):
 
 def run_node(data: Data, num_classes: int, model: ModelSettings, split: SplitSettings,
              train: TrainSettings, seed: int, progress: bool = False,
-             callback: Optional[EpochCallback] = None) -> TaskResult:
+             callback: Optional[EpochCallback] = None,
+             device: Optional[torch.device] = None) -> TaskResult:
     """Train ``model`` on ``data`` and report accuracy (percent) at the best validation epoch.
 
     Metrics: ``train_acc``, ``val_acc``, ``test_acc`` (and ``best_epoch``); the curve
-    holds ``loss`` and the three accuracies per evaluated epoch.
+    holds ``loss`` and the three accuracies per evaluated epoch. ``device``: where the model
+    and the graph go (default the CPU); ``info['device']`` records it.
     """
     check_graph(data, name="node task input")
     if int(data.y.max()) >= num_classes:
@@ -47,13 +49,15 @@ def run_node(data: Data, num_classes: int, model: ModelSettings, split: SplitSet
             raise ValueError(f"the node split has no {part} nodes (split kind "
                              f"'{split.kind or 'given'}'); check the ratios or the dataset's "
                              "masks")
+    device = torch.device("cpu") if device is None else torch.device(device)
     net = build_model(model.name, "node", model.params, in_channels=data.num_features,
-                      out_channels=num_classes)
+                      out_channels=num_classes).to(device)
+    train_mask, val_mask, test_mask = (m.to(device) for m in (train_mask, val_mask, test_mask))
     params = [p for p in net.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=train.lr, weight_decay=train.weight_decay, foreach=True)
     selector = Selector(train.monitor or default_metrics()[0], train.patience, train.tiebreak)
     curve = []
-    x, edge_index, y = data.x, data.edge_index, data.y
+    x, edge_index, y = data.x.to(device), data.edge_index.to(device), data.y.to(device)
     for epoch in epoch_bar(train.epochs, progress, f"{model.name} seed {seed}"):
         net.train()
         opt.zero_grad()
@@ -71,4 +75,6 @@ def run_node(data: Data, num_classes: int, model: ModelSettings, split: SplitSet
                "test_acc": accuracy(out[test_mask], y[test_mask])}
         if selector.log(epoch, row, curve, callback):
             break
-    return selector.result(curve)
+    result = selector.result(curve)
+    result.info["device"] = str(device)
+    return result

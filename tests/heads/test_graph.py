@@ -48,7 +48,7 @@ def test_pooling_rejects_unknown_kinds():
 @pytest.mark.parametrize("jk", ["sum", "last"])
 def test_gin_graph_output_is_invariant_to_node_order(pool, jk):
     torch.manual_seed(0)
-    net = GINGraph(6, 3, hidden_channels=16, num_layers=3, pool=pool, jk=jk).eval()
+    net = GINGraph(6, 16, 3, num_layers=3, pool=pool, jk=jk).eval()
     x, ei = random_graph(9, 25, 6, self_loops=False)
 
     def fn(x, ei):
@@ -60,7 +60,7 @@ def test_gin_graph_output_is_invariant_to_node_order(pool, jk):
 
 def test_gin_graph_batches_graphs_independently():
     torch.manual_seed(0)
-    net = GINGraph(5, 2, hidden_channels=8, num_layers=2).eval()
+    net = GINGraph(5, 8, 2, num_layers=2).eval()
     b = batch_of([4, 7, 3])
     together = net(b)
     alone = torch.cat([net(Batch.from_data_list([g])) for g in b.to_data_list()])
@@ -72,15 +72,15 @@ def test_gin_graph_is_registered_and_checks_arguments():
                       out_channels=2)
     assert isinstance(net, GINGraph)
     with pytest.raises(ValueError, match="jk must be"):
-        GINGraph(4, 2, jk="max")
+        GINGraph(4, 64, 2, jk="max")
     with pytest.raises(ValueError, match="num_layers"):
-        GINGraph(4, 2, num_layers=0)
+        GINGraph(4, 64, 2, num_layers=0)
 
 
 @pytest.mark.parametrize("pe", ["none", "spe", "signnet", "basisnet", "lappe"])
 def test_gine_graph_with_each_pe_is_invariant_to_node_order(pe):
     torch.manual_seed(0)
-    net = GINEGraph(3, 2, hidden_channels=16, num_layers=2, pe=pe, num_eigs=5,
+    net = GINEGraph(3, 16, 2, num_layers=2, pe=pe, num_eigs=5,
                     pe_channels=4).double().eval()
     x, ei = random_graph(7, 14, 3, self_loops=False)
     ei = to_undirected(ei)
@@ -95,10 +95,10 @@ def test_gine_graph_with_each_pe_is_invariant_to_node_order(pe):
 
 
 def test_gine_graph_needs_eigenpairs_for_a_pe():
-    net = GINEGraph(3, 2, pe="spe")
+    net = GINEGraph(3, 64, 2, pe="spe")
     square = to_undirected(torch.tensor([[0, 1, 2, 3], [1, 2, 3, 0]]))
     data = Batch.from_data_list([Data(x=torch.ones(4, 3), edge_index=square)])
     with pytest.raises(ValueError, match="dataset.eigen_pe"):
         net(data)
     with pytest.raises(ValueError, match="unknown pe 'rwse'"):
-        GINEGraph(3, 2, pe="rwse")
+        GINEGraph(3, 64, 2, pe="rwse")

@@ -46,7 +46,7 @@ def test_adjacency_mask_restricts_attention_to_neighbours():
 
 def test_graph_model_is_invariant_and_trains():
     torch.manual_seed(2)
-    model = GraphTransformer(8, 3, hidden_channels=16, num_layers=2, heads=2).double()
+    model = GraphTransformer(8, 16, 3, num_layers=2, heads=2).double()
     x, edge_index = random_graph(7, 14, 8)
     assert_graph_invariant(lambda x, e: model(Data(x=x, edge_index=e, batch=None)),
                            x.double(), edge_index, atol=1e-9)

@@ -38,13 +38,13 @@ CASES = {
         torch.randn(5, 8), EI, bad((8, 2), v)), "GINEConv: edge_attr"),
     "GINAttention": (lambda v: gnn.GINAttention(8, 2)(bad((1, 5, 8), v)), "GINAttention: x"),
     "SelfAttention": (lambda v: gnn.SelfAttention(8, 2)(bad((1, 5, 8), v)), "SelfAttention: x"),
-    "SPE": (lambda v: gnn.SPE(4, m=4)(bad((1, 4), v), torch.randn(5, 4), EI), "eigvals"),
-    "GINGraph": (lambda v: models.GINGraph(8, 3)(graph_batch(v)), "x"),
-    "GINEGraph edge_attr": (lambda v: models.GINEGraph(8, 3, edge_channels=2)(
+    "SPE": (lambda v: gnn.SPE(4, 4, m=4)(bad((1, 4), v), torch.randn(5, 4), EI), "eigvals"),
+    "GINGraph": (lambda v: models.GINGraph(8, 64, 3)(graph_batch(v)), "x"),
+    "GINEGraph edge_attr": (lambda v: models.GINEGraph(8, 64, 3, edge_channels=2)(
         graph_batch(v, edge=True)), "edge_attr"),
-    "SubgraphGNN": (lambda v: models.SubgraphGNN(8, 3, hidden_channels=8, num_layers=1)(
+    "SubgraphGNN": (lambda v: models.SubgraphGNN(8, 8, 3, num_layers=1)(
         graph_batch(v, bag=True)), "SubgraphGNN: data.x"),
-    "SubgraphGNN edge_attr": (lambda v: models.SubgraphGNN(8, 3, hidden_channels=8, num_layers=1,
+    "SubgraphGNN edge_attr": (lambda v: models.SubgraphGNN(8, 8, 3, num_layers=1,
                                                         edge_channels=2)(
         graph_batch(v, edge=True, bag=True)), "SubgraphGNN: data.edge_attr"),
 }

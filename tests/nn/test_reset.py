@@ -30,23 +30,23 @@ FACTORIES = {
     "NCNPredictor": lambda: gnn.NCNPredictor(16),
     "NodeMLP": lambda: gnn.NodeMLP(8, 16, 3),
     "PureGCN": lambda: gnn.PureGCN(8, 16, jk=True),
-    "SPE": lambda: gnn.SPE(8, m=4),
+    "SPE": lambda: gnn.SPE(4, 8, m=4),
     "SWLConv": lambda: gnn.SWLConv(8, 16, ["uL", "vv"], edge_dim=4),
     "SelfAttention": lambda: gnn.SelfAttention(16, 2),
     "SignNet": lambda: gnn.SignNet(4, 8),
     "SparseGINAdapter": lambda: gnn.SparseGINAdapter(16, 8),
-    "SubgraphGNN": lambda: models.SubgraphGNN(8, 3, hidden_channels=16, num_layers=2,
+    "SubgraphGNN": lambda: models.SubgraphGNN(8, 16, 3, num_layers=2,
                                               edge_channels=4),
     "TransformerBlock": lambda: gnn.TransformerBlock(16, 2, attention="gin"),
     "TransformerLM": lambda: gnn.TransformerLM(20, 8, channels=16, num_layers=1, heads=2),
     "GAE": lambda: models.GAE(gnn.PureGCN(8, 16), heads.MLPScorer(16)),
     "Forecaster": lambda: models.Forecaster(5, 1, 1, torch.rand(5, 5), input_steps=12, horizon=2,
                                             variant="semi", num_virtual=2, hidden_channels=8),
-    "GINEGraph": lambda: models.GINEGraph(8, 3, edge_channels=4, hidden_channels=16,
+    "GINEGraph": lambda: models.GINEGraph(8, 16, 3, edge_channels=4,
                                           num_layers=2, pe="spe", num_eigs=4, spe_m=4),
-    "GINGraph": lambda: models.GINGraph(8, 3, hidden_channels=16, num_layers=2, train_eps=True),
+    "GINGraph": lambda: models.GINGraph(8, 16, 3, num_layers=2, train_eps=True),
     "GraphPool": lambda: heads.GraphPool("attention", 16),
-    "GraphTransformer": lambda: models.GraphTransformer(8, 3, hidden_channels=16, num_layers=2,
+    "GraphTransformer": lambda: models.GraphTransformer(8, 16, 3, num_layers=2,
                                                         heads=2),
     "LINKXNode": lambda: models.LINKXNode(8, 3, num_nodes=10, hidden_channels=16),
     "MLPScorer": lambda: heads.MLPScorer(16),
@@ -83,3 +83,22 @@ def test_reset_parameters_reinitialises_every_parameter(name):
     module.reset_parameters()
     stale = [n for n, p in params.items() if bool((p == 1234.5).all())]
     assert not stale, f"{name}.reset_parameters() left {stale} untouched"
+
+
+#: modules built from other modules: their repr shows those modules, as PyG's containers do
+CONTAINERS = {"GAE", "GINConv", "GINEConv", "NCNLinkModel"}
+
+
+@pytest.mark.parametrize("name", sorted(set(FACTORIES) - CONTAINERS))
+def test_repr_is_one_line_with_the_main_arguments(name):
+    """``repr`` is ``Name(<widths>, key=value, …)`` on one line, as PyG's layers print, and
+    shows the first width the constructor was given."""
+    module = FACTORIES[name]()
+    text = repr(module)
+    assert "\n" not in text and text.startswith(f"{name}(") and text.endswith(")"), text
+    first = inspect.signature(type(module)).parameters
+    widths = [getattr(module, k, None) for k in ("in_channels", "num_eigs", "channels")
+              if k in first]
+    for width in widths:
+        if isinstance(width, int):
+            assert str(width) in text, (text, width)

@@ -49,7 +49,7 @@ def test_elementwise_mlps_are_independent_functions_of_each_entry():
 
 def test_spe_equals_a_dense_per_graph_reference():
     b = graphs_batch()
-    spe = SPE(5, m=4, rho_hidden=8, rho_layers=3).double()
+    spe = SPE(6, 5, m=4, rho_hidden=8, rho_layers=3).double()
     with torch.no_grad():
         spe.eps.fill_(0.3)
     out = spe(b.eigvals, b.eigvecs, b.edge_index, b.batch, b.eig_mask)
@@ -75,8 +75,8 @@ def test_spe_grouped_by_size_equals_one_padded_block_and_the_reference():
     b = Batch.from_data_list(gs)
     assert len(dense_groups(b.edge_index, b.batch, b.num_nodes).groups) == 3
     torch.manual_seed(0)
-    grouped = SPE(5, m=4, rho_hidden=8, rho_layers=3).double()
-    one = SPE(5, m=4, rho_hidden=8, rho_layers=3, group_ratio=None).double()
+    grouped = SPE(8, 5, m=4, rho_hidden=8, rho_layers=3).double()
+    one = SPE(8, 5, m=4, rho_hidden=8, rho_layers=3, group_ratio=None).double()
     one.load_state_dict(grouped.state_dict())
     weight = torch.rand(b.edge_index.size(1), dtype=torch.float64)
     for adj in (b.edge_index, CSR.from_edge_index(b.edge_index, b.num_nodes, weight)):
@@ -99,7 +99,7 @@ def test_spe_grouped_by_size_equals_one_padded_block_and_the_reference():
 
 def test_spe_ignores_padding():
     small = Data(x=torch.ones(4, 1), edge_index=cycle(4))
-    spe = SPE(3, m=4, rho_hidden=8).double()
+    spe = SPE(4, 3, m=4, rho_hidden=8).double()
     exact, padded = EigenPE(4, torch.float64)(small), EigenPE(9, torch.float64)(small)
     a = spe(exact.eigvals, exact.eigvecs, exact.edge_index, eig_mask=exact.eig_mask)
     b = spe(padded.eigvals, padded.eigvecs, padded.edge_index, eig_mask=padded.eig_mask)
@@ -110,7 +110,7 @@ def test_spe_is_invariant_to_signs_and_to_bases_of_repeated_eigenvalues():
     data = EigenPE(6, torch.float64)(Data(x=torch.ones(6, 1), edge_index=cycle(6)))
     vals, vecs = data.eigvals, data.eigvecs
     assert vals[0, 1] == pytest.approx(vals[0, 2].item())  # C6: 0.5 twice, 1.5 twice
-    spe = SPE(4, m=4, rho_hidden=8).double()
+    spe = SPE(6, 4, m=4, rho_hidden=8).double()
     out = spe(vals, vecs, data.edge_index)
     signs = torch.tensor([1., -1, 1, -1, -1, 1], dtype=torch.float64)
     torch.testing.assert_close(spe(vals, vecs * signs, data.edge_index), out)
@@ -125,7 +125,7 @@ def test_spe_is_invariant_to_signs_and_to_bases_of_repeated_eigenvalues():
 def test_spe_is_permutation_equivariant():
     b = graphs_batch()
     data = b.to_data_list()[2]
-    spe = SPE(4, m=4, rho_hidden=8).double()
+    spe = SPE(6, 4, m=4, rho_hidden=8).double()
     out = spe(data.eigvals, data.eigvecs, data.edge_index)
     perm = torch.randperm(data.num_nodes, generator=torch.Generator().manual_seed(3))
     inv = torch.empty_like(perm)
@@ -145,7 +145,7 @@ def test_spe_is_stable_where_laplacian_pe_jumps():
     noise = (noise + noise.t()) / torch.linalg.matrix_norm(noise + noise.t(), 2)
     vals, vecs = torch.linalg.eigh(lap)
     vals2, vecs2 = torch.linalg.eigh(lap + 1e-4 * noise)
-    spe = SPE(4, m=8, rho_hidden=16).double()
+    spe = SPE(8, 4, m=8, rho_hidden=16).double()
     a, b = spe(vals[None], vecs, ei), spe(vals2[None], vecs2, ei)
     spe_change = float(((a - b).norm() / a.norm()).detach())
     aligned = vecs2 * torch.sign((vecs2 * vecs).sum(0))  # undo sign flips: the best case
@@ -167,7 +167,7 @@ def test_signnet_is_sign_invariant_and_lappe_is_not():
 
 
 def test_bad_eigen_input_is_named():
-    spe = SPE(3)
+    spe = SPE(3, 3)
     with pytest.raises(ValueError, match="same d"):
         spe(torch.zeros(1, 4), torch.zeros(5, 3), cycle(5))
     with pytest.raises(ValueError, match="pass batch"):

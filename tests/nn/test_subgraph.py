@@ -74,7 +74,7 @@ def test_the_pairs_are_1wl_equivalent_and_not_isomorphic():
     from graphlab.models import GINGraph
 
     torch.manual_seed(0)
-    gin = GINGraph(1, 4, hidden_channels=16, num_layers=4)
+    gin = GINGraph(1, 16, 4, num_layers=4)
     for g, h in PAIRS.values():
         assert g.edge_index.size(1) == h.edge_index.size(1)
         assert not distinguishes(gin, g, h, bag=False)  # GIN (1-WL) cannot
@@ -85,19 +85,19 @@ def test_sswl_separates_1wl_equivalent_pairs(pair):
     torch.manual_seed(0)
     g, h = PAIRS[pair]
     for preset in ("SSWL", "SSWL+"):
-        assert distinguishes(SubgraphGNN(1, 4, preset, hidden_channels=16, num_layers=3), g, h)
+        assert distinguishes(SubgraphGNN(1, 16, 4, preset, num_layers=3), g, h)
 
 
 @pytest.mark.parametrize("preset", list(PRESETS))
 def test_no_preset_separates_the_srg_16_6_2_2_pair(preset):
     torch.manual_seed(0)
-    model = SubgraphGNN(1, 4, preset, hidden_channels=16, num_layers=3)
+    model = SubgraphGNN(1, 16, 4, preset, num_layers=3)
     assert not distinguishes(model, rook_4x4(), shrikhande())
 
 
 def test_subgraph_gnn_is_invariant_and_batches_independently():
     torch.manual_seed(0)
-    model = SubgraphGNN(3, 2, "SSWL+", hidden_channels=8, num_layers=2).double().eval()
+    model = SubgraphGNN(3, 8, 2, "SSWL+", num_layers=2).double().eval()
     graphs = []
     for seed, n in ((0, 5), (1, 7)):
         x, ei = random_graph(n, 2 * n, 3, seed=seed, self_loops=False)
@@ -115,11 +115,11 @@ def test_subgraph_gnn_is_invariant_and_batches_independently():
 
 def test_configuration_errors():
     with pytest.raises(ValueError, match="unknown preset"):
-        SubgraphGNN(1, 1, "SSWL++")
+        SubgraphGNN(1, 64, 1, "SSWL++")
     with pytest.raises(ValueError, match="non-empty subset"):
         SWLConv(4, 4, ["uL", "wu"])
     with pytest.raises(ValueError, match="pooling must be"):
-        SubgraphGNN(1, 1, None, aggregations=["uL"], pooling="UV")
+        SubgraphGNN(1, 64, 1, None, aggregations=["uL"], pooling="UV")
     model = build_model("swl", "graph", {"preset": "GSWL", "max_dis": 2}, in_channels=1,
                         out_channels=1)
     with pytest.raises(ValueError, match="SubgraphBag"):

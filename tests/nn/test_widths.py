@@ -24,8 +24,8 @@ CASES = {
     "NodeMLP": lambda: gnn.NodeMLP(8, 16, 3)(X),
     "GINConv": lambda: gnn.GINConv(torch.nn.Sequential(torch.nn.Linear(8, 8)))(X, EI),
     "GINEConv": lambda: gnn.GINEConv(torch.nn.Linear(8, 8), 8)(X, EI),
-    "GINGraph": lambda: models.GINGraph(8, 3)(batch()),
-    "GraphTransformer": lambda: models.GraphTransformer(8, 3, hidden_channels=16, heads=2)(batch()),
+    "GINGraph": lambda: models.GINGraph(8, 64, 3)(batch()),
+    "GraphTransformer": lambda: models.GraphTransformer(8, 16, 3, heads=2)(batch()),
 }
 
 

@@ -49,7 +49,7 @@ def test_embedding_batches_follow_the_pair_budget_and_do_not_change_outputs():
     graphs = [bag(relabel(g, k)) for k, g in enumerate(
         [PAIRS["C6 vs 2xC3"][0], rook_4x4(), shrikhande(), PAIRS["C6 vs 2xC3"][1]] * 3)]
     torch.manual_seed(0)
-    model = SubgraphGNN(1, 4, "SSWL+", hidden_channels=8, num_layers=2, norm=False)
+    model = SubgraphGNN(1, 8, 4, "SSWL+", num_layers=2, norm=False)
     seen = []
     model.register_forward_pre_hook(lambda m, args: seen.append(int(args[0].num_graphs)))
     whole = embed_graphs(model, graphs, max_pairs=10**9)
@@ -112,9 +112,9 @@ def test_the_command_can_run_chosen_pairs(cli_on_mini_brec, tmp_path, capsys):
 
 
 def test_brec_protocol_on_a_small_file(mini_brec):
-    gin = brec_evaluate(lambda: GINGraph(1, 16, hidden_channels=16, num_layers=3, norm="none"),
+    gin = brec_evaluate(lambda: GINGraph(1, 16, 16, num_layers=3, norm="none"),
                         mini_brec)
-    sswl = brec_evaluate(lambda: SubgraphGNN(1, 16, "SSWL+", hidden_channels=16, num_layers=3,
+    sswl = brec_evaluate(lambda: SubgraphGNN(1, 16, 16, "SSWL+", num_layers=3,
                                              norm=False), mini_brec, transform=SubgraphBag())
     assert [r.distinguished for r in gin] == [False, False]
     assert [r.distinguished for r in sswl] == [True, False]  # SRGs stay together
@@ -206,7 +206,7 @@ def test_more_initialisations_retry_only_unseparated_pairs(mini_brec):
 
     def make():
         calls.append(torch.initial_seed())
-        return SubgraphGNN(1, 16, "SSWL+", hidden_channels=16, num_layers=3, norm=False)
+        return SubgraphGNN(1, 16, 16, "SSWL+", num_layers=3, norm=False)
 
     res = brec_evaluate(make, mini_brec, transform=SubgraphBag(), inits=3, seed=5)
     assert calls == [5, 5, 6, 7]             # pair 0 decided by seed 5; pair 1 tried 5, 6, 7
@@ -216,7 +216,7 @@ def test_more_initialisations_retry_only_unseparated_pairs(mini_brec):
 
 
 def _sswl():
-    return SubgraphGNN(1, 16, "SSWL+", hidden_channels=16, num_layers=3, norm=False)
+    return SubgraphGNN(1, 16, 16, "SSWL+", num_layers=3, norm=False)
 
 
 def test_brec_training_separates_more_but_never_beyond_the_theory(mini_brec):
@@ -224,7 +224,7 @@ def test_brec_training_separates_more_but_never_beyond_the_theory(mini_brec):
     separate (C6 / 2xC3: T² grows), never separates what the architecture cannot (GIN on
     the 1-WL pair: its outputs stay equal; SSWL+ on rook / Shrikhande), and stops once the
     loss is below its threshold."""
-    gin = lambda: GINGraph(1, 16, hidden_channels=16, num_layers=3, norm="none")  # noqa: E731
+    gin = lambda: GINGraph(1, 16, 16, num_layers=3, norm="none")  # noqa: E731
     untrained = brec_evaluate(_sswl, mini_brec, transform=SubgraphBag())
     slow = brec_evaluate(_sswl, mini_brec, transform=SubgraphBag(),
                          training=PairTraining(epochs=3))
@@ -268,12 +268,12 @@ def test_brec_results_already_known_are_not_recomputed(mini_brec):
 
 def test_separation_rate_follows_the_theory():
     pairs = list(PAIRS.values())
-    gin = pair_separation_rate(lambda: GINGraph(1, 8, hidden_channels=16, norm="none"), pairs)
-    sswl = pair_separation_rate(lambda: SubgraphGNN(1, 8, "SSWL", hidden_channels=16,
+    gin = pair_separation_rate(lambda: GINGraph(1, 16, 8, norm="none"), pairs)
+    sswl = pair_separation_rate(lambda: SubgraphGNN(1, 16, 8, "SSWL",
                                                     norm=False), pairs, SubgraphBag())
     assert (gin, sswl) == (0.0, 100.0)
     with pytest.raises(ValueError, match="no pairs"):
-        pair_separation_rate(lambda: GINGraph(1, 8), [])
+        pair_separation_rate(lambda: GINGraph(1, 64, 8), [])
 
 
 def test_exp_sr25_csl_loaders(mirror):

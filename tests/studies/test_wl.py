@@ -69,9 +69,9 @@ def test_the_stable_colouring_is_a_fixed_point():
 def _neural_separates(test: str, layers: int, g: Data, h: Data, seed: int) -> bool:
     torch.manual_seed(seed)
     if test == "1-WL":
-        model, bag = GINGraph(1, 8, hidden_channels=16, num_layers=layers, norm="none"), None
+        model, bag = GINGraph(1, 16, 8, num_layers=layers, norm="none"), None
     else:
-        model = SubgraphGNN(1, 8, test, hidden_channels=16, num_layers=layers, norm=False)
+        model = SubgraphGNN(1, 16, 8, test, num_layers=layers, norm=False)
         bag = SubgraphBag()
     model = model.double().eval()
     with torch.no_grad():

@@ -337,15 +337,16 @@ def test_device_is_resolved_named_and_recorded(monkeypatch):
     assert on_cpu.metrics == default.metrics and on_cpu.info["device"] == "cpu"
 
 
-def test_a_gpu_device_is_refused_where_the_task_cannot_use_it(write_config):
+def test_every_task_takes_a_device_and_an_unseen_gpu_is_one_error(write_config, monkeypatch):
     from graphlab.runner import ConfigError, load_config
     from tests.conftest import TINY
-    with pytest.raises(ConfigError, match="task 'node' trains on the CPU"):
-        load_config(write_config(TINY + "resources: {device: cuda}\n"))
+    assert load_config(write_config(TINY + "resources: {device: cuda}\n")).resources.device \
+        == "cuda"
     with pytest.raises(ConfigError, match="'resources.device' must be 'auto', 'cpu'"):
         load_config(write_config(TINY + "resources: {device: tpu}\n"))
     assert load_config(write_config(TINY + "resources: {device: cpu}\n")).resources.device == "cpu"
-    with pytest.raises(ValueError, match="task 'node' trains on the CPU"):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="device 'cuda' asked for, but torch sees no CUDA GPU"):
         run_task("node", DatasetSettings("dcsbm"), ModelSettings("gcn"), SplitSettings(),
                  TrainSettings(epochs=1), EvalSettings(), seed=0, device="cuda")
 

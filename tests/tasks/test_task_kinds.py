@@ -27,7 +27,7 @@ def test_every_task_is_a_class_with_its_capabilities():
     assert sorted(TASKS) == ["forecast", "graph", "link", "lm", "lm_finetune", "node"]
     assert all(issubclass(t, Task) and t.name == n for n, t in TASKS.items())
     assert CHECKPOINT_TASKS == {"forecast", "graph", "link", "lm", "lm_finetune"}
-    assert DDP_TASKS == {"link", "graph"} and DEVICE_TASKS == {"graph"}
+    assert DDP_TASKS == {"link", "graph"} and DEVICE_TASKS == set(TASKS)
     assert get_task("lm_finetune").data == "text"
     with pytest.raises(ValueError, match="unknown task 'nodes'"):
         get_task("nodes")
