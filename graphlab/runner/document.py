@@ -21,6 +21,10 @@ touched. The options of a block:
 - ``--pivot``: one row per dataset, one column per variant (the config name less its
   ``<dataset>_`` prefix), each cell the primary metric's mean ± std.
 - ``--columns V ...``: with ``--pivot``, the variants to show, in this order.
+- ``--grid ROW COL``: for the configs of a ``sweep:`` (named ``<name>__<key>=<value>…``),
+  one row per value of sweep key ``ROW`` and one column per value of ``COL``, each cell the
+  primary metric's mean ± std; with ``--diff KEY`` (a boolean sweep key) each cell is
+  instead the mean at ``KEY=false`` minus the mean at ``KEY=true``.
 
 Every block ends with a line naming the records' folder, seed count, commits and total wall
 time, so a reader can find the runs behind each number.
@@ -72,6 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--metrics", nargs="+", action="append", default=None)
     parser.add_argument("--pivot", action="store_true")
     parser.add_argument("--columns", nargs="+", default=None)
+    parser.add_argument("--grid", nargs=2, default=None, metavar=("ROW", "COL"))
+    parser.add_argument("--diff", default=None)
     return parser
 
 
@@ -97,6 +103,51 @@ def pivot_table(summaries: list[Summary], columns: list[str] | None = None) -> s
             f"{'/'.join(map(str, seeds))} seeds.\n")
 
 
+def sweep_point(name: str) -> dict[str, str]:
+    """The sweep values in a config name: ``'x__lr=0.1__undirected=true'`` →
+    ``{'lr': '0.1', 'undirected': 'true'}``."""
+    return dict(part.split("=", 1) for part in name.split("__")[1:] if "=" in part)
+
+
+def _order(values: set[str]) -> list[str]:
+    try:
+        return sorted(values, key=float)
+    except ValueError:
+        return sorted(values)
+
+
+def grid_table(summaries: list[Summary], row: str, col: str, diff: str | None = None) -> str:
+    """Sweep key ``row`` down, ``col`` across; the primary metric's mean ± std per cell, or
+    with ``diff`` the mean at ``diff=false`` minus the mean at ``diff=true``."""
+    points = [(sweep_point(s.name), s) for s in summaries]
+    for key in (row, col) + ((diff,) if diff else ()):
+        missing = [s.name for p, s in points if key not in p]
+        if missing:
+            raise DocumentError(f"--grid/--diff: sweep key '{key}' is not in the config name "
+                                f"'{missing[0]}'")
+    cells: dict[tuple[str, str], dict[str, Summary]] = {}
+    for p, s in points:
+        cells.setdefault((p[row], p[col]), {})[p[diff] if diff else ""] = s
+    rows, cols = _order({r for r, _ in cells}), _order({c for _, c in cells})
+
+    def cell(r: str, c: str) -> str:
+        group = cells.get((r, c), {})
+        if not diff:
+            return fmt(*group[""].ours()) if "" in group else ""
+        if {"false", "true"} - set(group):
+            return ""
+        gain = group["false"].ours()[0] - group["true"].ours()[0]
+        return f"{gain:+.2f}"
+
+    lines = [f"| {row} \\ {col} | " + " | ".join(cols) + " |", "|" + "---|" * (len(cols) + 1)]
+    lines += [f"| {r} | " + " | ".join(cell(r, c) for c in cols) + " |" for r in rows]
+    metrics = sorted({s.primary for s in summaries})
+    seeds = sorted({len(s.seeds) for s in summaries})
+    what = (f"mean {', '.join(metrics)} at {diff}=false minus at {diff}=true" if diff else
+            f"{', '.join(metrics)}, mean ± sample std")
+    return "\n".join(lines) + f"\n\nCells: {what}, over {'/'.join(map(str, seeds))} seeds.\n"
+
+
 def provenance(folder: str, summaries: list[Summary]) -> str:
     commits = sorted(set().union(*(s.commits for s in summaries)))
     seeds = sum(len(s.seeds) for s in summaries)
@@ -116,6 +167,8 @@ def render(args: str, base: Path) -> str:
         raise DocumentError(f"bad options '{args}': {exc}") from None
     if opts.columns and not opts.pivot:
         raise DocumentError(f"'{args}': --columns is for --pivot")
+    if opts.diff and not opts.grid:
+        raise DocumentError(f"'{args}': --diff is for --grid")
     folder = base / opts.folder
     if not folder.is_dir():
         raise DocumentError(f"'{args}': records folder '{opts.folder}' does not exist")
@@ -128,7 +181,9 @@ def render(args: str, base: Path) -> str:
     if not summaries:
         raise DocumentError(f"'{args}': no records in '{opts.folder}'"
                             + (f" match {opts.select}" if opts.select else ""))
-    if opts.pivot:
+    if opts.grid:
+        table = grid_table(summaries, *opts.grid, diff=opts.diff)
+    elif opts.pivot:
         table = pivot_table(summaries, opts.columns)
     elif opts.metrics:
         table = "\n".join(metrics_table(summaries, group) for group in opts.metrics)

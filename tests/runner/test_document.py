@@ -101,3 +101,26 @@ def test_the_repository_results_are_generated_from_committed_records():
     assert blocks(doc.read_text()), "RESULTS.md has no generated table"
     assert check_document(doc) == []
     assert typed_tables_outside_blocks(doc.read_text()) == []
+
+
+def test_a_sweep_grid_and_its_difference(tmp_path):
+    records = tmp_path / "records" / "sweep"
+    for h, a, directed, undirected in (("0.2", "0.0", [50.0, 52.0], [51.0, 51.0]),
+                                       ("0.2", "1.0", [70.0, 72.0], [60.0, 60.0]),
+                                       ("0.05", "1.0", [80.0, 80.0], [40.0, 42.0])):
+        for flag, values in (("false", directed), ("true", undirected)):
+            fake_records(records, f"s__homophily={h}__asymmetry={a}__undirected={flag}", "dcsbm",
+                         values)
+    table = render("records/sweep --grid homophily asymmetry --diff undirected", tmp_path)
+    lines = table.splitlines()
+    assert lines[0] == "| homophily \\ asymmetry | 0.0 | 1.0 |"
+    assert lines[2] == "| 0.05 |  | +39.00 |"          # rows in numeric order; a missing cell
+    assert lines[3] == "| 0.2 | +0.00 | +11.00 |"
+    assert "at undirected=false minus at undirected=true, over 2 seeds" in table
+    plain = render("records/sweep --select '*undirected=true' --grid homophily asymmetry",
+                   tmp_path)
+    assert "| 0.2 | 51.00 ± 0.00 | 60.00 ± 0.00 |" in plain
+    with pytest.raises(DocumentError, match="sweep key 'seed' is not in the config name"):
+        render("records/sweep --grid homophily seed", tmp_path)
+    with pytest.raises(DocumentError, match="--diff is for --grid"):
+        render("records/sweep --diff undirected", tmp_path)
