@@ -14,7 +14,7 @@ ifneq ($(wildcard $(SHARED)/data),)
 export GRAPHLAB_MIRROR ?= $(abspath $(SHARED)/data)
 endif
 
-.PHONY: install test demo lint clean results results-check reproduce-% reproduce-expressiveness reproduce-gin-attention reproduce-virtual-nodes
+.PHONY: install test demo lint clean results results-check gpu-check reproduce-% reproduce-expressiveness reproduce-gin-attention reproduce-virtual-nodes
 
 install: $(STAMP)
 
@@ -30,6 +30,10 @@ $(STAMP): setup.cfg pyproject.toml
 test: $(STAMP)
 	$(VENV)/bin/ruff check graphlab tests benchmarks
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# on a machine with a CUDA GPU: GPU tests, Triton kernels, bench ops, one NCN / SSWL+ epoch
+gpu-check: $(STAMP)
+	$(PY) benchmarks/gpu_check.py --out results/gpu_check.json
 
 demo: $(STAMP)
 	$(GRAPHLAB) run experiments/demo --out results/demo --jobs $(JOBS)

@@ -24,6 +24,7 @@ HEURISTICS = ("cn", "aa", "ra")
 
 def undirected_csr(edge_index: Tensor, num_nodes: int) -> CSR:
     """The symmetrised, de-duplicated adjacency without self-loops, as a :class:`CSR`."""
+    check_edge_index(edge_index, num_nodes)
     row, col = edge_index.long()
     keep = row != col
     key = torch.cat([row[keep] * num_nodes + col[keep], col[keep] * num_nodes + row[keep]])

@@ -23,6 +23,7 @@ def normalized_laplacian(edge_index: Tensor, num_nodes: int) -> "scipy.sparse.cs
     is its own component: its row is zero and it contributes an eigenvalue 0."""
     import scipy.sparse as sp
 
+    check_edge_index(edge_index, num_nodes)
     row, col = edge_index.cpu().numpy()
     keep = row != col
     row, col = row[keep], col[keep]

@@ -11,6 +11,8 @@ from typing import Optional
 import torch
 from torch import Tensor
 
+from graphlab.ops import check_edge_index
+
 #: Graphs of a batch are grouped by node count for dense per-graph work (attention, SPE's
 #: ``[n, n, m]`` tensors): with the counts in
 #: ascending order, a group closes before the first graph with more than ``GROUP_RATIO`` times
@@ -95,6 +97,8 @@ def dense_groups(edge_index: Tensor, batch: Optional[Tensor], num_nodes: int,
             saves less than :data:`GROUP_MIN_SAVING`); ``None`` or ``0`` puts every graph
             into one group padded to the largest (the padding of PyG's ``to_dense_batch``).
     """
+    if adjacency:
+        check_edge_index(edge_index, num_nodes)
     device = edge_index.device
     if batch is None:
         batch = torch.zeros(num_nodes, dtype=torch.long, device=device)

@@ -215,6 +215,7 @@ class NCNPredictor(nn.Module):
 
     def _check(self, h: Tensor, adj: Any, pairs: Tensor) -> CSR:
         check_features(h, name="h")
+        check_width(h, self.hidden_channels, type(self).__name__, name="h")
         check_edge_index(pairs, h.size(0), name="pairs")
         if pairs.size(1) == 0:
             raise ValueError("pairs is an empty batch ([2, 0]); pass at least one pair")

@@ -59,6 +59,7 @@ def test_the_cpu_given_explicitly_is_the_default_path(task):
     assert on_cpu.info["device"] == default.info["device"] == "cpu"
 
 
+@pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 @pytest.mark.parametrize("task", TASKS)
 def test_every_task_trains_on_the_gpu_like_on_the_cpu(task):

@@ -351,6 +351,7 @@ def test_every_task_takes_a_device_and_an_unseen_gpu_is_one_error(write_config, 
                  TrainSettings(epochs=1), EvalSettings(), seed=0, device="cuda")
 
 
+@pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_graph_task_trains_on_the_gpu_like_on_the_cpu():
     args = (size_graphs(24), ModelSettings("gin", {"hidden_channels": 8, "dropout": 0.0}),
