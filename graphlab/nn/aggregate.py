@@ -88,6 +88,22 @@ class OpsMessagePassing(MessagePassing):
     def reduce(self) -> str:
         return self._REDUCE[self.aggr]
 
+    def _check_input(self, edge_index: Any, size: Any) -> Any:
+        # a negative index would reach PyG's scatter as an untyped RuntimeError
+        if (isinstance(edge_index, Tensor) and edge_index.layout == torch.strided
+                and not edge_index.is_floating_point() and edge_index.dim() == 2
+                and edge_index.numel() and int(edge_index.min()) < 0):
+            raise ValueError(f"edge_index has a negative index: found {int(edge_index.min())}")
+        return super()._check_input(edge_index, size)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # PyG's ``propagate`` reports an edge_index out of range or negative as IndexError
+        # (naming edge_index); graphlab's rule is one ValueError for bad input
+        try:
+            return super().__call__(*args, **kwargs)
+        except IndexError as exc:
+            raise ValueError(f"{type(self).__name__}: {exc}") from None
+
     def aggregate_neighbors(self, adj: Any, x_src: Tensor, num_dst: Optional[int] = None,
                             edge_weight: Optional[Tensor] = None) -> Tensor:
         """``out[i] = aggr_{j → i} w_ji · x_src[j]`` for any adjacency form (see :func:`to_csr`)."""
