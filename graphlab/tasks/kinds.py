@@ -2,6 +2,7 @@
 traffic forecasting, language modelling and its adapter fine-tuning."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
 
 from graphlab.data import load_dataset
@@ -29,19 +30,23 @@ def prepare_data(task: str, dataset: s.DatasetSettings):
     return data, ds.num_classes
 
 
+@dataclass(frozen=True)
 class _Run:
     """The arguments of :meth:`Task.run` (one seed), as :func:`graphlab.tasks.run_task`
     passes them."""
 
-    def __init__(self, dataset: s.DatasetSettings, model: s.ModelSettings,
-                 split: s.SplitSettings, train: s.TrainSettings, evaluation: s.EvalSettings,
-                 seed: int, progress: bool, callback: Optional[EpochCallback],
-                 ddp: Optional[Distributed], pretrain: Optional[s.PretrainSettings],
-                 checkpoint: Optional[Checkpoint], device: str):
-        self.dataset, self.model, self.split, self.train = dataset, model, split, train
-        self.evaluation, self.seed, self.progress, self.callback = (evaluation, seed, progress,
-                                                                    callback)
-        self.ddp, self.pretrain, self.checkpoint, self.device = ddp, pretrain, checkpoint, device
+    dataset: s.DatasetSettings
+    model: s.ModelSettings
+    split: s.SplitSettings
+    train: s.TrainSettings
+    evaluation: s.EvalSettings
+    seed: int
+    progress: bool
+    callback: Optional[EpochCallback]
+    ddp: Optional[Distributed]
+    pretrain: Optional[s.PretrainSettings]
+    checkpoint: Optional[Checkpoint]
+    device: str
 
 
 @register_task
