@@ -28,7 +28,6 @@ the dataclasses below and in :mod:`graphlab.tasks.settings`.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import hashlib
 import importlib
 import itertools
@@ -60,6 +59,7 @@ from graphlab.tasks.settings import (
     NON_NEGATIVE,
     POSITIVE,
     Checked,
+    non_default,
     range_error,
     ranged,
 )
@@ -158,25 +158,8 @@ class Config:
         for section in ("dataset", "split", "train", "eval", "pretrain"):
             value = getattr(self, section)
             if value is not None:
-                d[section] = _non_default(value)
+                d[section] = non_default(value)
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def _non_default(settings: Any) -> dict[str, Any]:
-    """The fields of a settings dataclass that differ from their defaults (every field
-    without a default), as plain values."""
-    out = {}
-    for f in dataclasses.fields(settings):
-        value = getattr(settings, f.name)
-        if f.default is not dataclasses.MISSING:
-            default = f.default
-        elif f.default_factory is not dataclasses.MISSING:
-            default = f.default_factory()
-        else:
-            default = dataclasses.MISSING
-        if value != default:
-            out[f.name] = to_dict(value) if dataclasses.is_dataclass(value) else value
-    return out
 
 
 def parse_override(text: str) -> tuple[str, Any]:

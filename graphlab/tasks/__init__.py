@@ -7,7 +7,7 @@ from typing import Optional
 
 from graphlab.io import Checkpoint, CheckpointError
 from graphlab.tasks.base import TASKS, Task, get_task, register_task
-from graphlab.tasks.common import EpochCallback, TaskResult, valid_device_spec
+from graphlab.tasks.common import EpochCallback, TaskResult, resolve_device, valid_device_spec
 from graphlab.tasks.distributed import Distributed, DistributedUnsupportedError
 from graphlab.tasks.kinds import _Run, prepare_data
 from graphlab.tasks.settings import (
@@ -83,7 +83,8 @@ def run_task(task: str, dataset: DatasetSettings, model: ModelSettings, split: S
         raise ValueError(f"task '{task}' does not save mid-seed checkpoints (only "
                          f"{sorted(CHECKPOINT_TASKS)} do)")
     return kind.run(_Run(dataset, model, split, train, evaluation, seed, progress, callback,
-                         ddp, pretrain, checkpoint, device))
+                         ddp, pretrain, checkpoint,
+                         None if ddp is not None else resolve_device(device)))
 
 
 __all__ = ["CHECKPOINT_TASKS", "DDP_TASKS", "DEVICE_TASKS", "TASKS", "Checkpoint",

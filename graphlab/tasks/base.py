@@ -8,10 +8,9 @@ the task.
 """
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, ClassVar
 
-from graphlab.tasks.settings import DatasetSettings, EvalSettings, TrainSettings
+from graphlab.tasks.settings import DatasetSettings, EvalSettings, TrainSettings, non_default
 
 #: the ``train`` keys every loop reads
 COMMON_TRAIN = frozenset({"epochs", "lr", "weight_decay", "patience", "monitor", "tiebreak",
@@ -49,27 +48,19 @@ class Task:
         raise NotImplementedError
 
     @classmethod
-    def run(cls, **kwargs: Any):
-        """Train and evaluate one seed; see :func:`graphlab.tasks.run_task`."""
+    def run(cls, r: Any):
+        """Train and evaluate one seed (``r``: the arguments :func:`graphlab.tasks.run_task`
+        was given, with the device resolved)."""
         raise NotImplementedError
 
     @classmethod
     def unused_settings(cls, train: TrainSettings, dataset: DatasetSettings,
                         evaluation: EvalSettings) -> list[str]:
         """The dotted keys set away from their default that this task does not read."""
-        out = []
-        for section, obj, keys in (("train", train, cls.train_keys),
-                                   ("dataset", dataset, cls.dataset_keys),
-                                   ("eval", evaluation, cls.eval_keys)):
-            for f in dataclasses.fields(obj):
-                if f.name in keys:
-                    continue
-                default = (f.default if f.default is not dataclasses.MISSING
-                           else f.default_factory() if f.default_factory is not
-                           dataclasses.MISSING else dataclasses.MISSING)
-                if getattr(obj, f.name) != default:
-                    out.append(f"{section}.{f.name}")
-        return out
+        return [f"{section}.{key}" for section, obj, keys in
+                (("train", train, cls.train_keys), ("dataset", dataset, cls.dataset_keys),
+                 ("eval", evaluation, cls.eval_keys))
+                for key in non_default(obj) if key not in keys]
 
 
 #: every task kind, by name

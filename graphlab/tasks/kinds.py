@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+import torch
+
 from graphlab.data import load_dataset
 from graphlab.io import Checkpoint
 from graphlab.tasks import forecast, graph, language, link, node
 from graphlab.tasks import settings as s
 from graphlab.tasks.base import COMMON_DATASET, COMMON_TRAIN, Task, register_task
-from graphlab.tasks.common import EpochCallback, TaskResult, resolve_device
+from graphlab.tasks.common import EpochCallback, TaskResult
 from graphlab.tasks.distributed import Distributed
 
 
@@ -46,7 +48,8 @@ class _Run:
     ddp: Optional[Distributed]
     pretrain: Optional[s.PretrainSettings]
     checkpoint: Optional[Checkpoint]
-    device: str
+    #: where a single-process run trains (``None`` under ``ddp``: the rank's device)
+    device: Optional[torch.device]
 
 
 @register_task
@@ -61,7 +64,7 @@ class NodeTask(Task):
     def run(cls, r: _Run) -> TaskResult:
         data, num_classes = prepare_data(cls.name, r.dataset)
         return node.run_node(data, num_classes, r.model, r.split, r.train, r.seed, r.progress,
-                             r.callback, device=resolve_device(r.device))
+                             r.callback, device=r.device)
 
 
 @register_task
@@ -80,7 +83,7 @@ class LinkTask(Task):
         data, _ = prepare_data(cls.name, r.dataset)
         return link.run_link(data, r.model, r.split, r.train, r.evaluation, r.seed, r.progress,
                              r.callback, r.ddp, r.checkpoint,
-                             device=None if r.ddp is not None else resolve_device(r.device))
+                             device=r.device)
 
 
 @register_task
@@ -102,7 +105,7 @@ class GraphTask(Task):
         ds = graph.precompute(ds, r.dataset.eigen_pe, r.dataset.bag, r.progress)
         return graph.run_graph(ds, r.model, r.split, r.train, r.seed, r.progress, r.callback,
                                r.ddp, name=r.dataset.name, checkpoint=r.checkpoint,
-                               device=None if r.ddp is not None else resolve_device(r.device))
+                               device=r.device)
 
 
 @register_task
@@ -120,7 +123,7 @@ class ForecastTask(Task):
         return forecast.run_forecast(load_dataset(r.dataset.name, **r.dataset.params), r.model,
                                      r.split, r.train, r.seed, r.progress, r.callback,
                                      name=r.dataset.name, checkpoint=r.checkpoint,
-                                     device=resolve_device(r.device))
+                                     device=r.device)
 
 
 @register_task
@@ -137,7 +140,7 @@ class LanguageTask(Task):
     def run(cls, r: _Run) -> TaskResult:
         return language.run_lm(load_dataset(r.dataset.name, **r.dataset.params), r.model,
                                r.train, r.seed, r.progress, r.callback, name=r.dataset.name,
-                               checkpoint=r.checkpoint, device=resolve_device(r.device))
+                               checkpoint=r.checkpoint, device=r.device)
 
 
 @register_task
@@ -154,4 +157,4 @@ class FinetuneTask(LanguageTask):
             load_dataset(r.dataset.name, **r.dataset.params),
             load_dataset(r.dataset.name, **r.pretrain.params), r.model, r.pretrain, r.train,
             r.seed, r.progress, r.callback, name=r.dataset.name, checkpoint=r.checkpoint,
-            device=resolve_device(r.device))
+            device=r.device)

@@ -265,3 +265,21 @@ class EvalSettings(Checked):
 
     hits_k: list[int] = field(default_factory=lambda: [20, 50, 100],
                               metadata={"range": AT_LEAST_1})
+
+
+def non_default(settings: Any) -> dict[str, Any]:
+    """The fields of a settings dataclass that differ from their defaults (every field
+    without a default), as plain values: what a config's fingerprint hashes, and what a task
+    must read (:meth:`graphlab.tasks.Task.unused_settings`)."""
+    out = {}
+    for f in dataclasses.fields(settings):
+        value = getattr(settings, f.name)
+        if f.default is not dataclasses.MISSING:
+            default = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
+        else:
+            default = dataclasses.MISSING
+        if value != default:
+            out[f.name] = dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+    return out
