@@ -186,7 +186,10 @@ def evaluate_graphs(net: torch.nn.Module, ds, parts: Sequence[tuple[str, Tensor]
         local = index if ddp is None else index[ddp.shard(index.numel())]
         scores = {name: [torch.zeros(0, dtype=torch.float64, device=device)] for name in names}
         with torch.no_grad():
-            for batch in DataLoader(ds[local], batch_size=batch_size):
+            # a generator of its own: iterating a DataLoader draws a base seed from the
+            # generator it is given, so scoring never moves the global (training) stream
+            for batch in DataLoader(ds[local], batch_size=batch_size,
+                                    generator=torch.Generator()):
                 batch = batch.to(device)
                 for name, value in _scores(net(batch), batch.y, target).items():
                     scores[name].append(value)
@@ -267,11 +270,6 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
     parts = [("train", train_idx), ("val", val_idx), ("test", test_idx)]
     test_at_best = train.test_at == "best"
     per_epoch = [("val", val_idx)] if test_at_best else parts
-    # every evaluation DataLoader draws one base seed from the global RNG when iterated;
-    # the parts not scored per epoch make the same draws, so that the training stream, and
-    # with it every metric, is the one of test_at: every_epoch
-    scored = {name for name, _ in per_epoch}
-    skipped_draws = sum(int(i.numel() > 0) for name, i in parts if name not in scored)
     selector = Selector(monitor, train.patience, train.tiebreak)
     best = BestWeights(selector, test_at_best)
     curve: list[dict[str, float]] = []
@@ -301,8 +299,6 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
         evaluate = not (epoch % train.eval_every and epoch != train.epochs)
         if evaluate or train.scheduler == "plateau":
             row.update(evaluate_graphs(net, ds, per_epoch, target, eval_batch, device, ddp))
-            for _ in range(skipped_draws):
-                torch.empty((), dtype=torch.int64).random_()
         if scheduler is not None:
             if train.scheduler == "plateau":
                 scheduler.step(row.get(monitor, row["loss"]))

@@ -102,7 +102,7 @@ def test_classification_reports_the_cross_entropy_and_breaks_ties_on_it():
     """val_loss is the mean cross-entropy of the validation graphs; with tiebreak val_loss
     the selected epoch has the best val_acc and, among those, the lowest val_loss."""
     from graphlab.runner.seeding import seed_everything
-    seed_everything(0)
+    seed_everything(3)
     res = run_graph(size_graphs(40), ModelSettings("gin", {"hidden_channels": 8}),
                     SplitSettings(folds=4), TrainSettings(epochs=15, lr=0.02, batch_size=8,
                                                           tiebreak="val_loss"), seed=0)
@@ -115,7 +115,7 @@ def test_classification_reports_the_cross_entropy_and_breaks_ties_on_it():
     assert res.metrics["best_epoch"] == chosen["epoch"]
     assert res.metrics["val_loss"] == chosen["val_loss"]
     # the same numbers with the selected epoch's weights scored once at the end
-    seed_everything(0)
+    seed_everything(3)
     best = run_graph(size_graphs(40), ModelSettings("gin", {"hidden_channels": 8}),
                      SplitSettings(folds=4), TrainSettings(epochs=15, lr=0.02, batch_size=8,
                                                            tiebreak="val_loss",
@@ -300,6 +300,23 @@ def test_testing_only_the_best_epoch_gives_the_same_metrics(monitor, scheduler):
     assert all("test_acc" not in r and "train_acc" not in r and "val_acc" in r
                for r in best.curve)
     assert [r["val_acc"] for r in best.curve] == [r["val_acc"] for r in every.curve]
+
+
+def test_scoring_leaves_the_global_generator_alone():
+    """The evaluation loaders draw from a generator of their own, so scoring a model (any
+    number of parts, any number of times) never moves the training stream."""
+    from graphlab.tasks.graph import evaluate_graphs
+    ds = size_graphs(12)
+    from graphlab.models import build_model
+    net = build_model("gin", "graph", {"hidden_channels": 4}, in_channels=ds.num_features,
+                      out_channels=2, edge_channels=0)
+    torch.manual_seed(0)
+    before = torch.get_rng_state()
+    parts = [("train", torch.arange(6)), ("val", torch.arange(6, 9)),
+             ("test", torch.arange(9, 12))]
+    evaluate_graphs(net, ds, parts, "classification", 4, torch.device("cpu"))
+    evaluate_graphs(net, ds, parts[1:], "classification", 4, torch.device("cpu"))
+    assert torch.equal(torch.get_rng_state(), before)
 
 
 def test_test_at_is_checked_and_graph_only(write_config):
