@@ -10,6 +10,8 @@
     graphlab bench ops [--nodes N --edges E --channels F --repeats R --device D --out FILE]
     graphlab bench ncn [CONFIG ...] [--epochs K --out FILE]
     graphlab expressiveness [--models ...] [--benchmarks exp sr25 brec] [--categories ...]
+    graphlab wl [--models GIN SSWL+ ...] [--categories ...] [--layers L] [--out FILE]
+    graphlab sensitivity CONFIG ... [--trained] [--targets K] [--probes P|exact] [--out FILE]
 """
 from __future__ import annotations
 
@@ -256,6 +258,48 @@ def _cmd_expressiveness(args: argparse.Namespace) -> int:
     return expressiveness_main(args.expr_args)
 
 
+def _cmd_wl(args: argparse.Namespace) -> int:
+    from graphlab.studies.harness import wl_main
+    return wl_main(args.study_args)
+
+
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    import json
+
+    from graphlab.io import atomic_write
+    from graphlab.studies.sensitivity import sensitivity_table, task_sensitivity
+
+    configs = [cfg for p in _config_paths(args.configs) for cfg in load_configs(p, args.profile)]
+    rows, out = {}, {}
+    for cfg in configs:
+        sens, info = task_sensitivity(cfg.task, cfg.model, cfg.split, cfg.train, cfg.dataset,
+                                      seed=args.seed, trained=args.trained,
+                                      num_targets=args.targets, max_hops=args.max_hops,
+                                      probes=args.probes, progress=not args.quiet)
+        rows[cfg.name] = sens
+        out[cfg.name] = dict(info, mean=[{str(h): v for h, v in layer.items()}
+                                         for layer in sens.mean],
+                             count={str(h): c for h, c in sens.count.items()})
+    print(sensitivity_table(rows))
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(args.out, lambda f: f.write(json.dumps(out, indent=2)))
+    return 0
+
+
+def _probes(value: str) -> Optional[int]:
+    """``--probes``: a positive count, or 'exact' (``None``)."""
+    if value.lower() == "exact":
+        return None
+    try:
+        count = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a count or 'exact', got {value!r}") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value!r}")
+    return count
+
+
 def _seconds(value: str) -> Optional[float]:
     """``--checkpoint-every``: seconds >= 0, or 'off' (``None``)."""
     if value.lower() in ("off", "none", "never"):
@@ -350,6 +394,29 @@ def build_parser() -> argparse.ArgumentParser:
     expr.add_argument("expr_args", nargs=argparse.REMAINDER,
                       help="options (see 'graphlab expressiveness --help')")
     expr.set_defaults(func=_cmd_expressiveness)
+    wl = sub.add_parser("wl", help="the colour-refinement tests (1-WL, the SWL presets') on "
+                                   "BREC's pairs, no model")
+    wl.add_argument("study_args", nargs=argparse.REMAINDER,
+                    help="options (see 'graphlab wl --help')")
+    wl.set_defaults(func=_cmd_wl)
+    sens = sub.add_parser("sensitivity",
+                          help="layer-wise sensitivity ||d h_v / d x_u|| by hop distance of a "
+                               "config's model (forecast or node task)")
+    sens.add_argument("configs", nargs="+", metavar="CONFIG", help="config files or folders")
+    sens.add_argument("--profile", default="full", help="profile to apply (default: full)")
+    sens.add_argument("--trained", action="store_true",
+                      help="train one seed first (forecast configs); default: at "
+                           "initialisation")
+    sens.add_argument("--targets", type=int, default=16,
+                      help="target nodes v, drawn with --seed (default 16)")
+    sens.add_argument("--max-hops", type=int, default=8,
+                      help="ignore pairs farther apart (default 8)")
+    sens.add_argument("--probes", type=_probes, default=16,
+                      help="random projections per Jacobian norm, or 'exact' (default 16)")
+    sens.add_argument("--seed", type=int, default=0)
+    sens.add_argument("--out", help="write the numbers here as JSON")
+    sens.add_argument("--quiet", action="store_true")
+    sens.set_defaults(func=_cmd_sensitivity)
     return parser
 
 
@@ -373,6 +440,8 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     args.argv = argv
     if extra and args.command == "expressiveness":  # its options go to its own parser
         args.expr_args, extra = extra + args.expr_args, []
+    if extra and args.command == "wl":
+        args.study_args, extra = extra + args.study_args, []
     if extra:
         if args.command != "run" or any("=" not in e or e.startswith("-") for e in extra):
             parser.error(f"unrecognized arguments: {' '.join(extra)}")

@@ -304,3 +304,31 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         atomic_write(args.out, lambda f: f.write(json.dumps(results, indent=2)))
         journal.remove()
     return 0
+
+
+def wl_main(argv: Optional[Sequence[str]] = None) -> int:
+    """``graphlab wl``: the combinatorial tests alone (1-WL for GIN, each preset's SWL
+    colour refinement), on BREC, stable and after ``--layers`` rounds — seconds per pair,
+    no model."""
+    known = [m for m in harness_models() if bounding_test(m) is not None]
+    parser = argparse.ArgumentParser(
+        prog="graphlab wl", description="the colour-refinement test bounding each model "
+        "(1-WL for GIN, the preset's SWL test) on the pairs of BREC")
+    parser.add_argument("--models", nargs="+", default=known, choices=known, metavar="MODEL",
+                        help=f"whose test to run (default all: {', '.join(known)})")
+    parser.add_argument("--categories", nargs="+", default=list(BREC_CATEGORIES),
+                        choices=list(BREC_CATEGORIES))
+    parser.add_argument("--pairs", type=int, nargs="+", metavar="ID",
+                        help=f"only these pair ids, of --categories ({_id_ranges()})")
+    parser.add_argument("--layers", type=int, default=4,
+                        help="the rounds of the bounded test (default 4, the models' depth)")
+    parser.add_argument("--out", help="write the numbers here as JSON")
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    results = run(args.models, ["brec"], args.categories, progress=not args.quiet, wl=True,
+                  neural=False, layers=args.layers, pair_ids=args.pairs)
+    print(table(results, args.categories, None if args.pairs is None else len(set(args.pairs))))
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(args.out, lambda f: f.write(json.dumps(results, indent=2)))
+    return 0

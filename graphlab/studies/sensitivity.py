@@ -146,3 +146,81 @@ def layer_sensitivity(layers_of: Callable[[Tensor], Sequence[Tensor]], x: Tensor
     count = {h: int((d == h).sum()) for h in hops}
     mean = [{h: float(norms[d == h].mean()) for h in hops} for norms in per_pair]
     return Sensitivity(mean, count, targets, per_pair)
+
+
+#: where an assembled model keeps its message-passing layers, tried in this order
+LAYER_LISTS = ("backbone.blocks", "convs", "blocks", "layers")
+
+
+def model_layers(model: nn.Module) -> list[nn.Module]:
+    """The message-passing layers of an assembled model: the first non-empty
+    ``nn.ModuleList`` among :data:`LAYER_LISTS` (an STGCN forecaster's blocks, a PyG
+    ``BasicGNN``'s ``convs``). ``ValueError`` naming the model when it has none; pass the
+    layers to :func:`hooked_layers` yourself then."""
+    for path in LAYER_LISTS:
+        obj: object = model
+        for part in path.split("."):
+            obj = getattr(obj, part, None)
+        if isinstance(obj, nn.ModuleList) and len(obj):
+            return list(obj)
+    raise ValueError(f"{type(model).__name__} keeps no layer list under {list(LAYER_LISTS)}; "
+                     "call hooked_layers(model, layers) with its layers instead")
+
+
+def task_sensitivity(task: str, model_settings, split, train, dataset, seed: int = 0,
+                     trained: bool = False, num_targets: int = 16,
+                     max_hops: Optional[int] = 8, probes: Optional[int] = 16,
+                     progress: bool = False) -> tuple[Sensitivity, dict]:
+    """:func:`layer_sensitivity` of a config's model on its dataset, for the ``forecast``
+    task (one test window ``[1, T, N, C]``; the paper's study of virtual nodes) and the
+    ``node`` task (the node features). At initialisation (torch seeded with ``seed``), or
+    with ``trained`` after one seed's training (forecast only). Float64 throughout.
+    Returns the sensitivity and a small ``info`` dict (model, layers, nodes, targets)."""
+    from graphlab.data import load_dataset
+    from graphlab.models import build_model
+    from graphlab.tasks.forecast import build_forecaster, fit_forecaster, windows_for
+
+    if task not in ("forecast", "node"):
+        raise ValueError(f"the sensitivity study covers the 'forecast' and 'node' tasks, not "
+                         f"'{task}'")
+    if trained and task != "forecast":
+        raise ValueError("trained: the sensitivity study trains forecast configs only; "
+                         "measure a node model at initialisation")
+    torch.manual_seed(seed)
+    ds = load_dataset(dataset.name, **dataset.params)
+    if task == "forecast":
+        if trained:
+            net, _ = fit_forecaster(ds, model_settings, split, train, seed, progress=progress)
+        else:
+            net = build_forecaster(model_settings, ds, split)
+        x = windows_for(ds, split).x["test"][:1]
+        edge_index = (ds.adjacency > 0).nonzero().t()
+        node_dim = 2
+    else:
+        data = ds[0]
+        net = build_model(model_settings.name, "node", model_settings.params,
+                          in_channels=data.num_features, out_channels=ds.num_classes)
+        x, edge_index, node_dim = data.x, data.edge_index, 0
+    net = net.double().eval()
+    x = x.double()
+    call = None if task == "forecast" else (lambda inp: net(inp, edge_index))
+    layers_of = hooked_layers(net, model_layers(net), call)
+    sens = layer_sensitivity(layers_of, x, edge_index, input_node_dim=node_dim,
+                             state_node_dim=node_dim, num_targets=num_targets,
+                             max_hops=max_hops, probes=probes, seed=seed)
+    info = {"model": model_settings.name, "layers": len(sens.mean),
+            "nodes": int(x.size(node_dim)), "targets": sens.targets.tolist(),
+            "trained": trained, "probes": probes, "max_hops": max_hops, "seed": seed}
+    return sens, info
+
+
+def sensitivity_table(rows: dict[str, Sensitivity]) -> str:
+    """Markdown: one row per (name, layer), one column per hop distance (mean norm)."""
+    hops = sorted({h for s in rows.values() for layer in s.mean for h in layer})
+    lines = ["| config | layer | " + " | ".join(f"d={h}" for h in hops) + " |",
+             "|---|---|" + "---|" * len(hops)]
+    for name, s in rows.items():
+        for i, layer in enumerate(s.mean, 1):
+            cells = [f"{layer[h]:.3g}" if h in layer else "–" for h in hops]
+            lines.append(f"| {name} | {i} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

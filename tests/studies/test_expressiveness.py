@@ -364,3 +364,23 @@ def test_brec_layout_of_the_mirror_file(mirror):
         assert profile(g[0]) == profile(h[0])
     assert brec_pair(ds, 0)[0][0].num_nodes == 10 and brec_pair(ds, 200)[0][0].num_nodes == 10
     assert brec_pair(ds, 300)[0][0].num_nodes > 30
+
+
+def test_the_wl_command_runs_the_tests_alone(cli_on_mini_brec, tmp_path, capsys):
+    """`graphlab wl`: the colour-refinement tests without any model, on the two-pair file."""
+    import json
+
+    from graphlab.cli import main
+
+    out = tmp_path / "wl.json"
+    assert main(["wl", "--models", "GIN", "SWL(VS)", "--categories", "basic", "--layers", "2",
+                 "--quiet", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "| SWL(VS) test (2 rounds) | – | – | 1 | 1 / 2 |" in text
+    assert "| 1-WL test (stable) | – | – | 0 | 0 / 2 |" in text
+    assert "| SWL(VS) | – |" not in text            # no model row
+    rows = json.loads(out.read_text())
+    assert rows["SWL(VS)"]["wl"]["separated"] == [0] and "brec" not in rows["SWL(VS)"]
+    with pytest.raises(SystemExit):               # GIN+SPE has no combinatorial test
+        main(["wl", "--models", "GIN+SPE", "--quiet"])
+    assert "invalid choice" in capsys.readouterr().err
