@@ -26,6 +26,13 @@ touched. The options of a block:
   primary metric's mean ± std; with ``--diff KEY`` (a boolean sweep key) each cell is
   instead the mean at ``KEY=false`` minus the mean at ``KEY=true``.
 
+- ``--study expressiveness``: the folder holds the JSON records that ``graphlab
+  expressiveness --out`` writes (one file per run, each with its commit and command)
+  instead of seed records; one row per model: EXP and SR25 % separated, BREC pairs
+  separated per category (regular split into its four parts), total, unreliable pairs and
+  wall time. ``--select`` picks models by name. A model found in two files is an error
+  (two runs are never merged into one row).
+
 Every block ends with a line naming the records' folder, seed count, commits and total wall
 time, so a reader can find the runs behind each number.
 
@@ -78,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--columns", nargs="+", default=None)
     parser.add_argument("--grid", nargs=2, default=None, metavar=("ROW", "COL"))
     parser.add_argument("--diff", default=None)
+    parser.add_argument("--study", default=None, choices=["expressiveness"])
     return parser
 
 
@@ -172,6 +180,11 @@ def render(args: str, base: Path) -> str:
     folder = base / opts.folder
     if not folder.is_dir():
         raise DocumentError(f"'{args}': records folder '{opts.folder}' does not exist")
+    if opts.study:
+        if opts.metrics or opts.pivot or opts.grid:
+            raise DocumentError(f"'{args}': --study makes its own table (no --metrics, "
+                                "--pivot or --grid)")
+        return expressiveness_table(folder, opts.folder, opts.select, args)
     summaries = collect(folder)
     if opts.select:
         summaries = [s for s in summaries
@@ -190,6 +203,70 @@ def render(args: str, base: Path) -> str:
     else:
         table = markdown_table(summaries)
     return table + "\n" + provenance(opts.folder, summaries)
+
+
+#: BREC's categories and the parts of 'regular', in the order of the table
+BREC_COLUMNS = ("basic", "regular", "extension", "cfi")
+REGULAR_PARTS = ("simple_regular", "strongly_regular", "4_vertex_condition",
+                 "distance_regular")
+
+
+def expressiveness_table(folder: Path, name: str, select: list[str] | None, args: str) -> str:
+    """The table of a ``--study expressiveness`` block (see the module docstring)."""
+    import json
+
+    rows: dict[str, tuple[dict, dict, Path]] = {}
+    records = []
+    for path in sorted(folder.rglob("*.json")):
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise DocumentError(f"'{args}': {path} is not a readable JSON record ({exc})"
+                                ) from None
+        if not isinstance(record, dict) or record.get("study") != "expressiveness":
+            raise DocumentError(f"'{args}': {path} is not a record of graphlab "
+                                "expressiveness (no 'study: expressiveness')")
+        records.append(record)
+        for model, row in record["results"].items():
+            if select and not any(fnmatch.fnmatchcase(model, p) for p in select):
+                continue
+            if model in rows:
+                raise DocumentError(f"'{args}': model {model} is in both {rows[model][2]} and "
+                                    f"{path}; one row per model, from one run")
+            rows[model] = (row, record["settings"], path)
+    if not rows:
+        raise DocumentError(f"'{args}': no expressiveness records in '{name}'")
+    categories = [c for c in BREC_COLUMNS if any(c in s["categories"] and "brec" in r
+                                                 for r, s, _ in rows.values())]
+    cols = ["model", "EXP %", "SR25 %"]
+    for c in categories:
+        cols.append(f"BREC {c}" + (" (simple / strongly reg. / 4-vertex / distance reg.)"
+                                   if c == "regular" else ""))
+    cols += ["BREC total", "unreliable", "wall"]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for model, (row, settings, _) in rows.items():
+        cells = [model] + [f"{row[b]:.1f}" if b in row else "–" for b in ("exp", "sr25")]
+        brec = row.get("brec")
+        for c in categories:
+            if brec is None or c not in settings["categories"]:
+                cells.append("–")
+            elif c == "regular":
+                parts = " / ".join(str(brec[f"regular/{p}"]) for p in REGULAR_PARTS)
+                cells.append(f"{brec[c]} ({parts})")
+            else:
+                cells.append(str(brec[c]))
+        cells += [f"{brec['total']} / {row['brec_pairs']}" if brec else "–",
+                  str(brec["unreliable"]) if brec else "–"]
+        wall = sum(v for k, v in row.items() if k.endswith("wall_s"))
+        cells.append(f"{wall:.0f} s")
+        lines.append("| " + " | ".join(cells) + " |")
+    commits = sorted({r["git_commit"][:7] for r in records})
+    wall = sum(r["wall_time_s"] for r in records)
+    took = f"{wall / 3600:.1f} h" if wall >= 3600 else f"{wall / 60:.1f} min"
+    n = len(records)
+    return ("\n".join(lines) + "\n" + f"Records: `{name}` — {n} run{'s' * (n != 1)} of "
+            f"`graphlab expressiveness`; commit{'s' * (len(commits) != 1)} "
+            f"{', '.join(f'`{c}`' for c in commits)}; {took} of summed wall time.\n")
 
 
 TYPED = re.compile(r"^<!-- typed -->\n(?P<body>.*?)^<!-- end typed -->$", re.S | re.M)

@@ -294,16 +294,33 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parser.error("--train-epochs needs --train")
     training = PairTraining(epochs=args.train_epochs) if args.train else None
     journal = PairJournal(Path(args.out + ".pairs.jsonl") if args.out else None)
+    start = time.perf_counter()
     results = run(args.models, args.benchmarks, args.categories, progress=not args.quiet,
                   inits=args.inits, wl=args.wl, neural=not args.skip_models,
                   layers=args.layers, training=training, journal=journal,
                   pair_ids=args.pairs)
     print(table(results, args.categories, None if args.pairs is None else len(set(args.pairs))))
     if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(args.out, lambda f: f.write(json.dumps(results, indent=2)))
+        settings = {"benchmarks": args.benchmarks, "categories": args.categories,
+                    "inits": args.inits, "layers": args.layers, "wl": args.wl,
+                    "training": None if training is None else asdict(training),
+                    "pairs": args.pairs}
+        write_study(args.out, "expressiveness", settings, results, start)
         journal.remove()
     return 0
+
+
+def write_study(path: str, study: str, settings: dict, results: dict, start: float) -> None:
+    """The JSON of a study run: ``study``, its ``settings``, the per-model ``results`` and
+    where they came from (commit, command, machine, versions, wall time) — a record that a
+    RESULTS.md block can tabulate (``<!-- report: FOLDER --study expressiveness -->``)."""
+    from graphlab.io.provenance import command_line, git_commit, machine, versions
+
+    record = {"study": study, "settings": settings, "git_commit": git_commit(),
+              "command": command_line(), "machine": machine(), "versions": versions(),
+              "wall_time_s": round(time.perf_counter() - start, 1), "results": results}
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, lambda f: f.write(json.dumps(record, indent=2)))
 
 
 def wl_main(argv: Optional[Sequence[str]] = None) -> int:
@@ -325,10 +342,11 @@ def wl_main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--out", help="write the numbers here as JSON")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
+    start = time.perf_counter()
     results = run(args.models, ["brec"], args.categories, progress=not args.quiet, wl=True,
                   neural=False, layers=args.layers, pair_ids=args.pairs)
     print(table(results, args.categories, None if args.pairs is None else len(set(args.pairs))))
     if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(args.out, lambda f: f.write(json.dumps(results, indent=2)))
+        write_study(args.out, "wl", {"categories": args.categories, "layers": args.layers,
+                                     "pairs": args.pairs}, results, start)
     return 0

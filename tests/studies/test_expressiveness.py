@@ -104,7 +104,7 @@ def test_the_command_can_run_chosen_pairs(cli_on_mini_brec, tmp_path, capsys):
     assert cli_on_mini_brec.main(["--models", "SWL(VS)", "--benchmarks", "brec", "--categories",
                                   "basic", "--pairs", "0", "--quiet", "--out", str(out)]) == 0
     assert "| SWL(VS) | – | – | 1 | 1 / 1 |" in capsys.readouterr().out
-    row = json.loads(out.read_text())["SWL(VS)"]
+    row = json.loads(out.read_text())["results"]["SWL(VS)"]
     assert row["brec_pairs"] == 1 and [p["pair"] for p in row["brec_per_pair"]] == [0]
     with pytest.raises(ValueError, match=r"BREC pairs \[5\] are not in the categories"):
         cli_on_mini_brec.main(["--models", "SWL(VS)", "--benchmarks", "brec", "--categories",
@@ -140,7 +140,7 @@ def test_expressiveness_command_with_the_wl_tests(cli_on_mini_brec, tmp_path, ca
     assert "| SWL(VS) test (stable) | – | – | 1 | 1 / 2 |" in text
     assert "| SWL(VS) test (2 rounds) | – | – | 1 | 1 / 2 |" in text
     assert "| 1-WL test (stable) | – | – | 0 | 0 / 2 |" in text and "BUG" not in text
-    rows = json.loads(out.read_text())
+    rows = json.loads(out.read_text())["results"]
     assert rows["SWL(VS)"]["brec"]["total"] == 1 and rows["SWL(VS)"]["exceeds_test"] == []
     assert rows["SWL(VS)"]["wl"]["separated"] == [0] and "wl" not in rows["GIN+SPE"]
     assert command.main(["--models", "SSWL", "--benchmarks", "brec", "--categories", "basic",
@@ -181,7 +181,8 @@ def test_a_killed_expressiveness_run_resumes_from_its_pair_journal(cli_on_mini_b
         f.write('{"key": "torn')
     monkeypatch.setattr(brec_module, "brec_pair", real)
     assert command.main(args + ["--out", str(out)]) == 0
-    ours, theirs = json.loads(out.read_text())["SWL(VS)"], json.loads(whole.read_text())["SWL(VS)"]
+    ours = json.loads(out.read_text())["results"]["SWL(VS)"]
+    theirs = json.loads(whole.read_text())["results"]["SWL(VS)"]
     assert ours["brec_read_back"] == 1 and theirs["brec_read_back"] == 0
     assert len(ours["brec_read_back_commits"]) == 1 and "brec_read_back_commits" not in theirs
     for key in ("brec", "brec_per_pair"):
@@ -193,7 +194,7 @@ def test_a_killed_expressiveness_run_resumes_from_its_pair_journal(cli_on_mini_b
         command.main(args + ["--out", str(other)])       # an untrained result in its journal
     monkeypatch.setattr(brec_module, "brec_pair", real)
     assert command.main(args + ["--train", "--train-epochs", "2", "--out", str(other)]) == 0
-    row = json.loads(other.read_text())["SWL(VS)"]
+    row = json.loads(other.read_text())["results"]["SWL(VS)"]
     assert row["brec_read_back"] == 0 and row["brec_training"]["epochs"] == 2
     assert row["brec_norm"] is True and ours["brec_norm"] is False
     assert [p["train_epochs"] for p in row["brec_per_pair"]] == [2, 2]
@@ -379,8 +380,45 @@ def test_the_wl_command_runs_the_tests_alone(cli_on_mini_brec, tmp_path, capsys)
     assert "| SWL(VS) test (2 rounds) | – | – | 1 | 1 / 2 |" in text
     assert "| 1-WL test (stable) | – | – | 0 | 0 / 2 |" in text
     assert "| SWL(VS) | – |" not in text            # no model row
-    rows = json.loads(out.read_text())
+    rows = json.loads(out.read_text())["results"]
     assert rows["SWL(VS)"]["wl"]["separated"] == [0] and "brec" not in rows["SWL(VS)"]
     with pytest.raises(SystemExit):               # GIN+SPE has no combinatorial test
         main(["wl", "--models", "GIN+SPE", "--quiet"])
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_expressiveness_records_make_a_generated_table(cli_on_mini_brec, tmp_path):
+    """`graphlab expressiveness --out` writes a record (study, settings, commit, command,
+    wall time, results) that a `--study expressiveness` block of a document tabulates; the
+    check fails when a number in the block is edited; a model found in two records is an
+    error naming both files, and so is a JSON that is not such a record."""
+    import json
+
+    from graphlab.runner.document import DocumentError, check_document, update_document
+
+    folder = tmp_path / "records" / "expr"
+    assert cli_on_mini_brec.main(["--models", "GIN", "SWL(VS)", "--benchmarks", "brec",
+                                  "--categories", "basic", "--quiet",
+                                  "--out", str(folder / "a.json")]) == 0
+    record = json.loads((folder / "a.json").read_text())
+    assert record["study"] == "expressiveness" and record["settings"]["categories"] == ["basic"]
+    assert record["git_commit"] and record["command"] and record["wall_time_s"] >= 0
+    doc = tmp_path / "R.md"
+    doc.write_text("text\n<!-- report: records/expr --study expressiveness -->\n"
+                   "<!-- end report -->\nmore\n")
+    assert update_document(doc)
+    text = doc.read_text()
+    assert "| GIN | – | – | 0 | 0 / 2 | 0 |" in text
+    assert "| SWL(VS) | – | – | 1 | 1 / 2 | 0 |" in text
+    assert "Records: `records/expr` — 1 run of `graphlab expressiveness`" in text
+    assert check_document(doc) == []
+    doc.write_text(text.replace("| 1 / 2 |", "| 2 / 2 |"))
+    assert check_document(doc)
+    assert cli_on_mini_brec.main(["--models", "GIN", "--benchmarks", "brec", "--categories",
+                                  "basic", "--quiet", "--out", str(folder / "b.json")]) == 0
+    with pytest.raises(DocumentError, match=r"model GIN is in both .*a\.json and .*b\.json"):
+        update_document(doc)
+    (folder / "b.json").write_text('{"results": {}}')
+    with pytest.raises(DocumentError, match=r"b\.json is not a record of graphlab "
+                                            "expressiveness"):
+        update_document(doc)
