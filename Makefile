@@ -22,7 +22,7 @@ install: $(STAMP)
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade-strategy only-if-needed torch==2.13.0
-	$(PY) -m pip install -e '.[dev,triton,ray]'
+	$(PY) -m pip install -e '.[dev,triton,ray,tune]'
 	if [ -d $(SHARED)/wheels ]; then \
 	  $(PY) -m pip install --find-links $(SHARED)/wheels torch-scatter==2.1.2; fi
 	touch $(STAMP)

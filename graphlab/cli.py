@@ -10,6 +10,7 @@
     graphlab bench ops [--nodes N --edges E --channels F --repeats R --device D --out FILE]
     graphlab bench ncn [CONFIG ...] [--epochs K --out FILE]
     graphlab expressiveness [--models ...] [--benchmarks exp sr25 brec] [--categories ...]
+    graphlab tune CONFIG [key=value ...] [--trials N] [--jobs J] [--launcher local|ray]
     graphlab wl [--models GIN SSWL+ ...] [--categories ...] [--layers L] [--out FILE]
     graphlab sensitivity CONFIG ... [--trained] [--targets K] [--probes P|exact] [--out FILE]
 """
@@ -258,6 +259,33 @@ def _cmd_expressiveness(args: argparse.Namespace) -> int:
     return expressiveness_main(args.expr_args)
 
 
+def _cmd_tune(args: argparse.Namespace) -> int:
+    from graphlab.runner.tune import tune, tune_table
+
+    path = Path(args.config)
+    out = Path(args.out) if args.out else default_out(path)
+    progress = not args.quiet and sys.stderr.isatty()
+
+    def run(jobs):
+        if args.launcher == "ray":
+            from graphlab.runner.ray_launcher import run_with_ray
+            run_with_ray(jobs, address=args.address,
+                         num_cpus=args.jobs if args.jobs > 1 else None, progress=progress)
+        else:
+            run_configs(jobs, jobs=args.jobs, progress=progress,
+                        log=None if args.quiet or progress else _log_line)
+
+    if args.address and args.launcher != "ray":
+        raise ConfigError("--address is for --launcher ray")
+    try:
+        result = tune(path, args.profile, args.overrides, args.trials, out, run, args.imports)
+    except RunFailedError as exc:
+        print(f"graphlab: {exc}", file=sys.stderr)
+        return 1
+    print(tune_table(result))
+    return 0
+
+
 def _cmd_wl(args: argparse.Namespace) -> int:
     from graphlab.studies.harness import wl_main
     return wl_main(args.study_args)
@@ -394,6 +422,22 @@ def build_parser() -> argparse.ArgumentParser:
     expr.add_argument("expr_args", nargs=argparse.REMAINDER,
                       help="options (see 'graphlab expressiveness --help')")
     expr.set_defaults(func=_cmd_expressiveness)
+    tune = sub.add_parser("tune", help="hyper-parameter search over a config's search: "
+                                       "block, chosen on the validation metric")
+    tune.add_argument("config", metavar="CONFIG")
+    tune.add_argument("overrides", nargs="*", metavar="key=value")
+    tune.add_argument("--trials", type=int, help="points drawn from ranges (default the "
+                                                  "block's trials, else 20)")
+    tune.add_argument("--profile", default="full", help="profile to apply (default: full)")
+    tune.add_argument("--out", help="results folder (default: as graphlab run)")
+    tune.add_argument("--jobs", type=int, default=1, help="seeds in parallel (local pool; "
+                                                          "with --launcher ray: its CPUs)")
+    tune.add_argument("--launcher", choices=["local", "ray"], default="local")
+    tune.add_argument("--address", help="Ray cluster address to join (--launcher ray)")
+    tune.add_argument("--import", dest="imports", action="append", default=[],
+                      metavar="MODULE", help="a user module registering models or datasets")
+    tune.add_argument("--quiet", action="store_true")
+    tune.set_defaults(func=_cmd_tune)
     wl = sub.add_parser("wl", help="the colour-refinement tests (1-WL, the SWL presets') on "
                                    "BREC's pairs, no model")
     wl.add_argument("study_args", nargs=argparse.REMAINDER,
@@ -443,9 +487,10 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     if extra and args.command == "wl":
         args.study_args, extra = extra + args.study_args, []
     if extra:
-        if args.command != "run" or any("=" not in e or e.startswith("-") for e in extra):
+        if args.command not in ("run", "tune") or any("=" not in e or e.startswith("-")
+                                                      for e in extra):
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
-        args.targets.extend(extra)
+        (args.targets if args.command == "run" else args.overrides).extend(extra)
     try:
         return args.func(args)
     except (ConfigError, DatasetNotAvailableError, ResultsConflictError, ResultsFolderError,

@@ -7,6 +7,14 @@ from graphlab.data.registry import (
     SyntheticDataset,
     get_dataset_spec,
     load_dataset,
+    register_dataset,
+)
+from graphlab.data.sources import (
+    GraphFileError,
+    add_node_features,
+    load_pyg_class,
+    open_dataset,
+    read_graph_file,
 )
 from graphlab.data.splits import (
     LinkSplit,
@@ -22,7 +30,9 @@ from graphlab.data.traffic import ForecastWindows, SensorSeries, ZScore, chronol
 from graphlab.data.validate import check_graph
 
 __all__ = ["ByteCorpus", "DATASETS", "DatasetNotAvailableError", "DatasetSpec", "ForecastWindows",
-           "LinkSplit", "SensorSeries", "SyntheticDataset", "ZScore", "byte_corpus", "check_graph",
-           "chronological_windows", "data_root", "directed_csbm", "get_dataset_spec",
-           "given_node_split", "graph_cv_split", "load_dataset", "mirror_dir", "random_graph_split",
-           "random_link_split", "random_node_split", "stdlib_files"]
+           "GraphFileError", "LinkSplit", "SensorSeries", "SyntheticDataset", "ZScore",
+           "add_node_features", "byte_corpus", "check_graph", "chronological_windows",
+           "data_root", "directed_csbm", "get_dataset_spec", "given_node_split",
+           "graph_cv_split", "load_dataset", "load_pyg_class", "mirror_dir", "open_dataset",
+           "random_graph_split", "random_link_split", "random_node_split", "read_graph_file",
+           "register_dataset", "stdlib_files"]

@@ -152,13 +152,19 @@ class Config:
         and every ``dataset`` / ``split`` / ``train`` / ``eval`` / ``pretrain`` setting that
         differs from its default. A setting written at its default, or one added to
         graphlab later, leaves the fingerprint as it was. Seeds, paper, profiles, text,
-        resources and ``imports`` (where a model's code lives) are not part of it."""
+        resources and ``imports`` (where a model's code lives) are not part of it. For a graph
+        file (``dataset.path``) the file's content (a sha256) counts, not its path: an edited
+        file is a different configuration, a moved one is not."""
         d: dict[str, Any] = {"task": self.task, "name": self.name,
                              "model": to_dict(self.model)}
         for section in ("dataset", "split", "train", "eval", "pretrain"):
             value = getattr(self, section)
             if value is not None:
                 d[section] = non_default(value)
+        if self.dataset.path is not None:   # the file's content, not where it lies
+            from graphlab.data.sources import file_digest
+            d["dataset"].pop("path")
+            d["dataset_file"] = file_digest(self.dataset.path)
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -207,17 +213,55 @@ def _check_model_params(params: dict[str, Any], builder: Any, where: str,
             raise ConfigError(f"{source}: {error}")
 
 
+def _check_dataset(dataset, source: str):
+    """The ``dataset:`` section names its data once (``name``, ``class`` or ``path``); a
+    registered name's params are checked against its loader. Returns the registered
+    dataset's spec, or ``None`` for a class, a file, ``tu/NAME`` or in-memory data."""
+    given = [k for k, v in (("name", dataset.name), ("class", dataset.cls),
+                            ("path", dataset.path), ("in_memory", dataset.in_memory))
+             if v is not None]
+    if len(given) != 1:
+        raise ConfigError(f"{source}: key 'dataset' must name its data with exactly one of "
+                          f"'name', 'class' or 'path', got {given or 'none'}")
+    if dataset.path is None:
+        for key, value, default in (("directed", dataset.directed, True),
+                                    ("num_nodes", dataset.num_nodes, None),
+                                    ("variable", dataset.variable, "net")):
+            if value != default:
+                raise ConfigError(f"{source}: key 'dataset.{key}' is for a graph file "
+                                  "(dataset.path)")
+    elif dataset.params:
+        raise ConfigError(f"{source}: key 'dataset.params' is for a registered name or a "
+                          "class; a file (dataset.path) takes directed, num_nodes, variable")
+    if dataset.path is not None:
+        from graphlab.data.sources import FILE_FORMATS
+        suffix = Path(dataset.path).suffix.lower()
+        if suffix not in FILE_FORMATS:
+            raise ConfigError(f"{source}: key 'dataset.path': unknown graph file extension "
+                              f"'{suffix}' (use one of {', '.join(FILE_FORMATS)})")
+    if dataset.cls is not None and "." not in dataset.cls:
+        raise ConfigError(f"{source}: key 'dataset.class' must be a dotted path, e.g. "
+                          f"torch_geometric.datasets.Amazon, got '{dataset.cls}'")
+    if dataset.name is None or dataset.name.lower().startswith("tu/"):
+        if dataset.name is not None and len(dataset.name) <= 3:
+            raise ConfigError(f"{source}: key 'dataset.name': 'tu/' needs a TU dataset name")
+        return None
+    name = dataset.name.lower()
+    if name not in DATASETS:
+        raise ConfigError(f"{source}: key 'dataset.name': unknown dataset '{dataset.name}' "
+                          f"(registered: {', '.join(sorted(DATASETS))}; or tu/NAME, a "
+                          "dataset.class or a dataset.path)")
+    spec = DATASETS[name]
+    _check_keys(dataset.params, spec.params(), "dataset.params", f"dataset '{name}'", source)
+    return spec
+
+
 def _check_semantics(cfg: Config, source: str) -> None:
     if cfg.task not in TASKS:
         raise ConfigError(f"{source}: key 'task' must be one of {sorted(TASKS)}, got "
                           f"'{cfg.task}'")
-    name = cfg.dataset.name.lower()
-    if name not in DATASETS:
-        raise ConfigError(f"{source}: key 'dataset.name': unknown dataset '{cfg.dataset.name}' "
-                          f"(registered: {', '.join(sorted(DATASETS))})")
-    spec = DATASETS[name]
-    _check_keys(cfg.dataset.params, spec.params(), "dataset.params", f"dataset '{name}'",
-                source)
+    spec = _check_dataset(cfg.dataset, source)
+    name = spec.name if spec is not None else cfg.dataset.label
     try:
         mspec = get_model_spec(cfg.model.name, cfg.task)
     except KeyError as exc:
@@ -225,15 +269,20 @@ def _check_semantics(cfg: Config, source: str) -> None:
     _check_keys(cfg.model.params, mspec.params(), "model.params", f"model '{mspec.name}'",
                 source)
     _check_model_params(cfg.model.params, mspec.builder, "model.params", source)
-    holds = {"text": "text", "traffic": "sensor time series"}.get(spec.kind, "graphs")
+    holds = ({"text": "text", "traffic": "sensor time series"}.get(spec.kind, "graphs")
+             if spec is not None else "graphs")
     needs = TASKS[cfg.task].data
     if holds != needs:
         raise ConfigError(f"{source}: key 'dataset.name': dataset '{name}' holds {holds}, task "
                           f"'{cfg.task}' needs {needs}")
-    if (cfg.pretrain is not None) != (cfg.task == "lm_finetune"):
+    task = TASKS[cfg.task]
+    if (cfg.pretrain is not None) != task.pretrain:
+        takes = [t for t, c in TASKS.items() if c.pretrain]
         raise ConfigError(f"{source}: key 'pretrain' is " + (
-            "required by task 'lm_finetune' (the base model to freeze and adapt)"
-            if cfg.pretrain is None else f"only for task 'lm_finetune', not '{cfg.task}'"))
+            f"required by task '{cfg.task}' (the base model to freeze and adapt)"
+            if cfg.pretrain is None else
+            f"only for task{'s' * (len(takes) > 1)} {', '.join(map(repr, takes))}, not "
+            f"'{cfg.task}'"))
     if cfg.pretrain is not None:
         try:
             pspec = get_model_spec(cfg.pretrain.model.name, "lm")
@@ -243,6 +292,9 @@ def _check_semantics(cfg: Config, source: str) -> None:
                     f"model '{pspec.name}'", source)
         _check_model_params(cfg.pretrain.model.params, pspec.builder, "pretrain.model.params",
                             source)
+        if spec is None:
+            raise ConfigError(f"{source}: key 'pretrain': needs a registered dataset "
+                              "(dataset.name)")
         _check_keys(cfg.pretrain.params, spec.params(), "pretrain.params", f"dataset '{name}'",
                     source)
     if not cfg.eval.hits_k:
@@ -265,15 +317,13 @@ def _check_semantics(cfg: Config, source: str) -> None:
             raise ConfigError(f"{source}: key 'train.tiebreak' must name a validation metric "
                               f"(val_…) or be 'last', got {tiebreak!r}")
     choices = (("train.scheduler", cfg.train.scheduler, (None, "step", "plateau")),
-               ("dataset.node_features", cfg.dataset.node_features, (None, "degree", "constant")),
+               ("dataset.node_features", cfg.dataset.node_features,
+                (None, "degree", "constant", "one_hot")),
                ("train.test_at", cfg.train.test_at, ("every_epoch", "best")))
     for key, value, allowed in choices:
         if value not in allowed:
             raise ConfigError(f"{source}: key '{key}' must be one of {list(allowed)}, got "
                               f"{value!r}")
-    if cfg.train.test_at != "every_epoch" and cfg.task not in ("graph", "forecast"):
-        raise ConfigError(f"{source}: key 'train.test_at: {cfg.train.test_at}' is for tasks "
-                          f"'graph' and 'forecast' only, not '{cfg.task}'")
     unknown_bag = sorted(set(cfg.dataset.bag or {}) - {"max_dis", "hops"})
     if unknown_bag:
         raise ConfigError(f"{source}: unknown key 'dataset.bag.{unknown_bag[0]}' (allowed: "
@@ -337,6 +387,9 @@ def config_from_dict(raw: dict, source: str = "<dict>", profile: str = FULL,
     if "sweep" in raw:
         raise ConfigError(f"{source}: has a 'sweep' block, which stands for several configs; "
                           "load it with load_configs() (the CLI does)")
+    if "search" in raw:
+        raise ConfigError(f"{source}: has a 'search' block, a hyper-parameter search: run it "
+                          "with graphlab tune (or remove the block)")
     profiles = raw.get("profiles") or {}
     if not isinstance(profiles, dict):
         raise ConfigError(f"{source}: key 'profiles' must be a mapping of profile name to "
@@ -362,6 +415,11 @@ def config_from_dict(raw: dict, source: str = "<dict>", profile: str = FULL,
         cfg = from_dict(Config, raw, source)
         if cfg.name is None:
             cfg.name = Path(source).stem if source.endswith((".yaml", ".yml")) else "run"
+        if cfg.dataset.path is not None and source.endswith((".yaml", ".yml")):
+            # a relative graph file lives beside its config (else: the current folder)
+            beside = Path(source).parent / cfg.dataset.path
+            if not Path(cfg.dataset.path).is_absolute() and beside.exists():
+                cfg.dataset.path = str(beside)
         _check_semantics(cfg, source)
     except ConfigError as exc:
         # say which override set the offending key, if one did

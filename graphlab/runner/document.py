@@ -30,8 +30,8 @@ touched. The options of a block:
   expressiveness --out`` writes (one file per run, each with its commit and command)
   instead of seed records; one row per model: EXP and SR25 % separated, BREC pairs
   separated per category (regular split into its four parts), total, unreliable pairs and
-  wall time. ``--select`` picks models by name. A model found in two files is an error
-  (two runs are never merged into one row).
+  wall time. ``--select`` picks models by name, in its order. A model found in two files
+  is an error (two runs are never merged into one row).
 
 Every block ends with a line naming the records' folder, seed count, commits and total wall
 time, so a reader can find the runs behind each number.
@@ -236,6 +236,9 @@ def expressiveness_table(folder: Path, name: str, select: list[str] | None, args
             rows[model] = (row, record["settings"], path)
     if not rows:
         raise DocumentError(f"'{args}': no expressiveness records in '{name}'")
+    if select:   # rows in the order of the patterns that select them
+        rows = dict(sorted(rows.items(), key=lambda kv: next(
+            i for i, p in enumerate(select) if fnmatch.fnmatchcase(kv[0], p))))
     categories = [c for c in BREC_COLUMNS if any(c in s["categories"] and "brec" in r
                                                  for r, s, _ in rows.values())]
     cols = ["model", "EXP %", "SR25 %"]

@@ -82,8 +82,10 @@ def run_seed(cfg: Config, seed: int, out: str | Path, progress: bool = False,
              callback: Optional[EpochCallback] = None,
              ddp: Optional[Distributed] = None,
              checkpoint_every: Optional[float] = CHECKPOINT_EVERY_S,
-             lock_wait_s: Optional[float] = None) -> Optional[dict[str, Any]]:
+             lock_wait_s: Optional[float] = None,
+             data: Any = None) -> Optional[dict[str, Any]]:
     """Run one seed of ``cfg`` and write its record atomically; returns the record.
+    ``data``: the in-memory data of a config built by :func:`run_config` with ``dataset=``.
 
     With ``ddp`` every rank trains and only rank 0 writes (and returns) the record; the
     others return ``None``. Tasks in ``CHECKPOINT_TASKS`` (not under ``ddp``) save their
@@ -109,19 +111,19 @@ def run_seed(cfg: Config, seed: int, out: str | Path, progress: bool = False,
             record = load_record(path)
             if record is not None and record["fingerprint"] == cfg.fingerprint():
                 return record
-        return _run_seed(cfg, seed, out, progress, callback, ddp, checkpoint_every)
+        return _run_seed(cfg, seed, out, progress, callback, ddp, checkpoint_every, data)
 
 
 def _run_seed(cfg: Config, seed: int, out: str | Path, progress: bool,
               callback: Optional[EpochCallback], ddp: Optional[Distributed],
-              checkpoint_every: Optional[float]) -> Optional[dict[str, Any]]:
+              checkpoint_every: Optional[float], data: Any = None) -> Optional[dict[str, Any]]:
     seed_everything(seed)
     start = time.perf_counter()
     ckpt = None if ddp is not None else seed_checkpoint(
         cfg, seed, out, math.inf if checkpoint_every is None else checkpoint_every)
     result = run_task(cfg.task, cfg.dataset, cfg.model, cfg.split, cfg.train, cfg.eval, seed,
                       progress=progress, callback=callback, ddp=ddp, pretrain=cfg.pretrain,
-                      checkpoint=ckpt, device=cfg.resources.device)
+                      checkpoint=ckpt, device=cfg.resources.device, data=data)
     wall = time.perf_counter() - start
     if ddp is not None and not ddp.is_main:
         return None
@@ -184,14 +186,14 @@ def _exit_with_parent(parent: int, interval: float = 1.0) -> None:
 
 def run_resolved(raw: dict[str, Any], profile: str, seed: int, out: str,
                  checkpoint_every: Optional[float] = CHECKPOINT_EVERY_S,
-                 lock_wait_s: Optional[float] = None) -> dict[str, Any]:
+                 lock_wait_s: Optional[float] = None, data: Any = None) -> dict[str, Any]:
     """One seed of a config shipped to another process (pool worker, Ray task) as a dict:
     ``raw`` is already resolved, so it is re-validated as written and the profile name is
     restored."""
     cfg = config_from_dict(raw, f"{raw.get('name')} (worker)")
     cfg.profile = profile
     return run_seed(cfg, seed, out, checkpoint_every=checkpoint_every,
-                    lock_wait_s=lock_wait_s)
+                    lock_wait_s=lock_wait_s, data=data)
 
 
 def check_checkpoints(cfg: Config, out: str | Path, done: set[int],
@@ -216,9 +218,16 @@ def check_checkpoints(cfg: Config, out: str | Path, done: set[int],
 
 def run_config(cfg: Config, out: str | Path, jobs: int = 1, progress: bool = True,
                overwrite: bool = False, callback: Optional[EpochCallback] = None,
-               checkpoint_every: Optional[float] = CHECKPOINT_EVERY_S
-               ) -> list[dict[str, Any]]:
+               checkpoint_every: Optional[float] = CHECKPOINT_EVERY_S,
+               dataset: Any = None) -> list[dict[str, Any]]:
     """Run every unfinished seed of ``cfg``; returns the records of all its seeds.
+
+    ``dataset``: train on this PyG ``Data``, list of ``Data`` or dataset instead of the one
+    the config names (node, link and graph tasks), into the same store: the config's
+    ``dataset.in_memory`` becomes the data's digest
+    (:func:`graphlab.data.sources.data_digest`), so the fingerprint, and the conflict
+    check, tell different data apart; ``dataset.node_features`` / ``undirected`` still
+    apply.
 
     Seeds whose result file already exists (same config fingerprint) are skipped, so an
     interrupted run re-run with the same command finishes only what is missing. Records of
@@ -229,8 +238,40 @@ def run_config(cfg: Config, out: str | Path, jobs: int = 1, progress: bool = Tru
     of the CPU threads). A seed killed mid-way resumes from its checkpoint (see
     :func:`run_seed`; ``checkpoint_every`` seconds, ``None``: off).
     """
+    if dataset is not None:
+        cfg = with_data(cfg, dataset)
     return run_configs([(cfg, out)], jobs, progress, overwrite, callback,
-                       checkpoint_every=checkpoint_every)[0]
+                       checkpoint_every=checkpoint_every, data=dataset)[0]
+
+
+def preflight_data(cfg: Config, data: Any = None) -> None:
+    """Open a graph file or PyG class (or check in-memory data) before anything is written
+    to the store, so a run whose data cannot be read leaves no trace there. Registered
+    names are opened by the seeds themselves."""
+    from graphlab.data.sources import in_memory
+
+    if data is not None:
+        in_memory(data)
+    elif cfg.dataset.path is not None or cfg.dataset.cls is not None or (
+            cfg.dataset.name or "").lower().startswith("tu/"):
+        cfg.dataset.open()
+
+
+def with_data(cfg: Config, dataset: Any) -> Config:
+    """A copy of ``cfg`` that names in-memory data by its digest instead of its dataset."""
+    import dataclasses
+
+    from graphlab.data.sources import data_digest, in_memory
+    from graphlab.tasks import get_task
+
+    if "in_memory" not in get_task(cfg.task).dataset_keys:
+        raise ValueError(f"task '{cfg.task}' reads its dataset from its config; in-memory "
+                         "data is for the node, link and graph tasks")
+    ds = in_memory(dataset)
+    settings = dataclasses.replace(cfg.dataset, name=None, cls=None, path=None, params={},
+                                   directed=True, num_nodes=None, variable="net",
+                                   in_memory=data_digest(ds))
+    return dataclasses.replace(cfg, dataset=settings)
 
 
 def _seed_line(name: str, seed: int, done: int, total: int,
@@ -247,8 +288,8 @@ def _seed_line(name: str, seed: int, done: int, total: int,
 def run_configs(runs: list[tuple[Config, str | Path]], jobs: int = 1, progress: bool = True,
                 overwrite: bool = False, callback: Optional[EpochCallback] = None,
                 log: Optional[Callable[[str], None]] = None,
-                checkpoint_every: Optional[float] = CHECKPOINT_EVERY_S
-                ) -> list[list[dict[str, Any]]]:
+                checkpoint_every: Optional[float] = CHECKPOINT_EVERY_S,
+                data: Any = None) -> list[list[dict[str, Any]]]:
     """Run every unfinished seed of every ``(config, out)``; returns each config's records.
 
     With ``jobs > 1`` the seeds of *all* the configs share one local process pool, taken in
@@ -264,6 +305,8 @@ def run_configs(runs: list[tuple[Config, str | Path]], jobs: int = 1, progress: 
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
+    if data is not None and len(runs) != 1:
+        raise ValueError("in-memory data goes with one config at a time")
     unique: dict[Path, tuple[Config, str | Path]] = {}
     for cfg, out in runs:     # two configs writing one folder would mix their seeds
         folder = run_dir_for(cfg, out)
@@ -271,6 +314,8 @@ def run_configs(runs: list[tuple[Config, str | Path]], jobs: int = 1, progress: 
             raise ResultsConflictError(f"two different configs named '{cfg.name}' would write "
                                        f"to '{folder}'; give them different names", fix="")
         unique.setdefault(folder, (cfg, out))
+    for cfg, _ in unique.values():
+        preflight_data(cfg, data)
     todo: list[tuple[Config, str | Path, int]] = []
     total = finished = 0
     for cfg, out in unique.values():
@@ -291,7 +336,7 @@ def run_configs(runs: list[tuple[Config, str | Path]], jobs: int = 1, progress: 
                 record, error = None, None
                 try:
                     record = run_seed(cfg, seed, out, progress=progress, callback=callback,
-                                      checkpoint_every=checkpoint_every)
+                                      checkpoint_every=checkpoint_every, data=data)
                 except (KeyboardInterrupt, SystemExit):
                     raise
                 except Exception as exc:  # noqa: BLE001 - reported with its seed below
@@ -310,7 +355,7 @@ def run_configs(runs: list[tuple[Config, str | Path]], jobs: int = 1, progress: 
                     raw = cfg.to_dict()
                     raw.pop("profile")
                     futures[pool.submit(run_resolved, raw, cfg.profile, seed, str(out),
-                                        checkpoint_every)] = (cfg.name, seed)
+                                        checkpoint_every, None, data)] = (cfg.name, seed)
                 for fut in as_completed(futures):
                     exc = fut.exception()
                     if exc is not None:

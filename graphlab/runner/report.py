@@ -17,6 +17,7 @@ from typing import Any, Optional, Sequence
 from graphlab.runner.schema import from_dict
 from graphlab.runner.store import DamagedRecordWarning, load_record
 from graphlab.tasks import TASKS, EvalSettings
+from graphlab.tasks.settings import dataset_label
 
 
 @dataclass
@@ -97,7 +98,7 @@ def collect(results_dir: str | Path) -> list[Summary]:
         paper = cfg.get("paper")
         primary = paper["metric"] if paper else _primary(cfg, keys, name)
         summaries.append(Summary(
-            name=name, task=cfg["task"], dataset=cfg["dataset"]["name"],
+            name=name, task=cfg["task"], dataset=dataset_label(cfg["dataset"]),
             model=cfg["model"]["name"], seeds=[r["seed"] for r in records], metrics=metrics,
             primary=primary, paper=paper,
             wall_time_s=sum(r.get("wall_time_s", 0.0) for r in records),

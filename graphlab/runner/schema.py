@@ -93,7 +93,9 @@ def from_dict(cls: type, data: dict, source: str, prefix: str = "") -> Any:
         raise ConfigError(f"{source}: '{prefix.rstrip('.') or 'config'}' must be a mapping, got "
                           f"{type(data).__name__}")
     hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+    # a field's config key is its name, or metadata["key"] where the name cannot be
+    # (``class``, a Python keyword)
+    fields = {f.metadata.get("key", f.name): f for f in dataclasses.fields(cls)}
     unknown = [k for k in data if k not in fields]
     if unknown:
         raise ConfigError(f"{source}: unknown key '{prefix}{unknown[0]}' (allowed under "
@@ -101,9 +103,9 @@ def from_dict(cls: type, data: dict, source: str, prefix: str = "") -> Any:
     kwargs = {}
     for name, f in fields.items():
         if name in data:
-            kwargs[name] = _convert(data[name], hints[name], prefix + name, source)
+            kwargs[f.name] = _convert(data[name], hints[f.name], prefix + name, source)
             error = "range" in f.metadata and range_error(prefix + name, f.metadata["range"],
-                                                          kwargs[name])
+                                                          kwargs[f.name])
             if error:
                 raise ConfigError(f"{source}: {error}")
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
@@ -118,5 +120,14 @@ def check_value(value: Any, tp: Any, key: str, source: str) -> Any:
 
 
 def to_dict(obj: Any) -> Any:
-    """The inverse of :func:`from_dict` (plain dicts and lists)."""
-    return dataclasses.asdict(obj)
+    """The inverse of :func:`from_dict` (plain dicts and lists, under the config keys)."""
+    import copy
+
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.metadata.get("key", f.name): to_dict(getattr(obj, f.name))
+                for f in dataclasses.fields(obj)}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(to_dict(v) for v in obj)
+    if isinstance(obj, dict):
+        return {k: to_dict(v) for k, v in obj.items()}
+    return copy.deepcopy(obj)

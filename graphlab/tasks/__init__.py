@@ -3,7 +3,7 @@ and loop), and :func:`run_task` that ties dataset, split, model and loop togethe
 seed."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 from graphlab.io import Checkpoint, CheckpointError
 from graphlab.tasks.base import TASKS, Task, get_task, register_task
@@ -63,7 +63,8 @@ def run_task(task: str, dataset: DatasetSettings, model: ModelSettings, split: S
              callback: Optional[EpochCallback] = None,
              ddp: Optional[Distributed] = None,
              pretrain: Optional[PretrainSettings] = None,
-             checkpoint: Optional[Checkpoint] = None, device: str = "cpu") -> TaskResult:
+             checkpoint: Optional[Checkpoint] = None, device: str = "cpu",
+             data: Any = None) -> TaskResult:
     """Run one seed of ``task``. The caller seeds the RNGs (see ``graphlab.runner.seeding``).
 
     ``ddp``: train data-parallel in an initialised process group (link and graph tasks; see
@@ -72,7 +73,9 @@ def run_task(task: str, dataset: DatasetSettings, model: ModelSettings, split: S
     resume from it — tasks in :data:`CHECKPOINT_TASKS`, not with ``ddp``. ``device``: where
     the task trains (``'auto'``, ``'cpu'``, ``'cuda'``, ``'cuda:K'``; see
     :func:`~graphlab.tasks.common.resolve_device`); ignored under ``ddp``, where the rank's
-    device is used.
+    device is used. ``data``: a PyG ``Data``, list of ``Data`` or dataset to train on
+    instead of the one ``dataset`` names (node, link and graph tasks; ``dataset``'s other
+    settings — features, symmetrising — still apply).
     """
     kind = get_task(task)
     if ddp is None:
@@ -84,7 +87,7 @@ def run_task(task: str, dataset: DatasetSettings, model: ModelSettings, split: S
                          f"{sorted(CHECKPOINT_TASKS)} do)")
     return kind.run(_Run(dataset, model, split, train, evaluation, seed, progress, callback,
                          ddp, pretrain, checkpoint,
-                         None if ddp is not None else resolve_device(device)))
+                         None if ddp is not None else resolve_device(device), data))
 
 
 __all__ = ["CHECKPOINT_TASKS", "DDP_TASKS", "DEVICE_TASKS", "TASKS", "Checkpoint",

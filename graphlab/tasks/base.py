@@ -17,6 +17,8 @@ COMMON_TRAIN = frozenset({"epochs", "lr", "weight_decay", "patience", "monitor",
                           "eval_every"})
 #: the ``dataset`` keys every task reads
 COMMON_DATASET = frozenset({"name", "params"})
+#: the ``dataset`` keys of the tasks that read any PyG class or graph file
+FILE_DATASET = frozenset({"class", "path", "directed", "num_nodes", "variable", "in_memory"})
 
 
 class Task:
@@ -31,6 +33,8 @@ class Task:
         ddp: the loop trains data-parallel under ``torchrun … --ddp``.
         device: a single-process run trains on ``resources.device`` (a GPU where asked or
             where ``'auto'`` finds one); otherwise on the CPU.
+        pretrain: the config needs a ``pretrain:`` section (the base model it adapts);
+            other tasks refuse one.
     """
 
     name: ClassVar[str]
@@ -41,6 +45,7 @@ class Task:
     checkpoint: ClassVar[bool] = False
     ddp: ClassVar[bool] = False
     device: ClassVar[bool] = True
+    pretrain: ClassVar[bool] = False
 
     @staticmethod
     def default_metrics(evaluation: EvalSettings) -> tuple[str, str]:

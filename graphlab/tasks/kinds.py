@@ -11,25 +11,51 @@ from graphlab.data import load_dataset
 from graphlab.io import Checkpoint
 from graphlab.tasks import forecast, graph, language, link, node
 from graphlab.tasks import settings as s
-from graphlab.tasks.base import COMMON_DATASET, COMMON_TRAIN, Task, register_task
+from graphlab.tasks.base import (
+    COMMON_DATASET,
+    COMMON_TRAIN,
+    FILE_DATASET,
+    Task,
+    register_task,
+)
 from graphlab.tasks.common import EpochCallback, TaskResult
 from graphlab.tasks.distributed import Distributed
 
 
-def prepare_data(task: str, dataset: s.DatasetSettings):
-    """Load the dataset and symmetrise it when asked; returns ``(data, num_classes)``.
-    (The task loops validate the graph themselves.)"""
+def open_data(dataset: s.DatasetSettings, given=None):
+    """The dataset a config names (:meth:`DatasetSettings.open`), or ``given`` — data handed
+    over in memory (``run_config(..., dataset=...)``), used as it is."""
+    if given is not None:
+        from graphlab.data.sources import in_memory
+
+        return in_memory(given, dataset.label)
+    return dataset.open()
+
+
+def prepare_data(task: str, dataset: s.DatasetSettings, given=None):
+    """Load the single graph of a node or link config: features for a featureless graph
+    (``node_features``) and symmetrised edges (``undirected``) when asked; returns
+    ``(data, num_classes)``. (The task loops validate the graph themselves.)"""
     from torch_geometric.utils import to_undirected
 
-    ds = load_dataset(dataset.name, **dataset.params)
+    from graphlab.data.sources import add_node_features
+
+    ds = open_data(dataset, given)
     if len(ds) != 1:
-        raise ValueError(f"task '{task}' needs a single-graph dataset; '{dataset.name}' holds "
+        raise ValueError(f"task '{task}' needs a single-graph dataset; '{dataset.label}' holds "
                          f"{len(ds)} graphs")
     data = ds[0]
     if dataset.undirected:
         data = data.clone()
         data.edge_index = to_undirected(data.edge_index, num_nodes=data.num_nodes)
-    return data, ds.num_classes
+    data = add_node_features(data, dataset.node_features)
+    if getattr(data, "x", None) is None:
+        raise ValueError(f"dataset '{dataset.label}' has no node features: set "
+                         "dataset.node_features to one of 'constant', 'degree' or 'one_hot'")
+    num_classes = 0
+    if getattr(data, "y", None) is not None:
+        num_classes = ds.num_classes if hasattr(ds, "num_classes") else int(data.y.max()) + 1
+    return data, num_classes
 
 
 @dataclass(frozen=True)
@@ -50,6 +76,8 @@ class _Run:
     checkpoint: Optional[Checkpoint]
     #: where a single-process run trains (``None`` under ``ddp``: the rank's device)
     device: Optional[torch.device]
+    #: data handed over in memory instead of the config's dataset (``None``: open it)
+    data: object = None
 
 
 @register_task
@@ -57,12 +85,12 @@ class NodeTask(Task):
     """Transductive node classification, full batch (accuracy)."""
 
     name = "node"
-    dataset_keys = COMMON_DATASET | {"undirected"}
+    dataset_keys = COMMON_DATASET | FILE_DATASET | {"undirected", "node_features"}
     default_metrics = staticmethod(node.default_metrics)
 
     @classmethod
     def run(cls, r: _Run) -> TaskResult:
-        data, num_classes = prepare_data(cls.name, r.dataset)
+        data, num_classes = prepare_data(cls.name, r.dataset, r.data)
         return node.run_node(data, num_classes, r.model, r.split, r.train, r.seed, r.progress,
                              r.callback, device=r.device)
 
@@ -73,14 +101,14 @@ class LinkTask(Task):
 
     name = "link"
     train_keys = COMMON_TRAIN | {"batch_size", "predictor_lr", "target_link_removal"}
-    dataset_keys = COMMON_DATASET | {"undirected"}
+    dataset_keys = COMMON_DATASET | FILE_DATASET | {"undirected", "node_features"}
     eval_keys = frozenset({"hits_k"})
     checkpoint = ddp = True
     default_metrics = staticmethod(link.default_metrics)
 
     @classmethod
     def run(cls, r: _Run) -> TaskResult:
-        data, _ = prepare_data(cls.name, r.dataset)
+        data, _ = prepare_data(cls.name, r.dataset, r.data)
         return link.run_link(data, r.model, r.split, r.train, r.evaluation, r.seed, r.progress,
                              r.callback, r.ddp, r.checkpoint,
                              device=r.device)
@@ -93,18 +121,18 @@ class GraphTask(Task):
     name = "graph"
     train_keys = COMMON_TRAIN | {"batch_size", "eval_batch_size", "scheduler", "lr_step",
                                  "lr_factor", "lr_patience", "test_at"}
-    dataset_keys = COMMON_DATASET | {"node_features", "eigen_pe", "bag", "subset"}
+    dataset_keys = COMMON_DATASET | FILE_DATASET | {"node_features", "eigen_pe", "bag",
+                                                    "subset"}
     checkpoint = ddp = True
     default_metrics = staticmethod(graph.default_metrics)
 
     @classmethod
     def run(cls, r: _Run) -> TaskResult:
-        ds = graph.add_node_features(load_dataset(r.dataset.name, **r.dataset.params),
-                                     r.dataset.node_features)
+        ds = graph.add_node_features(open_data(r.dataset, r.data), r.dataset.node_features)
         ds = graph.take_subset(ds, r.dataset.subset)
         ds = graph.precompute(ds, r.dataset.eigen_pe, r.dataset.bag, r.progress)
         return graph.run_graph(ds, r.model, r.split, r.train, r.seed, r.progress, r.callback,
-                               r.ddp, name=r.dataset.name, checkpoint=r.checkpoint,
+                               r.ddp, name=r.dataset.label, checkpoint=r.checkpoint,
                                device=r.device)
 
 
@@ -148,6 +176,7 @@ class FinetuneTask(LanguageTask):
     """Adapters (LoRA, sparse GIN) fine-tuned on a frozen pre-trained language model."""
 
     name = "lm_finetune"
+    pretrain = True
 
     @classmethod
     def run(cls, r: _Run) -> TaskResult:

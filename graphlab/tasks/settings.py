@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Optional
 
 
@@ -98,18 +99,49 @@ MODEL_PARAM_RANGES: dict[str, Range] = {
 }
 
 
+def dataset_label(d: dict[str, Any]) -> str:
+    """A short name for the data of a ``dataset:`` section (a dict, as in a record): the
+    registered name, the class's name (with its ``params.name``), the file's stem, or
+    ``in_memory``."""
+    if d.get("name") is not None:
+        return d["name"]
+    if d.get("class") is not None:
+        base = d["class"].rpartition(".")[2]
+        name = (d.get("params") or {}).get("name")
+        return f"{base}/{name}" if name is not None else base
+    return Path(d["path"]).stem if d.get("path") is not None else "in_memory"
+
+
 @dataclass
 class DatasetSettings(Checked):
     """``dataset:`` — which data to load.
 
+    Exactly one of ``name``, ``class`` and ``path`` names the data
+    (:func:`graphlab.data.sources.open_dataset`).
+
     Attributes:
-        name: a registered dataset (``graphlab data list``).
-        params: keyword parameters of the loader (synthetic generators: size, homophily, …).
+        name: a registered dataset (``graphlab data list``), or ``tu/NAME`` for any TU
+            dataset.
+        params: keyword parameters of the loader (synthetic generators: size, homophily, …)
+            or of the ``class``.
+        cls: config key ``class``: a PyG dataset class by its dotted path
+            (``torch_geometric.datasets.Amazon``), loaded under ``<data root>/<ClassName>``
+            through the mirror's ``<ClassName>/``.
+        path: a graph file (``.csv`` / ``.tsv`` / ``.txt`` / ``.edges`` edge list, ``.npz``,
+            ``.mat``, ``.pt``; see :func:`graphlab.data.sources.read_graph_file`).
+        directed: with ``path``: ``false`` symmetrises the file's edges as they are read.
+        num_nodes: with ``path``: the number of nodes (ids must be below it; default the
+            largest id + 1).
+        variable: with a ``.mat`` path: the adjacency's variable (default ``net``).
+        in_memory: set by ``run_config(cfg, out, dataset=...)``, never in a file: the
+            digest of the data handed over (:func:`graphlab.data.sources.data_digest`), so
+            runs on different data never share a fingerprint.
         undirected: symmetrise ``edge_index`` before training (directed datasets stay
             directed otherwise).
-        node_features: graph task, for datasets without node features (IMDB-BINARY):
-            ``'degree'`` (one-hot degree up to the dataset's maximum, as in GIN) or
-            ``'constant'`` (a single 1); ``None`` = use the dataset's ``x``.
+        node_features: for data without node features (IMDB-BINARY, an edge list):
+            ``'degree'`` (one-hot degree up to the data's maximum, as in GIN),
+            ``'constant'`` (a single 1) or ``'one_hot'`` (one column per node, node and
+            link tasks); ``None`` = use the dataset's ``x``.
         eigen_pe: graph task: compute the first ``eigen_pe`` Laplacian eigenpairs of every
             graph once before training (:class:`graphlab.construct.EigenPE`), for models
             with a positional encoding (``model.params.pe``).
@@ -120,13 +152,33 @@ class DatasetSettings(Checked):
             subgraph GNNs (model ``swl``).
     """
 
-    name: str
+    name: Optional[str] = None
     params: dict[str, Any] = field(default_factory=dict)
+    cls: Optional[str] = field(default=None, metadata={"key": "class"})
+    path: Optional[str] = None
+    directed: bool = True
+    num_nodes: Optional[int] = ranged(None, AT_LEAST_1)
+    variable: str = "net"
+    in_memory: Optional[str] = None
     undirected: bool = False
     node_features: Optional[str] = None
     eigen_pe: Optional[int] = ranged(None, AT_LEAST_1)
     bag: Optional[dict[str, Any]] = None
     subset: Optional[int] = ranged(None, AT_LEAST_1)
+
+    @property
+    def label(self) -> str:
+        """A short name for tables (:func:`dataset_label`)."""
+        return dataset_label({"name": self.name, "class": self.cls, "params": self.params,
+                              "path": self.path})
+
+    def open(self):
+        """The dataset these settings name (:func:`graphlab.data.sources.open_dataset`)."""
+        from graphlab.data.sources import open_dataset
+
+        return open_dataset(self.name, self.params, self.cls, self.path,
+                            self.directed, self.num_nodes, self.variable,
+                            in_memory=self.in_memory)
 
 
 @dataclass
@@ -281,5 +333,6 @@ def non_default(settings: Any) -> dict[str, Any]:
         else:
             default = dataclasses.MISSING
         if value != default:
-            out[f.name] = dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+            out[f.metadata.get("key", f.name)] = (dataclasses.asdict(value)
+                                                  if dataclasses.is_dataclass(value) else value)
     return out

@@ -324,8 +324,7 @@ def test_test_at_is_checked_and_graph_only(write_config):
     from tests.conftest import TINY
     with pytest.raises(ConfigError, match="'train.test_at' must be one of"):
         load_config(write_config(TINY.replace("lr: 0.05", "lr: 0.05, test_at: sometimes")))
-    with pytest.raises(ConfigError, match="'train.test_at: best' is for tasks 'graph' and "
-                                          "'forecast' only"):
+    with pytest.raises(ConfigError, match="key 'train.test_at' is not used by task 'node'"):
         load_config(write_config(TINY.replace("lr: 0.05", "lr: 0.05, test_at: best")))
 
 
