@@ -154,3 +154,25 @@ def test_grid_refuses_trials_and_searched_keys_refuse_overrides(tmp_path):
     with pytest.raises(ConfigError, match="has a 'search' block.*graphlab tune"):
         load_config(path)
     assert parse_search({"params": {"a.b": [1, 2], "c": [3]}}, "x").is_grid
+
+
+def test_the_cli_hands_the_trials_to_ray_when_asked(tmp_path, monkeypatch, capsys):
+    """`graphlab tune --launcher ray` gives each batch of trials to the Ray launcher (the
+    launcher itself is tested with the run command); --address without ray is refused."""
+    import graphlab.runner.ray_launcher as ray_launcher
+    from graphlab.cli import main
+
+    path = write(tmp_path, "search: {params: {train.lr: [0.1, 0.01]}}\n")
+    seen = []
+    writer = fake_run(val=lambda lr: lr, test=lambda lr: 0.0)
+
+    def fake_ray(jobs, address=None, num_cpus=None, progress=True, **kw):
+        seen.append(([cfg.name for cfg, _ in jobs], address, num_cpus))
+        writer(jobs)
+    monkeypatch.setattr(ray_launcher, "run_with_ray", fake_ray)
+    assert main(["tune", str(path), "--out", str(tmp_path / "out"), "--launcher", "ray",
+                 "--jobs", "3", "--quiet"]) == 0
+    assert seen == [(["t__lr=0.1", "t__lr=0.01"], None, 3)]
+    assert "| **chosen** |" in capsys.readouterr().out
+    assert main(["tune", str(path), "--address", "x:1", "--quiet"]) == 2
+    assert "--address is for --launcher ray" in capsys.readouterr().err
