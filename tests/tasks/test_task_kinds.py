@@ -39,7 +39,8 @@ def test_every_declared_key_is_a_setting():
     for task in TASKS.values():
         for section, keys in (("train", task.train_keys), ("dataset", task.dataset_keys),
                               ("eval", task.eval_keys)):
-            known = {f.name for f in dataclasses.fields(sections[section])}
+            known = {f.metadata.get("key", f.name)        # the config key ('class')
+                     for f in dataclasses.fields(sections[section])}
             assert keys <= known, (task.name, section, keys - known)
 
 
@@ -48,6 +49,7 @@ def test_every_declared_key_is_a_setting():
     (NODE, "train.batch_size=32", "train.batch_size", "node"),
     (NODE, "eval.hits_k=[10]", "eval.hits_k", "node"),
     (NODE, "dataset.eigen_pe=4", "dataset.eigen_pe", "node"),
+    (NODE, "dataset.subset=4", "dataset.subset", "node"),
     (LINK, "train.eval_batch_size=64", "train.eval_batch_size", "link"),
     (LINK, "train.lr_step=10", "train.lr_step", "link"),
     (GRAPH, "dataset.undirected=true", "dataset.undirected", "graph"),
