@@ -417,7 +417,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("bench_args", nargs=argparse.REMAINDER,
                        help="options of the benchmark (see 'graphlab bench ops --help')")
     bench.set_defaults(func=_cmd_bench)
-    expr = sub.add_parser("expressiveness",
+    # the studies parse their own options: their --help is theirs
+    expr = sub.add_parser("expressiveness", add_help=False,
                           help="which models separate the pairs of EXP, SR25 and BREC")
     expr.add_argument("expr_args", nargs=argparse.REMAINDER,
                       help="options (see 'graphlab expressiveness --help')")
@@ -438,8 +439,9 @@ def build_parser() -> argparse.ArgumentParser:
                       metavar="MODULE", help="a user module registering models or datasets")
     tune.add_argument("--quiet", action="store_true")
     tune.set_defaults(func=_cmd_tune)
-    wl = sub.add_parser("wl", help="the colour-refinement tests (1-WL, the SWL presets') on "
-                                   "BREC's pairs, no model")
+    wl = sub.add_parser("wl", add_help=False,
+                        help="the colour-refinement tests (1-WL, the SWL presets') on BREC's "
+                             "pairs, no model")
     wl.add_argument("study_args", nargs=argparse.REMAINDER,
                     help="options (see 'graphlab wl --help')")
     wl.set_defaults(func=_cmd_wl)

@@ -92,3 +92,12 @@ def test_checkpoint_interval_option(capsys):
         with pytest.raises(SystemExit):
             parse(["run", "c.yaml", "--checkpoint-every", bad])
         assert why in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command,option", [("wl", "--layers"), ("expressiveness", "--inits")])
+def test_a_study_prints_its_own_help(command, option, capsys):
+    """`graphlab wl --help` / `graphlab expressiveness --help` list the study's options, not
+    the wrapper's."""
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"])
+    assert exit_.value.code == 0 and option in capsys.readouterr().out
