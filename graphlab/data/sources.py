@@ -377,6 +377,13 @@ def load_tu(name: str, root: Optional[str | Path] = None, **params: Any) -> Data
     return load_pyg_class("torch_geometric.datasets.TUDataset", dict(params, name=name), root)
 
 
+def named_by(name: Any = None, cls: Any = None, path: Any = None,
+             in_memory: Any = None) -> list[str]:
+    """Which of a ``dataset:`` section's ways of naming data are set (exactly one must be)."""
+    return [k for k, v in (("name", name), ("class", cls), ("path", path),
+                           ("in_memory", in_memory)) if v is not None]
+
+
 def open_dataset(name: Optional[str] = None, params: Optional[dict[str, Any]] = None,
                  cls: Optional[str] = None, path: Optional[str | Path] = None,
                  directed: Optional[bool] = None, num_nodes: Optional[int] = None,
@@ -389,8 +396,7 @@ def open_dataset(name: Optional[str] = None, params: Optional[dict[str, Any]] = 
     was handed over in memory: it cannot be opened from the settings alone."""
     from graphlab.data.registry import load_dataset
 
-    given = [k for k, v in (("name", name), ("class", cls), ("path", path),
-                            ("in_memory", in_memory)) if v is not None]
+    given = named_by(name, cls, path, in_memory)
     if len(given) != 1:
         raise ValueError("a dataset is named by exactly one of name, class or path; got "
                          + (", ".join(given) if given else "none"))

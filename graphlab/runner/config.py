@@ -217,9 +217,9 @@ def _check_dataset(dataset, source: str):
     """The ``dataset:`` section names its data once (``name``, ``class`` or ``path``); a
     registered name's params are checked against its loader. Returns the registered
     dataset's spec, or ``None`` for a class, a file, ``tu/NAME`` or in-memory data."""
-    given = [k for k, v in (("name", dataset.name), ("class", dataset.cls),
-                            ("path", dataset.path), ("in_memory", dataset.in_memory))
-             if v is not None]
+    from graphlab.data.sources import FILE_FORMATS, named_by
+
+    given = named_by(dataset.name, dataset.cls, dataset.path, dataset.in_memory)
     if len(given) != 1:
         raise ConfigError(f"{source}: key 'dataset' must name its data with exactly one of "
                           f"'name', 'class' or 'path', got {given or 'none'}")
@@ -234,7 +234,6 @@ def _check_dataset(dataset, source: str):
         raise ConfigError(f"{source}: key 'dataset.params' is for a registered name or a "
                           "class; a file (dataset.path) takes directed, num_nodes, variable")
     if dataset.path is not None:
-        from graphlab.data.sources import FILE_FORMATS
         suffix = Path(dataset.path).suffix.lower()
         if suffix not in FILE_FORMATS:
             raise ConfigError(f"{source}: key 'dataset.path': unknown graph file extension "
@@ -479,9 +478,6 @@ def expand_sweep(raw: dict, source: str = "<dict>", profile: str = FULL,
         raise ConfigError(f"{source}: '{clash[0]}' is swept; a profile or override may not "
                           "set it (edit the sweep block instead)")
     keys = list(sweep)
-    short = [k.split(".")[-1] for k in keys]
-    if len(set(short)) != len(short):
-        short = keys
     base = raw.get("name") or (Path(source).stem if source.endswith((".yaml", ".yml"))
                                else "run")
     configs = []
@@ -489,10 +485,23 @@ def expand_sweep(raw: dict, source: str = "<dict>", profile: str = FULL,
         one = copy.deepcopy(raw)
         for key, value in zip(keys, point, strict=True):
             apply_override(one, key, value, f"{source} (sweep)")
-        one["name"] = base + "".join(f"__{s}={_sweep_value_text(v)}"
-                                     for s, v in zip(short, point, strict=True))
+        one["name"] = point_name(base, dict(zip(keys, point, strict=True)))
         configs.append(config_from_dict(one, source, profile, overrides, imports))
     return configs
+
+
+def short_keys(keys: Sequence[str]) -> list[str]:
+    """The last part of each dotted key, or the whole keys where two last parts clash."""
+    short = [k.split(".")[-1] for k in keys]
+    return short if len(set(short)) == len(short) else list(keys)
+
+
+def point_name(base: str, values: dict[str, Any]) -> str:
+    """The name of one point of a grid (a ``sweep:`` or a ``search:``):
+    ``<base>__<key>=<value>…`` with :func:`short_keys`."""
+    return base + "".join(f"__{s}={_sweep_value_text(v)}"
+                          for s, v in zip(short_keys(list(values)), values.values(),
+                                          strict=True))
 
 
 def load_configs(path: str | Path, profile: str = FULL, overrides: Sequence[str] = (),

@@ -39,10 +39,11 @@ from graphlab.runner.config import (
     Config,
     ConfigError,
     _read_yaml,
-    _sweep_value_text,
     apply_override,
     config_from_dict,
     parse_override,
+    point_name,
+    short_keys,
 )
 from graphlab.tasks.common import minimised
 
@@ -137,11 +138,6 @@ def parse_search(raw: Any, source: str) -> SearchSpace:
     return SearchSpace(dict(params), metric, trials)
 
 
-def _short_names(keys: Sequence[str]) -> list[str]:
-    short = [k.split(".")[-1] for k in keys]
-    return short if len(set(short)) == len(short) else list(keys)
-
-
 def _trial_config(raw: dict, values: dict[str, Any], name: str, source: str, profile: str,
                   overrides: Sequence[str], imports: Sequence[str]) -> Config:
     one = copy.deepcopy(raw)
@@ -215,15 +211,13 @@ def tune(path: str | Path, profile: str = FULL, overrides: Sequence[str] = (),
         trial.test = [float(r["metrics"][test_metric]) for r in trial.records
                       if test_metric in r["metrics"]]
 
-    short = _short_names(list(space.params))
     done: list[Trial] = []
     if space.is_grid:
         if trials is not None:
             raise ConfigError(f"{source}: every search.params entry is a list, so the search "
                               f"is a grid of {len(space.grid())} points; --trials is for ranges")
         for values in space.grid():
-            name = base + "".join(f"__{s}={_sweep_value_text(v)}"
-                                  for s, v in zip(short, values.values(), strict=True))
+            name = point_name(base, values)
             done.append(Trial(name, values, _trial_config(raw, values, name, source, profile,
                                                           overrides, imports)))
         run([(t.config, out) for t in done])
@@ -294,8 +288,8 @@ def tune_table(result: TuneResult) -> str:
     """Markdown: one row per trial (its values, validation and test mean ± std), the chosen
     one marked, then the selection rule."""
     keys = list(result.trials[0].values)
-    short = _short_names(keys)
-    cols = ["trial", *short, f"{result.metric} (mean ± std)", f"{result.test_metric}", ""]
+    cols = ["trial", *short_keys(keys), f"{result.metric} (mean ± std)", result.test_metric,
+            ""]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for t in result.trials:
         cells = [t.name.rsplit("__trial=", 1)[-1] if "__trial=" in t.name else str(
