@@ -176,7 +176,6 @@ def task_sensitivity(task: str, model_settings, split, train, dataset, seed: int
     ``node`` task (the node features). At initialisation (torch seeded with ``seed``), or
     with ``trained`` after one seed's training (forecast only). Float64 throughout.
     Returns the sensitivity and a small ``info`` dict (model, layers, nodes, targets)."""
-    from graphlab.data import load_dataset
     from graphlab.models import build_model
     from graphlab.tasks.forecast import build_forecaster, fit_forecaster, windows_for
 
@@ -187,8 +186,8 @@ def task_sensitivity(task: str, model_settings, split, train, dataset, seed: int
         raise ValueError("trained: the sensitivity study trains forecast configs only; "
                          "measure a node model at initialisation")
     torch.manual_seed(seed)
-    ds = load_dataset(dataset.name, **dataset.params)
     if task == "forecast":
+        ds = dataset.open()
         if trained:
             net, _ = fit_forecaster(ds, model_settings, split, train, seed, progress=progress)
         else:
@@ -197,9 +196,12 @@ def task_sensitivity(task: str, model_settings, split, train, dataset, seed: int
         edge_index = (ds.adjacency > 0).nonzero().t()
         node_dim = 2
     else:
-        data = ds[0]
+        from graphlab.tasks import prepare_data
+
+        # the graph the node task trains on: its features, symmetrised edges, any source
+        data, num_classes = prepare_data(task, dataset)
         net = build_model(model_settings.name, "node", model_settings.params,
-                          in_channels=data.num_features, out_channels=ds.num_classes)
+                          in_channels=data.num_features, out_channels=num_classes)
         x, edge_index, node_dim = data.x, data.edge_index, 0
     net = net.double().eval()
     x = x.double()
