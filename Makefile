@@ -14,7 +14,7 @@ ifneq ($(wildcard $(SHARED)/data),)
 export GRAPHLAB_MIRROR ?= $(abspath $(SHARED)/data)
 endif
 
-.PHONY: install test demo lint clean results results-check gpu-check reproduce-% reproduce-expressiveness reproduce-gin-attention reproduce-virtual-nodes
+.PHONY: install test demo lint clean results results-check gpu-check reproduce-% reproduce-expressiveness reproduce-tu-tuned reproduce-gin-attention reproduce-virtual-nodes
 
 install: $(STAMP)
 
@@ -59,6 +59,12 @@ reproduce-gin-attention: reproduce-gin_attention
 
 # Virtual nodes / semi-adaptive adjacency on LOS-loop (experiments/virtual_nodes)
 reproduce-virtual-nodes: reproduce-virtual_nodes
+
+# GIN on the TU datasets with per-dataset selection (experiments/tu/tuned): graphlab tune runs
+# lr {0.01, 0.001} x dropout {0, 0.5} and chooses on the fold-averaged validation accuracy
+reproduce-tu-tuned: $(STAMP)
+	for f in experiments/tu/tuned/*.yaml; do \
+	  $(GRAPHLAB) tune $$f --profile $(PROFILE) --out results/tu_tuned/$(PROFILE) --jobs $(JOBS) || exit 1; done
 
 # EXP, SR25 and BREC separation for GIN, GIN + SPE and every SWL preset (graphlab's protocol:
 # models at random initialisation); smoke: SR25 and BREC's basic pairs only

@@ -3,9 +3,11 @@ so that no `make reproduce-<paper>` target can silently rot."""
 from pathlib import Path
 
 import pytest
+import yaml
 
 from graphlab.data import DATASETS
 from graphlab.runner import load_configs, run_config
+from graphlab.runner.tune import tune
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = sorted((REPO / "experiments").rglob("*.yaml"))
@@ -17,6 +19,9 @@ def test_there_are_configs():
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.relative_to(REPO / "experiments")))
 def test_config_is_valid_and_smoke_profile_runs(path, tmp_path, request):
+    if "search" in yaml.safe_load(path.read_text()):
+        _smoke_search(path, tmp_path, request)
+        return
     for full in load_configs(path):                      # a sweep is several configs
         assert "smoke" in full.profiles, f"{path} has no smoke profile"
     for smoke in load_configs(path, "smoke"):
@@ -29,3 +34,18 @@ def test_config_is_valid_and_smoke_profile_runs(path, tmp_path, request):
         records = run_config(smoke, tmp_path, progress=False)
         assert len(records) == len(smoke.seed_list)
         assert smoke.primary_metric in records[0]["metrics"]
+
+
+def _smoke_search(path, tmp_path, request):
+    """A config with a ``search:`` block is run by ``graphlab tune``: its smoke profile runs
+    every trial and chooses one."""
+    raw = yaml.safe_load(path.read_text())
+    assert "smoke" in raw.get("profiles", {}), f"{path} has no smoke profile"
+    spec = DATASETS[raw["dataset"]["name"].lower()]
+    if not spec.synthetic:
+        mirror = request.getfixturevalue("mirror")
+        if not (mirror / spec.mirror_path).is_dir():
+            pytest.skip(f"{spec.name} is not in the offline mirror")
+    result = tune(path, "smoke", out=tmp_path)
+    assert result.chosen in result.trials and len(result.trials) > 1
+    assert result.chosen_path.is_file()
