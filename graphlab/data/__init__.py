@@ -18,6 +18,7 @@ from graphlab.data.sources import (
 )
 from graphlab.data.splits import (
     LinkSplit,
+    given_link_split,
     given_node_split,
     graph_cv_split,
     random_graph_split,
@@ -32,7 +33,7 @@ from graphlab.data.validate import check_graph
 __all__ = ["ByteCorpus", "DATASETS", "DatasetNotAvailableError", "DatasetSpec", "ForecastWindows",
            "GraphFileError", "LinkSplit", "SensorSeries", "SyntheticDataset", "ZScore",
            "add_node_features", "byte_corpus", "check_graph", "chronological_windows",
-           "data_root", "directed_csbm", "get_dataset_spec", "given_node_split",
+           "data_root", "directed_csbm", "get_dataset_spec", "given_link_split", "given_node_split",
            "graph_cv_split", "load_dataset", "load_pyg_class", "mirror_dir", "open_dataset",
            "random_graph_split", "random_link_split", "random_node_split", "read_graph_file",
            "register_dataset", "stdlib_files"]

@@ -32,7 +32,7 @@ FILE_FORMATS = {".csv": "edge list", ".tsv": "edge list", ".txt": "edge list",
                 ".edges": "edge list", ".npz": "numpy archive", ".mat": "MATLAB file",
                 ".pt": "saved PyG data"}
 #: what ``node_features`` may ask for a graph without features
-NODE_FEATURES = ("constant", "degree", "one_hot")
+NODE_FEATURES = ("constant", "degree", "one_hot", "embedding")
 #: graphs above this many nodes refuse ``one_hot`` (an N × N matrix); use 'degree'
 ONE_HOT_MAX_NODES = 20_000
 
@@ -292,7 +292,9 @@ def add_node_features(data: Data, kind: Optional[str], max_degree: Optional[int]
     """``data`` with node features ``x`` of ``kind`` (:data:`NODE_FEATURES`), replacing any:
     ``'constant'`` = a single 1 per node, ``'degree'`` = one-hot in-degree (up to
     ``max_degree``, default the graph's maximum; larger degrees are clipped), ``'one_hot'``
-    = the identity (one column per node; up to :data:`ONE_HOT_MAX_NODES` nodes)."""
+    = the identity (one column per node; up to :data:`ONE_HOT_MAX_NODES` nodes),
+    ``'embedding'`` = no features of the data's own (``x`` is ``[N, 0]``): the task gives the
+    model a learnable table instead (:class:`graphlab.models.LearnedNodeInput`)."""
     from torch_geometric.utils import degree
 
     if kind is None:
@@ -303,6 +305,8 @@ def add_node_features(data: Data, kind: Optional[str], max_degree: Optional[int]
     data = data.clone()
     if kind == "constant":
         data.x = torch.ones(n, 1)
+    elif kind == "embedding":
+        data.x = torch.zeros(n, 0)
     elif kind == "degree":
         deg = degree(data.edge_index[1], n).long() if data.num_edges else torch.zeros(
             n, dtype=torch.long)
@@ -390,10 +394,11 @@ def open_dataset(name: Optional[str] = None, params: Optional[dict[str, Any]] = 
                  variable: str = "net", root: Optional[str | Path] = None,
                  in_memory: Optional[str] = None) -> Dataset:
     """The dataset a config's ``dataset:`` section names: exactly one of ``name`` (a
-    registered name or ``tu/NAME``), ``cls`` (a PyG dataset class) or ``path`` (a graph
-    file; ``directed: false`` symmetrises its edges, ``num_nodes`` bounds its ids,
-    ``variable`` is the adjacency of a ``.mat``). ``in_memory`` (a digest) marks data that
-    was handed over in memory: it cannot be opened from the settings alone."""
+    registered name, ``tu/NAME``, or an OGB name such as ``ogbl-collab``), ``cls`` (a PyG
+    dataset class) or ``path`` (a graph file; ``directed: false`` symmetrises its edges,
+    ``num_nodes`` bounds its ids, ``variable`` is the adjacency of a ``.mat``).
+    ``in_memory`` (a digest) marks data that was handed over in memory: it cannot be opened
+    from the settings alone."""
     from graphlab.data.registry import load_dataset
 
     given = named_by(name, cls, path, in_memory)
@@ -423,6 +428,12 @@ def open_dataset(name: Optional[str] = None, params: Optional[dict[str, Any]] = 
         return load_pyg_class(cls, params, root)
     if name.lower().startswith("tu/"):
         return load_tu(name[3:], root, **params)
+    from graphlab.data.ogb import is_ogb_name, load_ogb
+
+    if is_ogb_name(name):
+        if params:
+            raise ValueError(f"an OGB dataset takes no dataset.params, got {sorted(params)}")
+        return load_ogb(name, root)
     return load_dataset(name, root, **params)
 
 

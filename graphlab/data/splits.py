@@ -5,7 +5,7 @@ seed gives the same split on every machine.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Optional
 
 import torch
@@ -51,10 +51,15 @@ def given_node_split(data, index: Optional[int], seed: int) -> tuple[Tensor, Ten
 
 @dataclass
 class LinkSplit:
-    """Positive and negative pairs of a random link split, all as ``[2, P]`` tensors.
+    """Positive and negative pairs of a link split, all as ``[2, P]`` tensors.
 
     ``train_edge_index`` is the training adjacency in both directions (what an encoder
-    may see); ``train_pos`` lists each training edge once (``i < j``).
+    may see); ``train_pos`` lists each training edge once (``i < j``). Negatives are shared
+    by all positives of their part (Hits@K), unless ``neg_per_pos`` is set: then the
+    negatives of positive ``p`` are columns ``p * neg_per_pos … (p + 1) * neg_per_pos - 1``
+    (a ranking of each positive among its own negatives, MRR). ``test_edge_index``, when
+    set, is the adjacency the test pairs are scored with (a protocol that lets the model
+    see the validation edges at test time); ``None``: ``train_edge_index``.
     """
 
     num_nodes: int
@@ -64,6 +69,79 @@ class LinkSplit:
     val_neg: Tensor
     test_pos: Tensor
     test_neg: Tensor
+    neg_per_pos: int = 0
+    test_edge_index: Optional[Tensor] = None
+
+    def to(self, device) -> "LinkSplit":
+        """The split with every tensor on ``device``."""
+        moved = {f.name: (getattr(self, f.name).to(device)
+                          if isinstance(getattr(self, f.name), Tensor) else getattr(self, f.name))
+                 for f in fields(self)}
+        return LinkSplit(**moved)
+
+
+def given_link_split(given: dict, num_nodes: int, val_edges_as_input: bool = False
+                     ) -> LinkSplit:
+    """A :class:`LinkSplit` from a split shipped with the data, in ``ogb``'s form:
+    ``{'train'|'valid'|'test': {...}}`` with ``edge`` ``[P, 2]`` and ``edge_neg`` ``[Q, 2]``
+    (shared negatives), or ``source_node`` / ``target_node`` ``[P]`` and
+    ``target_node_neg`` ``[P, K]`` (each positive's own negatives). Training edges are
+    used undirected. ``val_edges_as_input``: test pairs are scored on the training plus
+    validation edges."""
+    def pairs(part: str, key: str) -> Tensor:
+        entry = given.get(part)
+        if not isinstance(entry, dict):
+            raise ValueError(f"the given link split has no '{part}' part")
+        if "edge" in entry:
+            if key == "pos":
+                return _pair_tensor(entry["edge"], f"{part}.edge", num_nodes)
+            if "edge_neg" not in entry:
+                raise ValueError(f"the given link split's '{part}' part has positives but no "
+                                 "'edge_neg'")
+            return _pair_tensor(entry["edge_neg"], f"{part}.edge_neg", num_nodes)
+        if {"source_node", "target_node"} <= set(entry):
+            src = torch.as_tensor(entry["source_node"]).long().view(-1)
+            if key == "pos":
+                return _pair_tensor(torch.stack([src, torch.as_tensor(
+                    entry["target_node"]).long().view(-1)], 1), f"{part}.target_node", num_nodes)
+            neg = torch.as_tensor(entry["target_node_neg"]).long()
+            if neg.dim() != 2 or neg.size(0) != src.numel():
+                raise ValueError(f"the given link split's '{part}.target_node_neg' must be "
+                                 f"[P, K] with P = {src.numel()}, got {tuple(neg.shape)}")
+            return _pair_tensor(torch.stack([src.repeat_interleave(neg.size(1)),
+                                             neg.reshape(-1)], 1),
+                                f"{part}.target_node_neg", num_nodes)
+        raise ValueError(f"the given link split's '{part}' part needs 'edge' or "
+                         "'source_node'/'target_node'")
+
+    train_pos = undirected_pairs(pairs("train", "pos"), num_nodes)
+    train_edge_index = torch.cat([train_pos, train_pos.flip(0)], 1)
+    val_pos, test_pos = pairs("valid", "pos"), pairs("test", "pos")
+    val_neg, test_neg = pairs("valid", "neg"), pairs("test", "neg")
+    per_query = "edge" not in given["valid"]
+    neg_per_pos = val_neg.size(1) // max(val_pos.size(1), 1) if per_query else 0
+    if per_query and test_neg.size(1) != neg_per_pos * test_pos.size(1):
+        raise ValueError("the given link split's valid and test parts have different numbers "
+                         "of negatives per positive")
+    test_edge_index = None
+    if val_edges_as_input:
+        both = undirected_pairs(torch.cat([train_pos, val_pos], 1), num_nodes)
+        test_edge_index = torch.cat([both, both.flip(0)], 1)
+    return LinkSplit(num_nodes, train_edge_index, train_pos, val_pos, val_neg, test_pos,
+                     test_neg, neg_per_pos, test_edge_index)
+
+
+def _pair_tensor(value, where: str, num_nodes: int) -> Tensor:
+    """``[P, 2]`` node pairs (ogb's layout) as ``[2, P]`` ids, checked against ``num_nodes``."""
+    t = torch.as_tensor(value)
+    if t.is_floating_point() or t.dim() != 2 or t.size(1) != 2:
+        raise ValueError(f"the given link split's '{where}' must be integer pairs [P, 2], got "
+                         f"{t.dtype} {tuple(t.shape)}")
+    t = t.long().t().contiguous()
+    if t.numel() and (int(t.min()) < 0 or int(t.max()) >= num_nodes):
+        raise ValueError(f"the given link split's '{where}' holds node ids outside [0, "
+                         f"{num_nodes})")
+    return t
 
 
 def undirected_pairs(edge_index: Tensor, num_nodes: int) -> Tensor:

@@ -8,6 +8,7 @@ module in a config (``imports: [mypkg.models]``) or on the command line
 from graphlab.models import language, registry  # noqa: F401  (language: registers the LMs)
 from graphlab.models.forecast import Forecaster
 from graphlab.models.graph import GINEGraph, GINGraph, GraphTransformer, SubgraphGNN
+from graphlab.models.inputs import LearnedNodeInput
 from graphlab.models.link import GAE, HeuristicLinkModel, NCNCParams, NCNLinkModel, NCNParams
 from graphlab.models.node import LINKXNode
 from graphlab.models.registry import DATA_ARGS, MODEL_TASKS, MODELS, ModelSpec, register
@@ -16,6 +17,6 @@ build_model = registry.build_model
 get_model_spec = registry.get_model_spec
 
 __all__ = ["DATA_ARGS", "GAE", "Forecaster", "GINEGraph", "GINGraph", "GraphTransformer",
-           "HeuristicLinkModel", "LINKXNode", "MODELS", "MODEL_TASKS", "ModelSpec",
-           "NCNCParams", "NCNLinkModel", "NCNParams", "SubgraphGNN", "build_model",
+           "HeuristicLinkModel", "LINKXNode", "LearnedNodeInput", "MODELS", "MODEL_TASKS",
+           "ModelSpec", "NCNCParams", "NCNLinkModel", "NCNParams", "SubgraphGNN", "build_model",
            "get_model_spec", "register"]

@@ -42,6 +42,7 @@ from typing import Any, Optional, Sequence, Union
 import yaml
 
 from graphlab.data import DATASETS
+from graphlab.data.ogb import is_ogb_name, ogb_info
 from graphlab.models import get_model_spec
 from graphlab.runner.schema import ConfigError, check_value, from_dict, to_dict
 from graphlab.tasks import (
@@ -54,6 +55,7 @@ from graphlab.tasks import (
     TrainSettings,
     check_device,
 )
+from graphlab.tasks.kinds import ogb_metric
 from graphlab.tasks.settings import (
     MODEL_PARAM_RANGES,
     NON_NEGATIVE,
@@ -75,7 +77,7 @@ class PaperSettings:
         metric: our metric key to compare (e.g. ``test_hits@100``).
         mean, std: the published mean and standard deviation (same units as ours: percent
             for accuracy / Hits / MRR / AUC).
-        source: where the number comes from (paper, table, or ANCHORS.md section).
+        source: where the number comes from (the paper and its table or figure).
     """
 
     metric: str
@@ -130,13 +132,17 @@ class Config:
 
     @property
     def monitor(self) -> str:
-        return self.train.monitor or TASKS[self.task].default_metrics(self.eval)[0]
+        if self.train.monitor:
+            return self.train.monitor
+        metric = ogb_metric(self.dataset)       # an OGB dataset: its Evaluator's metric
+        return f"val_{metric}" if metric else TASKS[self.task].default_metrics(self.eval)[0]
 
     @property
     def primary_metric(self) -> str:
         if self.paper:
             return self.paper.metric
-        monitor = self.train.monitor
+        monitor = self.train.monitor or (f"val_{ogb_metric(self.dataset)}"
+                                         if ogb_metric(self.dataset) else None)
         if monitor and monitor.startswith("val_"):  # e.g. val_mae -> test_mae
             return "test_" + monitor[len("val_"):]
         return TASKS[self.task].default_metrics(self.eval)[1]
@@ -245,6 +251,14 @@ def _check_dataset(dataset, source: str):
         if dataset.name is not None and len(dataset.name) <= 3:
             raise ConfigError(f"{source}: key 'dataset.name': 'tu/' needs a TU dataset name")
         return None
+    if is_ogb_name(dataset.name):
+        try:
+            ogb_info(dataset.name)
+        except ValueError as exc:
+            raise ConfigError(f"{source}: key 'dataset.name': {exc}") from None
+        if dataset.params:
+            raise ConfigError(f"{source}: key 'dataset.params': an OGB dataset takes none")
+        return None
     name = dataset.name.lower()
     if name not in DATASETS:
         raise ConfigError(f"{source}: key 'dataset.name': unknown dataset '{dataset.name}' "
@@ -261,6 +275,11 @@ def _check_semantics(cfg: Config, source: str) -> None:
                           f"'{cfg.task}'")
     spec = _check_dataset(cfg.dataset, source)
     name = spec.name if spec is not None else cfg.dataset.label
+    if is_ogb_name(cfg.dataset.name):
+        wants = {"ogbn-": "node", "ogbl-": "link", "ogbg-": "graph"}[cfg.dataset.name[:5].lower()]
+        if cfg.task != wants:
+            raise ConfigError(f"{source}: key 'dataset.name': OGB dataset '{cfg.dataset.name}' "
+                              f"is for task '{wants}', not '{cfg.task}'")
     try:
         mspec = get_model_spec(cfg.model.name, cfg.task)
     except KeyError as exc:
@@ -317,12 +336,16 @@ def _check_semantics(cfg: Config, source: str) -> None:
                               f"(val_…) or be 'last', got {tiebreak!r}")
     choices = (("train.scheduler", cfg.train.scheduler, (None, "step", "plateau")),
                ("dataset.node_features", cfg.dataset.node_features,
-                (None, "degree", "constant", "one_hot")),
+                (None, "degree", "constant") + (("one_hot", "embedding")
+                                                if cfg.task in ("node", "link") else ())),
                ("train.test_at", cfg.train.test_at, ("every_epoch", "best")))
     for key, value, allowed in choices:
         if value not in allowed:
             raise ConfigError(f"{source}: key '{key}' must be one of {list(allowed)}, got "
                               f"{value!r}")
+    if cfg.dataset.embedding_dim is not None and cfg.dataset.node_features != "embedding":
+        raise ConfigError(f"{source}: key 'dataset.embedding_dim' is for node_features: "
+                          "embedding")
     unknown_bag = sorted(set(cfg.dataset.bag or {}) - {"max_dis", "hops"})
     if unknown_bag:
         raise ConfigError(f"{source}: unknown key 'dataset.bag.{unknown_bag[0]}' (allowed: "

@@ -250,7 +250,8 @@ def tune(path: str | Path, profile: str = FULL, overrides: Sequence[str] = (),
     pick = min if lower else max
     chosen = pick(done, key=lambda t: t.val_mean)       # the first of equal means
     rule = (f"the trial with the {'lowest' if lower else 'highest'} mean {metric} over its "
-            f"{len(base_cfg.seed_list)} seed(s); {test_metric} is reported, never used to choose")
+            f"{len(base_cfg.seed_list)} seed(s) (of equal means, the first in the table); "
+            f"{test_metric} is reported, never used to choose")
     result = TuneResult(done, chosen, metric, test_metric, rule)
     result.chosen_path = _write_outputs(result, raw, base, out, source)
     return result

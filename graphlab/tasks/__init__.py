@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+import torch
+
 from graphlab.io import Checkpoint, CheckpointError
 from graphlab.tasks.base import TASKS, Task, get_task, register_task
 from graphlab.tasks.common import EpochCallback, TaskResult, resolve_device, valid_device_spec
@@ -76,6 +78,10 @@ def run_task(task: str, dataset: DatasetSettings, model: ModelSettings, split: S
     device is used. ``data``: a PyG ``Data``, list of ``Data`` or dataset to train on
     instead of the one ``dataset`` names (node, link and graph tasks; ``dataset``'s other
     settings — features, symmetrising — still apply).
+
+    The result's curve holds each evaluated epoch's ``train_s`` / ``eval_s`` (wall seconds
+    of training per epoch and of the evaluation), its ``info`` their medians
+    (``train_s_per_epoch``, ``eval_s_per_epoch``), the device and torch's thread count.
     """
     kind = get_task(task)
     if ddp is None:
@@ -85,9 +91,12 @@ def run_task(task: str, dataset: DatasetSettings, model: ModelSettings, split: S
     if checkpoint is not None and not kind.checkpoint:  # (the loops refuse ddp)
         raise ValueError(f"task '{task}' does not save mid-seed checkpoints (only "
                          f"{sorted(CHECKPOINT_TASKS)} do)")
-    return kind.run(_Run(dataset, model, split, train, evaluation, seed, progress, callback,
-                         ddp, pretrain, checkpoint,
-                         None if ddp is not None else resolve_device(device), data))
+    result = kind.run(_Run(dataset, model, split, train, evaluation, seed, progress, callback,
+                           ddp, pretrain, checkpoint,
+                           None if ddp is not None else resolve_device(device), data))
+    # the record's info says how the seed ran, so its speed can be read from it
+    result.info.setdefault("threads", torch.get_num_threads())
+    return result
 
 
 __all__ = ["CHECKPOINT_TASKS", "DDP_TASKS", "DEVICE_TASKS", "TASKS", "Checkpoint",

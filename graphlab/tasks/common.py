@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Optional
@@ -35,6 +36,53 @@ ERROR_METRICS = ("mae", "rmse", "mape", "loss")
 def minimised(metric: str) -> bool:
     """Whether a smaller value of ``metric`` is better (errors and losses)."""
     return any(part in metric.lower() for part in ERROR_METRICS)
+
+
+#: the per-epoch timing keys of a curve row (wall seconds); recorded, never metrics
+TIMING_KEYS = ("train_s", "eval_s")
+
+
+class EpochClock:
+    """Wall seconds of training and of evaluation per epoch, stamped into curve rows:
+    call :meth:`start` when an epoch begins, :meth:`trained` when its training steps are
+    done, and :meth:`stamp` on the row after its evaluation — ``train_s`` is the mean
+    training time of the epochs since the last row (``eval_every`` > 1 trains several),
+    ``eval_s`` the time from the last :meth:`trained` to the stamp."""
+
+    def __init__(self) -> None:
+        self._start = self._trained = time.perf_counter()
+        self._train, self._epochs = 0.0, 0
+
+    def start(self) -> None:
+        self._start = time.perf_counter()
+
+    def trained(self) -> None:
+        self._trained = time.perf_counter()
+        self._train += self._trained - self._start
+        self._epochs += 1
+
+    def stamp(self, row: dict[str, float]) -> dict[str, float]:
+        row["train_s"] = self._train / max(self._epochs, 1)
+        row["eval_s"] = time.perf_counter() - self._trained
+        self._train, self._epochs = 0.0, 0
+        return row
+
+
+def without_timing(curve: list[dict[str, float]]) -> list[dict[str, float]]:
+    """A curve without its timing keys: what two runs of the same seed must agree on."""
+    return [{k: v for k, v in row.items() if k not in TIMING_KEYS} for row in curve]
+
+
+def timing_info(curve: list[dict[str, float]]) -> dict[str, float]:
+    """Median training and evaluation seconds per epoch over a curve's timed rows."""
+    import statistics
+
+    out = {}
+    for key in TIMING_KEYS:
+        values = [row[key] for row in curve if key in row]
+        if values:
+            out[f"{key}_per_epoch"] = statistics.median(values)
+    return out
 
 
 class Selector:
@@ -102,9 +150,9 @@ class Selector:
         self.best = dict(state["best"])
 
     def result(self, curve: list[dict[str, float]]) -> TaskResult:
-        metrics = {k: v for k, v in self.best.items() if k != "epoch"}
+        metrics = {k: v for k, v in self.best.items() if k != "epoch" and k not in TIMING_KEYS}
         metrics["best_epoch"] = self.best_epoch
-        return TaskResult(metrics, curve)
+        return TaskResult(metrics, curve, timing_info(curve))
 
 
 #: the device specs a run accepts (``resources.device``)

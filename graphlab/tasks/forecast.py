@@ -1,13 +1,12 @@
 """Task ``forecast``: multi-horizon forecasting of sensor series (traffic speeds, case counts).
 
-The protocol of ANCHORS.md section 5: windows of ``split.input_steps`` (default 12) inputs and
-``split.horizon`` (default 12) targets, a chronological 70 / 10 / 20 split of the time axis,
-inputs standardised with training statistics only, the loss and the metrics computed on the
-original scale and masked where the target is 0 (a missing reading) for datasets whose zeros
-mean missing. Metrics per part: ``mae``, ``rmse``, ``mape`` over all horizons, the same over
-the last quarter of the horizons (``*_long``, the paper's long-horizon score), and per
-horizon step ``test_mae@k`` / ``test_rmse@k`` / ``test_mape@k`` (k = 1 … horizon).
-"""
+The protocol of docs/papers/virtual_nodes.md: windows of ``split.input_steps`` (default 12)
+inputs and ``split.horizon`` (default 12) targets, a chronological 70 / 10 / 20 split of the
+time axis, inputs standardised with training statistics only, the loss and the metrics computed
+on the original scale and masked where the target is 0 (a missing reading) for datasets whose
+zeros mean missing. Metrics per part: ``mae``, ``rmse``, ``mape`` over all horizons, the same
+over the last quarter of the horizons (``*_long``, the paper's long-horizon score), and per
+horizon step ``test_mae@k`` / ``test_rmse@k`` / ``test_mape@k`` (k = 1 … horizon)."""
 from __future__ import annotations
 
 import math
@@ -21,6 +20,7 @@ from graphlab.models import build_model
 from graphlab.tasks.common import (
     BestWeights,
     EpochCallback,
+    EpochClock,
     Selector,
     TaskResult,
     checkpointed_epochs,
@@ -132,8 +132,10 @@ def fit_forecaster(series, model: ModelSettings, split: SplitSettings, train: Tr
     curve: list[dict[str, float]] = []
     state = {"net": net, "opt": opt, "gen": gen, "selector": selector, "best": best,
              "curve": curve}
+    clock = EpochClock()
     for epoch in checkpointed_epochs(train.epochs, progress, f"{model.name} seed {seed}",
                                      checkpoint, state):
+        clock.start()
         net.train()
         total, count = 0.0, 0
         for idx in torch.randperm(x.size(0), generator=gen).to(device).split(batch):
@@ -148,12 +150,13 @@ def fit_forecaster(series, model: ModelSettings, split: SplitSettings, train: Tr
             opt.step()
             total += float(loss.detach()) * idx.numel()
             count += idx.numel()
+        clock.trained()
         if epoch % train.eval_every and epoch != train.epochs:
             continue
         row: dict[str, float] = {"epoch": epoch, "loss": total / max(count, 1)}
         for part in per_epoch:
             row.update(_scores(net, windows, part, batch))
-        stop = selector.log(epoch, row, curve, callback)
+        stop = selector.log(epoch, clock.stamp(row), curve, callback)
         best.update(epoch, net)
         if stop:
             break

@@ -21,6 +21,7 @@ from graphlab.ops import check_edge_index, check_features
 from graphlab.tasks.common import (
     BestWeights,
     EpochCallback,
+    EpochClock,
     Selector,
     TaskResult,
     checkpointed_epochs,
@@ -54,10 +55,37 @@ def add_node_features(ds, kind: Optional[str]):
                          for g in ds)
         transform = T.OneHotDegree(max_degree)
     else:
-        raise ValueError(f"unknown node_features '{kind}'; use 'degree' or 'constant'")
+        why = (" ('embedding' and 'one_hot' are per node of one graph: node and link tasks)"
+               if kind in ("embedding", "one_hot") else "")
+        raise ValueError(f"node_features '{kind}' is not for the graph task{why}; use "
+                         "'degree' or 'constant'")
     ds = ds.copy()
     ds.transform = transform if ds.transform is None else T.Compose([ds.transform, transform])
     return ds
+
+
+def with_official_split(ds):
+    """An OGB graph dataset as an in-memory one whose graphs carry their part of the
+    official split (``split``: 0 train, 1 valid, 2 test, for split kind ``'given'``) and
+    floating-point node and edge features (OGB's molecules store integer atom and bond
+    codes; graphlab's graph models read them as numbers through their input linear layer,
+    not through OGB's per-column atom / bond embeddings)."""
+    from graphlab.data import SyntheticDataset
+    from graphlab.data.ogb import official_graph_parts
+
+    parts = official_graph_parts(ds)
+    graphs = []
+    for i in range(len(ds)):
+        g = ds[i]
+        g.split = parts[i].view(1)
+        for key in ("x", "edge_attr"):
+            value = getattr(g, key, None)
+            if value is not None and not value.is_floating_point():
+                g[key] = value.float()
+        graphs.append(g)
+    out = SyntheticDataset(graphs, name=ds.ogb_info.name)
+    out.ogb_info = ds.ogb_info
+    return out
 
 
 def take_subset(ds, size: Optional[int]):
@@ -100,9 +128,10 @@ def precompute(ds, eigen_pe: Optional[int] = None, bag: Optional[dict] = None,
     return SyntheticDataset(graphs, name="precomputed")
 
 
-def check_graph_dataset(ds, name: str) -> tuple[str, Tensor]:
-    """Validate every graph of a graph-level dataset; returns ``'classification'`` or
-    ``'regression'`` and the targets ``[G, T]``."""
+def check_graph_dataset(ds, name: str, binary: bool = False) -> tuple[str, Tensor]:
+    """Validate every graph of a graph-level dataset; returns ``'classification'``,
+    ``'regression'`` or (``binary``: 0/1 labels of ``T`` tasks, ``NaN`` = unlabelled, as
+    OGB's molecules) ``'binary'``, and the targets ``[G, T]``."""
     if len(ds) == 0:
         raise ValueError(f"{name}: the dataset holds no graphs")
     first = ds[0]
@@ -120,6 +149,12 @@ def check_graph_dataset(ds, name: str) -> tuple[str, Tensor]:
         except (TypeError, ValueError) as exc:
             raise type(exc)(f"{name}: graph {i}: {exc}") from None
     y = torch.cat([g.y.view(1, -1) for g in ds])
+    if binary:
+        y = y.double()
+        known = y[~torch.isnan(y)]
+        if not bool(((known == 0) | (known == 1)).all()):
+            raise ValueError(f"{name}: binary targets must be 0, 1 or NaN (unlabelled)")
+        return "binary", y
     if y.is_floating_point():
         if not torch.isfinite(y).all():
             raise ValueError(f"{name}: the regression targets contain NaN or inf")
@@ -154,15 +189,32 @@ def graph_split(y: Tensor, split: SplitSettings, seed: int,
                      "'given'")
 
 
+def _binary_losses(out: Tensor, y: Tensor) -> Tensor:
+    """Per-graph binary cross-entropy over the graph's labelled tasks (``NaN`` = unlabelled;
+    a graph without labels scores 0)."""
+    y = y.view(out.shape).to(out.dtype)
+    known = ~torch.isnan(y)
+    losses = F.binary_cross_entropy_with_logits(out, torch.where(known, y, 0.0),
+                                                reduction="none") * known
+    return losses.sum(-1) / known.sum(-1).clamp(min=1)
+
+
 def _loss(out: Tensor, y: Tensor, target: str) -> Tensor:
     if target == "classification":
         return F.cross_entropy(out, y.view(-1))
+    if target == "binary":
+        y = y.view(out.shape)
+        known = ~torch.isnan(y)
+        return F.binary_cross_entropy_with_logits(out[known], y[known].to(out.dtype))
     return F.l1_loss(out, y.view(out.shape).to(out.dtype))
 
 
 def _scores(out: Tensor, y: Tensor, target: str) -> dict[str, Tensor]:
     """Per-graph scores by metric name: ``acc`` (1/0 correct) and ``loss`` (cross-entropy)
-    for classification, ``mae`` (the mean absolute error) for regression."""
+    for classification, ``loss`` (binary cross-entropy) for binary tasks, ``mae`` (the mean
+    absolute error) for regression."""
+    if target == "binary":
+        return {"loss": _binary_losses(out, y).double()}
     if target == "classification":
         return {"acc": (out.argmax(-1) == y.view(-1)).double(),
                 "loss": F.cross_entropy(out, y.view(-1), reduction="none").double()}
@@ -172,27 +224,37 @@ def _scores(out: Tensor, y: Tensor, target: str) -> dict[str, Tensor]:
 
 def evaluate_graphs(net: torch.nn.Module, ds, parts: Sequence[tuple[str, Tensor]],
                     target: str, batch_size: int, device: torch.device,
-                    ddp: Optional[Distributed] = None) -> dict[str, float]:
+                    ddp: Optional[Distributed] = None, ogb=None) -> dict[str, float]:
     """``{part}_acc`` (percent) and ``{part}_loss`` (mean cross-entropy) for
-    classification, or ``{part}_mae`` (which is the L1 loss) for regression, for every
-    named index set; with ``ddp`` each rank scores a contiguous shard and the scores are
-    gathered."""
+    classification, ``{part}_loss`` for binary tasks, or ``{part}_mae`` (which is the L1
+    loss) for regression, for every named index set; with ``ddp`` each rank scores a
+    contiguous shard and the scores are gathered. ``ogb`` (an OGB dataset's
+    :class:`~graphlab.data.ogb.OGBInfo`): also ``{part}_<its metric>`` by its
+    ``Evaluator`` (not with ``ddp``)."""
     net.eval()
-    names = ("acc", "loss") if target == "classification" else ("mae",)
+    names = {"classification": ("acc", "loss"), "binary": ("loss",)}.get(target, ("mae",))
     out: dict[str, float] = {}
     for part, index in parts:
         if index.numel() == 0:
             continue
         local = index if ddp is None else index[ddp.shard(index.numel())]
         scores = {name: [torch.zeros(0, dtype=torch.float64, device=device)] for name in names}
+        preds, trues = [], []
         with torch.no_grad():
             # a generator of its own: iterating a DataLoader draws a base seed from the
             # generator it is given, so scoring never moves the global (training) stream
             for batch in DataLoader(ds[local], batch_size=batch_size,
                                     generator=torch.Generator()):
                 batch = batch.to(device)
-                for name, value in _scores(net(batch), batch.y, target).items():
+                pred = net(batch)
+                for name, value in _scores(pred, batch.y, target).items():
                     scores[name].append(value)
+                if ogb is not None:
+                    preds.append(pred.cpu())
+                    trues.append(batch.y.cpu())
+        if ogb is not None:
+            out[f"{part}_{ogb.graphlab_metric}"] = _ogb_score(ogb, torch.cat(preds),
+                                                              torch.cat(trues), target)
         for name, chunks in scores.items():
             s = torch.cat(chunks) if ddp is None else ddp.gather(torch.cat(chunks))
             value = float(s.mean())
@@ -200,11 +262,20 @@ def evaluate_graphs(net: torch.nn.Module, ds, parts: Sequence[tuple[str, Tensor]
     return out
 
 
+def _ogb_score(ogb, pred: Tensor, y: Tensor, target: str) -> float:
+    from graphlab.data.ogb import evaluate
+
+    if target == "classification":
+        pred = pred.argmax(-1, keepdim=True)
+    y = y.view(pred.size(0), -1)
+    return evaluate(ogb, y.to(pred.dtype) if target != "classification" else y, pred)
+
+
 def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettings, seed: int,
               progress: bool = False, callback: Optional[EpochCallback] = None,
               ddp: Optional[Distributed] = None, name: str = "graph task input",
               checkpoint: Optional[Checkpoint] = None,
-              device: Optional[torch.device] = None) -> TaskResult:
+              device: Optional[torch.device] = None, ogb=None) -> TaskResult:
     """Train ``model`` on a graph-level dataset; metrics at the selected epoch.
 
     Metrics: ``{train,val,test}_acc`` (percent) and ``{train,val,test}_loss``
@@ -222,12 +293,20 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
     ``ddp``. ``device``: where the model trains and the batches go (default the CPU; the
     datasets' precomputed features stay on the CPU and move batch by batch); with ``ddp``
     the rank's device (a different one is an error). ``info['device']`` records it.
+    ``ogb``: the dataset's :class:`~graphlab.data.ogb.OGBInfo` — its Evaluator's metric is
+    reported for every part (``{part}_rocauc`` …) and its binary tasks are trained with a
+    binary cross-entropy over the labelled entries.
     """
     if checkpoint is not None and ddp is not None:
         raise ValueError("mid-seed checkpoints are not supported with ddp")
     if ddp is not None and device is not None and torch.device(device) != ddp.device:
         raise ValueError(f"device {device} given, but this ddp rank trains on {ddp.device}")
-    target, y = check_graph_dataset(ds, name)
+    if ogb is not None and ddp is not None:
+        raise ValueError("an OGB dataset's Evaluator metric is computed in one process; run it "
+                         "without ddp")
+    target, y = check_graph_dataset(
+        ds, name, binary=ogb is not None and ogb.task_type == "binary classification")
+    width = y.size(1)
     y = y.view(-1) if y.size(1) == 1 else y
     given = (torch.cat([g.split.view(-1) for g in ds])
              if getattr(ds[0], "split", None) is not None else None)
@@ -238,8 +317,7 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
     if val_idx.numel() == 0 and monitor != "last":
         raise ValueError(f"{name}: no validation graphs to select an epoch (split.val_ratio = "
                          "0); set train.monitor: last to report the final epoch")
-    out_channels = int(y.max()) + 1 if target == "classification" else (
-        1 if y.dim() == 1 else y.size(1))
+    out_channels = int(y.max()) + 1 if target == "classification" else width
     net = build_model(model.name, "graph", model.params, in_channels=ds.num_features,
                       out_channels=out_channels, edge_channels=ds.num_edge_features)
     if ddp is not None:
@@ -276,8 +354,10 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
     # the loader's shuffling draws its seed from the global RNG, which the checkpoint holds
     state = {"net": net, "opt": opt, "scheduler": scheduler, "selector": selector,
              "best": best, "curve": curve}
+    clock = EpochClock()
     for epoch in checkpointed_epochs(train.epochs, progress, f"{model.name} seed {seed}",
                                      checkpoint, state):
+        clock.start()
         if sampler is not None:
             sampler.set_epoch(epoch)
         trained.train()
@@ -295,10 +375,12 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
             count += batch.num_graphs
         if ddp is not None:
             total, count = ddp.all_sum(total), int(ddp.all_sum(count))
+        clock.trained()
         row = {"epoch": epoch, "loss": total / max(count, 1)}
         evaluate = not (epoch % train.eval_every and epoch != train.epochs)
         if evaluate or train.scheduler == "plateau":
-            row.update(evaluate_graphs(net, ds, per_epoch, target, eval_batch, device, ddp))
+            row.update(evaluate_graphs(net, ds, per_epoch, target, eval_batch, device, ddp,
+                                        ogb))
         if scheduler is not None:
             if train.scheduler == "plateau":
                 scheduler.step(row.get(monitor, row["loss"]))
@@ -307,7 +389,8 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
         if not evaluate:
             continue
         row["lr"] = opt.param_groups[0]["lr"]
-        stop = selector.log(epoch, row, curve, callback if ddp is None or ddp.is_main else None)
+        stop = selector.log(epoch, clock.stamp(row), curve,
+                            callback if ddp is None or ddp.is_main else None)
         best.update(epoch, net)
         if stop:
             break
@@ -316,7 +399,7 @@ def run_graph(ds, model: ModelSettings, split: SplitSettings, train: TrainSettin
         # the numbers the per-epoch scoring would have recorded for that epoch
         with best.loaded(net):
             selector.best.update(evaluate_graphs(net, ds, parts, target, eval_batch, device,
-                                                 ddp))
+                                                 ddp, ogb))
     result = selector.result(curve)
     result.info.update(target=target, num_train=int(train_idx.numel()),
                        num_val=int(val_idx.numel()), num_test=int(test_idx.numel()),

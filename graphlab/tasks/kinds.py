@@ -2,7 +2,7 @@
 traffic forecasting, language modelling and its adapter fine-tuning."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional
 
 import torch
@@ -32,12 +32,36 @@ def open_data(dataset: s.DatasetSettings, given=None):
     return dataset.open()
 
 
+def ogb_metric(dataset: s.DatasetSettings) -> Optional[str]:
+    """The metric of the OGB ``Evaluator`` of the dataset named (``hits@50``, ``mrr``,
+    ``rocauc`` …), or ``None`` when the config does not name an OGB dataset. An OGB config
+    selects on ``val_<metric>`` and reports ``test_<metric>`` unless it says otherwise."""
+    from graphlab.data.ogb import is_ogb_name, ogb_info
+
+    return ogb_info(dataset.name).graphlab_metric if is_ogb_name(dataset.name) else None
+
+
+def with_ogb_defaults(dataset: s.DatasetSettings, train: s.TrainSettings,
+                      evaluation: s.EvalSettings) -> tuple[s.TrainSettings, s.EvalSettings]:
+    """``train.monitor`` defaults to the OGB metric, and its Hits@K is measured."""
+    metric = ogb_metric(dataset)
+    if metric is None:
+        return train, evaluation
+    if train.monitor is None:
+        train = replace(train, monitor=f"val_{metric}")
+    if metric.startswith("hits@") and int(metric[5:]) not in evaluation.hits_k:
+        evaluation = replace(evaluation, hits_k=sorted([*evaluation.hits_k, int(metric[5:])]))
+    return train, evaluation
+
+
 def prepare_data(task: str, dataset: s.DatasetSettings, given=None):
     """Load the single graph of a node or link config: features for a featureless graph
-    (``node_features``) and symmetrised edges (``undirected``) when asked; returns
+    (``node_features``) and symmetrised edges (``undirected``) when asked; an OGB dataset's
+    official split (node masks, or ``given_links`` for the link task); returns
     ``(data, num_classes)``. (The task loops validate the graph themselves.)"""
     from torch_geometric.utils import to_undirected
 
+    from graphlab.data.ogb import official_link_split, official_node_masks
     from graphlab.data.sources import add_node_features
 
     ds = open_data(dataset, given)
@@ -45,17 +69,35 @@ def prepare_data(task: str, dataset: s.DatasetSettings, given=None):
         raise ValueError(f"task '{task}' needs a single-graph dataset; '{dataset.label}' holds "
                          f"{len(ds)} graphs")
     data = ds[0]
+    info = getattr(ds, "ogb_info", None)
+    if info is not None and info.kind != {"node": "nodeproppred",
+                                          "link": "linkproppred"}.get(task):
+        raise ValueError(f"OGB dataset '{info.name}' is a {info.kind} dataset, not one for "
+                         f"task '{task}'")
+    if info is not None and task == "node":
+        data = official_node_masks(ds, data)
+    elif info is not None:
+        data = data.clone()
+        data.given_links = official_link_split(ds)
     if dataset.undirected:
         data = data.clone()
         data.edge_index = to_undirected(data.edge_index, num_nodes=data.num_nodes)
     data = add_node_features(data, dataset.node_features)
     if getattr(data, "x", None) is None:
         raise ValueError(f"dataset '{dataset.label}' has no node features: set "
-                         "dataset.node_features to one of 'constant', 'degree' or 'one_hot'")
+                         "dataset.node_features to one of 'constant', 'degree', 'one_hot' or "
+                         "'embedding'")
     num_classes = 0
     if getattr(data, "y", None) is not None:
         num_classes = ds.num_classes if hasattr(ds, "num_classes") else int(data.y.max()) + 1
     return data, num_classes
+
+
+def embedding_dim(dataset: s.DatasetSettings, model: s.ModelSettings) -> Optional[int]:
+    """The learnable node table's width with ``node_features: embedding`` (else ``None``)."""
+    if dataset.node_features != "embedding":
+        return None
+    return dataset.embedding_dim or int(model.params.get("hidden_channels", 64))
 
 
 @dataclass(frozen=True)
@@ -85,14 +127,16 @@ class NodeTask(Task):
     """Transductive node classification, full batch (accuracy)."""
 
     name = "node"
-    dataset_keys = COMMON_DATASET | FILE_DATASET | {"undirected", "node_features"}
+    dataset_keys = COMMON_DATASET | FILE_DATASET | {"undirected", "node_features",
+                                                    "embedding_dim"}
     default_metrics = staticmethod(node.default_metrics)
 
     @classmethod
     def run(cls, r: _Run) -> TaskResult:
         data, num_classes = prepare_data(cls.name, r.dataset, r.data)
         return node.run_node(data, num_classes, r.model, r.split, r.train, r.seed, r.progress,
-                             r.callback, device=r.device)
+                             r.callback, device=r.device,
+                             embedding_dim=embedding_dim(r.dataset, r.model))
 
 
 @register_task
@@ -101,7 +145,8 @@ class LinkTask(Task):
 
     name = "link"
     train_keys = COMMON_TRAIN | {"batch_size", "predictor_lr", "target_link_removal"}
-    dataset_keys = COMMON_DATASET | FILE_DATASET | {"undirected", "node_features"}
+    dataset_keys = COMMON_DATASET | FILE_DATASET | {"undirected", "node_features",
+                                                    "embedding_dim"}
     eval_keys = frozenset({"hits_k"})
     checkpoint = ddp = True
     default_metrics = staticmethod(link.default_metrics)
@@ -109,9 +154,10 @@ class LinkTask(Task):
     @classmethod
     def run(cls, r: _Run) -> TaskResult:
         data, _ = prepare_data(cls.name, r.dataset, r.data)
-        return link.run_link(data, r.model, r.split, r.train, r.evaluation, r.seed, r.progress,
-                             r.callback, r.ddp, r.checkpoint,
-                             device=r.device)
+        train, evaluation = with_ogb_defaults(r.dataset, r.train, r.evaluation)
+        return link.run_link(data, r.model, r.split, train, evaluation, r.seed, r.progress,
+                             r.callback, r.ddp, r.checkpoint, device=r.device,
+                             embedding_dim=embedding_dim(r.dataset, r.model))
 
 
 @register_task
@@ -128,12 +174,21 @@ class GraphTask(Task):
 
     @classmethod
     def run(cls, r: _Run) -> TaskResult:
-        ds = graph.add_node_features(open_data(r.dataset, r.data), r.dataset.node_features)
+        ds = open_data(r.dataset, r.data)
+        info, split, train = getattr(ds, "ogb_info", None), r.split, r.train
+        if info is not None:
+            if info.kind != "graphproppred":
+                raise ValueError(f"OGB dataset '{info.name}' is a {info.kind} dataset, not "
+                                 "one for task 'graph'")
+            ds = graph.with_official_split(ds)
+            split = replace(split, kind=split.kind or "given")
+            train, _ = with_ogb_defaults(r.dataset, train, r.evaluation)
+        ds = graph.add_node_features(ds, r.dataset.node_features)
         ds = graph.take_subset(ds, r.dataset.subset)
         ds = graph.precompute(ds, r.dataset.eigen_pe, r.dataset.bag, r.progress)
-        return graph.run_graph(ds, r.model, r.split, r.train, r.seed, r.progress, r.callback,
+        return graph.run_graph(ds, r.model, split, train, r.seed, r.progress, r.callback,
                                r.ddp, name=r.dataset.label, checkpoint=r.checkpoint,
-                               device=r.device)
+                               device=r.device, ogb=info)
 
 
 @register_task

@@ -26,6 +26,7 @@ from graphlab.io import Checkpoint, atomic_torch_save
 from graphlab.models import build_model
 from graphlab.tasks.common import (
     EpochCallback,
+    EpochClock,
     Selector,
     TaskResult,
     checkpointed_epochs,
@@ -92,7 +93,9 @@ def fit_lm(net: nn.Module, corpus: ByteCorpus, train: TrainSettings, seed: int, 
     selector = Selector(train.monitor or "val_loss", train.patience, train.tiebreak)
     curve: list[dict[str, float]] = []
     state = {"net": net, "opt": opt, "gen": generator, "selector": selector, "curve": curve}
+    clock = EpochClock()
     for epoch in checkpointed_epochs(epochs, progress, desc, checkpoint, state):
+        clock.start()
         net.train()
         total = 0.0
         for _ in range(steps):
@@ -108,10 +111,11 @@ def fit_lm(net: nn.Module, corpus: ByteCorpus, train: TrainSettings, seed: int, 
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
             total += float(loss.detach())
+        clock.trained()
         if epoch % train.eval_every and epoch != epochs:
             continue
         row = {"epoch": epoch, "loss": total / steps, **evaluate_lm(net, corpus, block)}
-        if selector.log(epoch, row, curve, callback):
+        if selector.log(epoch, clock.stamp(row), curve, callback):
             break
     result = selector.result(curve)
     result.info.update(device=str(device), steps_per_epoch=steps, block_size=block,

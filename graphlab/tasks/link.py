@@ -2,25 +2,34 @@
 validation epoch. The model sees only training edges."""
 from __future__ import annotations
 
-from dataclasses import fields
 from typing import Optional
 
 import torch
 import torch.nn.functional as F
 from torch_geometric.data import Data
 
-from graphlab.data import LinkSplit, check_graph, random_link_split
+from graphlab.data import LinkSplit, check_graph, given_link_split, random_link_split
 from graphlab.io import Checkpoint
-from graphlab.models import build_model
+from graphlab.models import LearnedNodeInput, build_model
 from graphlab.tasks.common import (
     EpochCallback,
+    EpochClock,
     Selector,
     TaskResult,
     checkpointed_epochs,
 )
 from graphlab.tasks.distributed import Distributed
-from graphlab.tasks.metrics import link_metrics
+from graphlab.tasks.metrics import link_metrics, ranking_metrics
 from graphlab.tasks.settings import EvalSettings, ModelSettings, SplitSettings, TrainSettings
+
+
+def with_input(net: torch.nn.Module, num_nodes: int, embedding_dim: Optional[int]
+               ) -> torch.nn.Module:
+    """``net`` fed by a learnable node table of ``embedding_dim`` columns when that is set and
+    ``net`` has parameters to train with it (a heuristic has none: it is returned as is)."""
+    if embedding_dim is None or not any(p.requires_grad for p in net.parameters()):
+        return net
+    return LearnedNodeInput(net, num_nodes, embedding_dim)
 
 
 def selection_k(hits_k: list[int]) -> int:
@@ -36,9 +45,22 @@ def default_metrics(evaluation: EvalSettings) -> tuple[str, str]:
 
 
 def link_split(data: Data, split: SplitSettings, seed: int) -> LinkSplit:
-    kind = split.kind or "random_edge"
+    """``'random_edge'`` (a fresh split per seed; the default for a graph without a split
+    of its own) or ``'given'`` (the split the data ships as ``data.given_links``, e.g. an
+    OGB dataset's official one; the default when there is one)."""
+    given = getattr(data, "given_links", None)
+    kind = split.kind or ("given" if given is not None else "random_edge")
+    if kind == "given":
+        if given is None:
+            raise ValueError("split kind 'given' needs a link split shipped with the data "
+                             "(an OGB link dataset has one); this graph has none: use "
+                             "'random_edge'")
+        return given_link_split(given, data.num_nodes, split.val_edges_as_input)
+    if split.val_edges_as_input:
+        raise ValueError("split.val_edges_as_input is for the 'given' link split")
     if kind != "random_edge":
-        raise ValueError(f"split kind '{kind}' is not a link split; use 'random_edge'")
+        raise ValueError(f"split kind '{kind}' is not a link split; use 'random_edge' or "
+                         "'given'")
     return random_link_split(data.edge_index, data.num_nodes,
                              0.1 if split.val_ratio is None else split.val_ratio,
                              split.test_ratio or 0.2, split.val_neg_ratio, split.test_neg_ratio,
@@ -114,23 +136,30 @@ def evaluate_link(net: torch.nn.Module, x: torch.Tensor, sp: LinkSplit,
     """Validation and test metrics; with ``ddp`` each rank scores its shard of the pairs
     and all ranks compute the metrics from the gathered scores."""
     net.eval()
+
+    def score(adj: torch.Tensor, sets: list[torch.Tensor]) -> list[torch.Tensor]:
+        pairs = torch.cat(sets, dim=1)
+        with torch.no_grad():
+            if ddp is None:
+                scores = net(x, adj, pairs)
+            else:
+                scores = ddp.gather(net(x, adj, pairs[:, ddp.shard(pairs.size(1))]))
+        return list(scores.float().cpu().split([s.size(1) for s in sets]))
+
     sets = [sp.val_pos, sp.val_neg, sp.test_pos, sp.test_neg]
-    pairs = torch.cat(sets, dim=1)
-    with torch.no_grad():
-        if ddp is None:
-            scores = net(x, sp.train_edge_index, pairs)
-        else:
-            scores = ddp.gather(net(x, sp.train_edge_index,
-                                    pairs[:, ddp.shard(pairs.size(1))]))
-    scores = scores.float().cpu().split([s.size(1) for s in sets])
-    out = link_metrics(scores[0], scores[1], hits_k, "val") if sp.val_pos.size(1) else {}
-    out.update(link_metrics(scores[2], scores[3], hits_k, "test"))
+    if sp.test_edge_index is None:
+        scores = score(sp.train_edge_index, sets)
+    else:   # test pairs see the validation edges too
+        scores = score(sp.train_edge_index, sets[:2]) + score(sp.test_edge_index, sets[2:])
+
+    def metrics(pos: torch.Tensor, neg: torch.Tensor, prefix: str) -> dict[str, float]:
+        if sp.neg_per_pos:
+            return ranking_metrics(pos, neg.view(pos.numel(), sp.neg_per_pos), prefix)
+        return link_metrics(pos, neg, hits_k, prefix)
+
+    out = metrics(scores[0], scores[1], "val") if sp.val_pos.size(1) else {}
+    out.update(metrics(scores[2], scores[3], "test"))
     return out
-
-
-def split_to(sp: LinkSplit, device: torch.device) -> LinkSplit:
-    return LinkSplit(sp.num_nodes, *(getattr(sp, f.name).to(device)
-                                     for f in fields(LinkSplit)[1:]))
 
 
 def run_link(data: Data, model: ModelSettings, split: SplitSettings, train: TrainSettings,
@@ -138,8 +167,9 @@ def run_link(data: Data, model: ModelSettings, split: SplitSettings, train: Trai
              callback: Optional[EpochCallback] = None,
              ddp: Optional[Distributed] = None,
              checkpoint: Optional[Checkpoint] = None,
-             device: Optional[torch.device] = None) -> TaskResult:
-    """Train ``model`` for link prediction on a random edge split of ``data``.
+             device: Optional[torch.device] = None,
+             embedding_dim: Optional[int] = None) -> TaskResult:
+    """Train ``model`` for link prediction on an edge split of ``data`` (:func:`link_split`).
 
     Each step scores a batch of training positives and as many uniform random pairs
     as negatives with binary cross-entropy. Models without trainable parameters
@@ -156,7 +186,9 @@ def run_link(data: Data, model: ModelSettings, split: SplitSettings, train: Trai
     ``checkpoint``: save the loop's state as it trains and resume from it (see
     :class:`~graphlab.io.Checkpoint`); not with ``ddp``. ``device``: where a single-process
     run trains (default the CPU; under ``ddp`` the rank's device); ``info['device']``
-    records it.
+    records it. ``embedding_dim``: the model's node features are a learnable table of this
+    width (:class:`~graphlab.models.LearnedNodeInput`), trained with it; ``data.x`` only
+    gives the number of nodes.
     """
     if checkpoint is not None and ddp is not None:
         raise ValueError("mid-seed checkpoints are not supported with ddp")
@@ -164,12 +196,14 @@ def run_link(data: Data, model: ModelSettings, split: SplitSettings, train: Trai
         raise ValueError(f"device {device} given, but this ddp rank trains on {ddp.device}")
     check_graph(data, name="link task input", need_labels=False)
     sp = link_split(data, split, seed)
-    net = build_model(model.name, "link", model.params, in_channels=data.num_features)
+    net = with_input(build_model(model.name, "link", model.params,
+                                 in_channels=embedding_dim or data.num_features),
+                     data.num_nodes, embedding_dim)
     x = data.x
     generator = None
     device = ddp.device if ddp is not None else torch.device(device or "cpu")
     if device.type != "cpu":
-        sp, x, net = split_to(sp, device), x.to(device), net.to(device)
+        sp, x, net = sp.to(device), x.to(device), net.to(device)
     if ddp is not None:
         generator = ddp.sampling_generator(seed)
         progress = progress and ddp.is_main
@@ -191,15 +225,19 @@ def run_link(data: Data, model: ModelSettings, split: SplitSettings, train: Trai
     # batches and negatives come from the global RNG (single process), which the
     # checkpoint holds
     state = {"net": net, "opt": opt, "selector": selector, "curve": curve}
+    clock = EpochClock()
     for epoch in checkpointed_epochs(train.epochs, progress, f"{model.name} seed {seed}",
                                      checkpoint, state):
+        clock.start()
         loss = train_epoch(trained, x, sp, opt, train, ddp, generator)
+        clock.trained()
         if epoch % train.eval_every and epoch != train.epochs:
             continue
         row = {"epoch": epoch, "loss": loss}
         # evaluation runs the bare module: DDP's forward would sync buffers collectively
         row.update(evaluate_link(net, x, sp, evaluation.hits_k, ddp))
-        if selector.log(epoch, row, curve, callback if ddp is None or ddp.is_main else None):
+        if selector.log(epoch, clock.stamp(row), curve,
+                        callback if ddp is None or ddp.is_main else None):
             break
     result = selector.result(curve)
     result.info["device"] = str(device)

@@ -47,6 +47,23 @@ def mrr(pos: Tensor, neg: Tensor) -> float:
     return 100.0 * float(torch.cat(ranks).mean())
 
 
+def ranking_metrics(pos: Tensor, neg: Tensor, prefix: str) -> dict[str, float]:
+    """Each positive ranked among its own negatives (``pos`` ``[P]``, ``neg`` ``[P, K]``) by
+    ogb's ``ogbl-citation2`` Evaluator: MRR and Hits@1/3/10 (percent), keys
+    ``{prefix}_{metric}``."""
+    evaluator = Evaluator(name="ogbl-citation2")
+    pos, neg = pos.detach().float().cpu(), neg.detach().float().cpu()
+    lists: dict[str, list[Tensor]] = {}
+    chunk = max(1, _MRR_CHUNK // max(1, neg.size(1)))
+    for start in range(0, pos.numel(), chunk):
+        out = evaluator.eval({"y_pred_pos": pos[start:start + chunk],
+                              "y_pred_neg": neg[start:start + chunk]})
+        for key, value in out.items():
+            lists.setdefault(key[:-len("_list")], []).append(value)
+    return {f"{prefix}_{key}": 100.0 * float(torch.cat(chunks).float().mean())
+            for key, chunks in lists.items()}
+
+
 def link_metrics(pos: Tensor, neg: Tensor, hits_k: list[int], prefix: str) -> dict[str, float]:
     """Hits@K for each K, MRR and ROC-AUC of one evaluation set, keys ``{prefix}_{metric}``."""
     pos, neg = pos.detach().float().cpu(), neg.detach().float().cpu()

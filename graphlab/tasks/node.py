@@ -8,8 +8,8 @@ import torch.nn.functional as F
 from torch_geometric.data import Data
 
 from graphlab.data import check_graph, given_node_split, random_node_split
-from graphlab.models import build_model
-from graphlab.tasks.common import EpochCallback, Selector, TaskResult, epoch_bar
+from graphlab.models import LearnedNodeInput, build_model
+from graphlab.tasks.common import EpochCallback, EpochClock, Selector, TaskResult, epoch_bar
 from graphlab.tasks.metrics import accuracy
 from graphlab.tasks.settings import EvalSettings, ModelSettings, SplitSettings, TrainSettings
 
@@ -32,12 +32,15 @@ def node_masks(data: Data, split: SplitSettings, seed: int):
 def run_node(data: Data, num_classes: int, model: ModelSettings, split: SplitSettings,
              train: TrainSettings, seed: int, progress: bool = False,
              callback: Optional[EpochCallback] = None,
-             device: Optional[torch.device] = None) -> TaskResult:
+             device: Optional[torch.device] = None,
+             embedding_dim: Optional[int] = None) -> TaskResult:
     """Train ``model`` on ``data`` and report accuracy (percent) at the best validation epoch.
 
     Metrics: ``train_acc``, ``val_acc``, ``test_acc`` (and ``best_epoch``); the curve
     holds ``loss`` and the three accuracies per evaluated epoch. ``device``: where the model
-    and the graph go (default the CPU); ``info['device']`` records it.
+    and the graph go (default the CPU); ``info['device']`` records it. ``embedding_dim``:
+    the node features are a learnable table of this width, trained with the model
+    (:class:`~graphlab.models.LearnedNodeInput`).
     """
     check_graph(data, name="node task input")
     if int(data.y.max()) >= num_classes:
@@ -50,20 +53,26 @@ def run_node(data: Data, num_classes: int, model: ModelSettings, split: SplitSet
                              f"'{split.kind or 'given'}'); check the ratios or the dataset's "
                              "masks")
     device = torch.device("cpu") if device is None else torch.device(device)
-    net = build_model(model.name, "node", model.params, in_channels=data.num_features,
-                      out_channels=num_classes).to(device)
+    net = build_model(model.name, "node", model.params,
+                      in_channels=embedding_dim or data.num_features, out_channels=num_classes)
+    if embedding_dim is not None:
+        net = LearnedNodeInput(net, data.num_nodes, embedding_dim)
+    net = net.to(device)
     train_mask, val_mask, test_mask = (m.to(device) for m in (train_mask, val_mask, test_mask))
     params = [p for p in net.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=train.lr, weight_decay=train.weight_decay, foreach=True)
     selector = Selector(train.monitor or default_metrics()[0], train.patience, train.tiebreak)
     curve = []
     x, edge_index, y = data.x.to(device), data.edge_index.to(device), data.y.to(device)
+    clock = EpochClock()
     for epoch in epoch_bar(train.epochs, progress, f"{model.name} seed {seed}"):
+        clock.start()
         net.train()
         opt.zero_grad()
         loss = F.cross_entropy(net(x, edge_index)[train_mask], y[train_mask])
         loss.backward()
         opt.step()
+        clock.trained()
         if epoch % train.eval_every and epoch != train.epochs:
             continue
         net.eval()
@@ -73,7 +82,7 @@ def run_node(data: Data, num_classes: int, model: ModelSettings, split: SplitSet
                "train_acc": accuracy(out[train_mask], y[train_mask]),
                "val_acc": accuracy(out[val_mask], y[val_mask]),
                "test_acc": accuracy(out[test_mask], y[test_mask])}
-        if selector.log(epoch, row, curve, callback):
+        if selector.log(epoch, clock.stamp(row), curve, callback):
             break
     result = selector.result(curve)
     result.info["device"] = str(device)

@@ -120,8 +120,9 @@ class DatasetSettings(Checked):
     (:func:`graphlab.data.sources.open_dataset`).
 
     Attributes:
-        name: a registered dataset (``graphlab data list``), or ``tu/NAME`` for any TU
-            dataset.
+        name: a registered dataset (``graphlab data list``), ``tu/NAME`` for any TU
+            dataset, or an OGB name (``ogbn-arxiv``, ``ogbl-collab``, ``ogbg-molhiv`` …:
+            its official split and its Evaluator's metric, :mod:`graphlab.data.ogb`).
         params: keyword parameters of the loader (synthetic generators: size, homophily, …)
             or of the ``class``.
         cls: config key ``class``: a PyG dataset class by its dotted path
@@ -140,8 +141,12 @@ class DatasetSettings(Checked):
             directed otherwise).
         node_features: for data without node features (IMDB-BINARY, an edge list):
             ``'degree'`` (one-hot degree up to the data's maximum, as in GIN),
-            ``'constant'`` (a single 1) or ``'one_hot'`` (one column per node, node and
-            link tasks); ``None`` = use the dataset's ``x``.
+            ``'constant'`` (a single 1), ``'one_hot'`` (one column per node, node and
+            link tasks) or ``'embedding'`` (node and link tasks: a learnable table of
+            ``embedding_dim`` features per node, trained with the model, replacing any
+            ``x``); ``None`` = use the dataset's ``x``.
+        embedding_dim: with ``node_features: embedding``: the table's width (default the
+            model's ``hidden_channels``, else 64).
         eigen_pe: graph task: compute the first ``eigen_pe`` Laplacian eigenpairs of every
             graph once before training (:class:`graphlab.construct.EigenPE`), for models
             with a positional encoding (``model.params.pe``).
@@ -162,6 +167,7 @@ class DatasetSettings(Checked):
     in_memory: Optional[str] = None
     undirected: bool = False
     node_features: Optional[str] = None
+    embedding_dim: Optional[int] = ranged(None, AT_LEAST_1)
     eigen_pe: Optional[int] = ranged(None, AT_LEAST_1)
     bag: Optional[dict[str, Any]] = None
     subset: Optional[int] = ranged(None, AT_LEAST_1)
@@ -187,17 +193,21 @@ class SplitSettings(Checked):
 
     Attributes:
         kind: node task: ``'given'`` (the dataset's masks; default) or ``'random'`` (a
-            fresh split per seed); link task: ``'random_edge'`` (default, a fresh edge split
-            per seed); graph task: ``'cv'`` (default: stratified ``folds``-fold
-            cross-validation, fold ``seed % folds``; the partition is fixed, a stratified
-            ``val_ratio`` of the training folds is held out for selection), ``'random'``, or
-            ``'given'`` (the dataset's per-graph ``split``: ZINC).
+            fresh split per seed); link task: ``'random_edge'`` (a fresh edge split
+            per seed; the default) or ``'given'`` (the data's own split, an OGB dataset's
+            official one; the default when the data has one); graph task: ``'cv'``
+            (default: stratified ``folds``-fold cross-validation, fold ``seed % folds``;
+            the partition is fixed, a stratified ``val_ratio`` of the training folds is
+            held out for selection), ``'random'``, or ``'given'`` (the dataset's per-graph
+            ``split``: ZINC; an OGB dataset's official split, its default).
         index: for datasets shipping several splits (``[N, S]`` masks), the split to use;
             ``None`` = ``seed % S``. Graph task ``'cv'``: the fold (``None`` = ``seed % folds``).
         folds: graph task ``'cv'``: number of folds (default 10).
         train_ratio, val_ratio, test_ratio: fractions (node random: train 0.6, val 0.2, test
             the rest; link: val 0.1, test 0.2, train the rest).
         val_neg_ratio, test_neg_ratio: link task: negatives per positive in val / test.
+        val_edges_as_input: link task, ``'given'`` split: score the test pairs on the
+            training plus validation edges (the protocol ogbl-collab allows).
         input_steps, horizon: forecast task: window of past steps fed to the model and steps
             predicted (``None`` = 12 each); forecast splits are chronological (train 0.7,
             val 0.1 of the time axis by default).
@@ -211,6 +221,7 @@ class SplitSettings(Checked):
     val_neg_ratio: float = ranged(1.0, POSITIVE)
     test_neg_ratio: float = ranged(1.0, POSITIVE)
     folds: int = ranged(10, Range(2))
+    val_edges_as_input: bool = False
     input_steps: Optional[int] = ranged(None, AT_LEAST_1)
     horizon: Optional[int] = ranged(None, AT_LEAST_1)
 

@@ -48,6 +48,7 @@ FACTORIES = {
     "GraphPool": lambda: heads.GraphPool("attention", 16),
     "GraphTransformer": lambda: models.GraphTransformer(8, 16, 3, num_layers=2,
                                                         heads=2),
+    "LearnedNodeInput": lambda: models.LearnedNodeInput(gnn.PureGCN(8, 16), 10, 8),
     "LINKXNode": lambda: models.LINKXNode(8, 3, num_nodes=10, hidden_channels=16),
     "MLPScorer": lambda: heads.MLPScorer(16),
     "MultiHorizonHead": lambda: heads.MultiHorizonHead(16, 3),
@@ -86,7 +87,7 @@ def test_reset_parameters_reinitialises_every_parameter(name):
 
 
 #: modules built from other modules: their repr shows those modules, as PyG's containers do
-CONTAINERS = {"GAE", "GINConv", "GINEConv", "NCNLinkModel"}
+CONTAINERS = {"GAE", "GINConv", "GINEConv", "LearnedNodeInput", "NCNLinkModel"}
 
 
 @pytest.mark.parametrize("name", sorted(set(FACTORIES) - CONTAINERS))

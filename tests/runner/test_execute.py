@@ -18,6 +18,7 @@ from graphlab.runner import (
     run_configs,
 )
 from graphlab.runner.store import atomic_write_json
+from graphlab.tasks.common import without_timing
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -313,7 +314,8 @@ def test_a_seed_killed_mid_way_resumes_from_its_checkpoint(write_config, tmp_pat
     assert again.returncode == 0, again.stderr
     rec = json.loads((out / "ckpt" / "seed_0.json").read_text())
     ref = json.loads((tmp_path / "whole" / "ckpt" / "seed_0.json").read_text())
-    assert rec["metrics"] == ref["metrics"] and rec["curve"] == ref["curve"]
+    assert rec["metrics"] == ref["metrics"]
+    assert without_timing(rec["curve"]) == without_timing(ref["curve"])
     assert rec["resumed"]["from_epoch"] >= 3 and rec["resumed"]["times"] == 1
     assert rec["resumed"]["earlier_commits"] == [rec["git_commit"]]  # one checkout here
     assert rec["wall_time_s"] > rec["resumed"]["wall_time_this_process_s"]

@@ -60,7 +60,8 @@ def test_the_grid_is_chosen_on_validation_not_test(tmp_path):
     assert result.chosen.name == "t__lr=0.1" and result.chosen.val == [70.0, 71.0]
     assert result.chosen.test == [55.0, 55.0]
     table = tune_table(result)
-    assert "highest mean val_acc over its 2 seed(s); test_acc is reported, never used" in table
+    assert ("highest mean val_acc over its 2 seed(s) (of equal means, the first in the table); "
+            "test_acc is reported, never used") in table
     assert "| 70.50 ± 0.71 | 55.00 ± 0.00 | **chosen** |" in table
     chosen = load_config(result.chosen_path)
     assert chosen.name == "t__lr=0.1" and chosen.train.lr == 0.1

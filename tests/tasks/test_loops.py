@@ -54,8 +54,11 @@ def test_wrong_split_kind_for_the_task():
     with pytest.raises(ValueError, match="'random_edge' is not a node split"):
         run_task("node", DATA, ModelSettings("mlp"), SplitSettings(kind="random_edge"),
                  TrainSettings(epochs=1), EvalSettings(), seed=0)
-    with pytest.raises(ValueError, match="'given' is not a link split"):
+    with pytest.raises(ValueError, match="'given' needs a link split shipped with the data"):
         run_task("link", DATA, ModelSettings("cn"), SplitSettings(kind="given"),
+                 TrainSettings(epochs=1), EvalSettings(), seed=0)
+    with pytest.raises(ValueError, match="'cv' is not a link split"):
+        run_task("link", DATA, ModelSettings("cn"), SplitSettings(kind="cv"),
                  TrainSettings(epochs=1), EvalSettings(), seed=0)
 
 
