@@ -4,7 +4,7 @@
                  [--launcher local|ray [--address ADDR]] [--out DIR] [--quiet] [--overwrite]
     torchrun --standalone --nproc_per_node=K -m graphlab.cli run CONFIG --ddp
     graphlab report RESULTS_DIR [--plot FILE]
-    graphlab results [RESULTS.md] [--check]
+    graphlab results [DOCUMENT …] [--check]
     graphlab data list | graphlab data fetch NAME
     graphlab models [--task node|link]
     graphlab bench ops [--nodes N --edges E --channels F --repeats R --device D --out FILE]
@@ -182,22 +182,25 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_results(args: argparse.Namespace) -> int:
     from graphlab.runner.document import check_document, update_document
 
-    if args.check:
-        stale = check_document(args.document)
-        for label in stale:
-            print(f"graphlab: {label}: the table differs from what its records give",
-                  file=sys.stderr)
-        if stale:
-            print(f"graphlab: {len(stale)} table(s) of {args.document} are not generated from "
-                  "their records; run `make results` (or edit the records, never the table)",
-                  file=sys.stderr)
-            return 1
-        print(f"{args.document}: every generated table matches its records")
-        return 0
-    changed = update_document(args.document)
-    print(f"{args.document}: {len(changed)} table(s) regenerated" +
-          "".join(f"\n  {label}" for label in changed))
-    return 0
+    status = 0
+    for document in args.document:
+        if args.check:
+            stale = check_document(document)
+            for label in stale:
+                print(f"graphlab: {label}: the table differs from what its records give",
+                      file=sys.stderr)
+            if stale:
+                print(f"graphlab: {len(stale)} table(s) of {document} are not generated from "
+                      "their records; run `make results` (or edit the records, never the "
+                      "table)", file=sys.stderr)
+                status = 1
+            else:
+                print(f"{document}: every generated table matches its records")
+            continue
+        changed = update_document(document)
+        print(f"{document}: {len(changed)} table(s) regenerated" +
+              "".join(f"\n  {label}" for label in changed))
+    return status
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
@@ -385,8 +388,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "--metrics test_rmse@3 test_rmse@12)")
     rep.set_defaults(func=_cmd_report)
 
-    res = sub.add_parser("results", help="regenerate the tables of RESULTS.md from records/")
-    res.add_argument("document", nargs="?", default="RESULTS.md")
+    res = sub.add_parser("results", help="regenerate the tables of RESULTS.md and README.md "
+                                          "from records/")
+    res.add_argument("document", nargs="*", default=["RESULTS.md", "README.md"])
     res.add_argument("--check", action="store_true",
                      help="change nothing; exit 1 naming every table that differs from what "
                           "its records give")

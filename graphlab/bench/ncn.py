@@ -2,8 +2,8 @@
 the NCN / NCNC configs, and the time of the common-neighbour step per batch.
 
 The official implementation's times on this machine kind (2 CPU cores, torch 2.13,
-README command, Cora, seed 0) are quoted from ANCHORS.md section 1 for comparison;
-they were measured by the CEO's session, not by this script.
+README command, Cora, seed 0) are quoted for comparison from one earlier measurement of
+the official code at its main branch; this script does not run the official code.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from graphlab.runner.seeding import seed_everything
 from graphlab.tasks import prepare_data
 from graphlab.tasks.link import evaluate_link, link_split, param_groups, train_epoch
 
-#: seconds per training epoch of the official code (ANCHORS.md section 1, Cora)
+#: seconds per training epoch of the official code (docs/papers/ncnc.md, Cora)
 OFFICIAL_S_PER_EPOCH = {"ncn": 0.84, "ncnc": 1.66}
 OFFICIAL_S_PER_RUN = {"ncn": 106.0, "ncnc": 283.0}
 

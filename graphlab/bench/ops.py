@@ -2,9 +2,9 @@
 path, torch.sparse and torch_scatter, in one run; plus a 3-layer GIN end to end.
 
 Reports median milliseconds, achieved GB/s from the bytes a fused SpMM must move at
-best (``E·8`` index bytes + one read of ``x`` and one write of the output, ``8·F·N``;
-ANCHORS.md, "Kernel facts"), and the fraction of the memory-bandwidth bound using a
-copy bandwidth measured in the same run.
+best (``E·8`` index bytes + one read of ``x`` and one write of the output, ``8·F·N``),
+and the fraction of the memory-bandwidth bound using a copy bandwidth measured in the
+same run.
 """
 from __future__ import annotations
 

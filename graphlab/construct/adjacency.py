@@ -1,6 +1,6 @@
 """Weighted adjacencies for sensor networks: the DCRNN distance kernel, random-walk transition
 matrices, Graph WaveNet's adaptive adjacency and the semi-adaptive adjacency with virtual
-nodes ("Virtual Nodes Improve Long-term Traffic Prediction", 2025; ANCHORS.md section 5)."""
+nodes ("Virtual Nodes Improve Long-term Traffic Prediction", 2025; docs/papers/virtual_nodes.md)."""
 from __future__ import annotations
 
 import math

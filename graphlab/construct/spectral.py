@@ -2,7 +2,7 @@
 symmetric-normalised Laplacian, λ = 0 included, zero-padded to ``d`` with a mask.
 
 PyG's ``AddLaplacianEigenvectorPE`` drops λ = 0, flips signs at random, keeps no
-eigenvalues and cannot pad; SPE, SignNet and BasisNet need all of that (ANCHORS.md §4).
+eigenvalues and cannot pad; SPE, SignNet and BasisNet need all of that (docs/papers/spe.md).
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Subgraph bags for subgraph GNNs: a graph with ``n`` nodes becomes pairs ``(u, v)`` —
 node ``v`` in the subgraph rooted at ``u`` — with a distance encoding, and the index sets
-that the SWL atomic aggregations read (ANCHORS.md §3; Zhang et al., ICML 2023).
+that the SWL atomic aggregations read (docs/papers/swl.md; Zhang et al., ICML 2023).
 
 All ``n²`` pairs form the node-marking bag; ``hops=k`` keeps only pairs with
 ``SPD(u, v) ≤ k`` (the ``k``-hop ego-network bag). Graphs are treated as undirected.
@@ -71,7 +71,7 @@ def subgraph_bag(edge_index: Tensor, num_nodes: int, max_dis: int = 5,
 
     - ``pair_index`` ``[2, P]``: ``(u, v)``;
     - ``pair_dist`` ``[P]``: ``min(SPD(u, v), max_dis)``, unreachable pairs ``max_dis`` too
-      (ANCHORS.md's encoding);
+      (the official code's encoding);
     - ``ul_index`` ``[2, *]``: pair edges ``(u, w) → (u, v)`` for graph edges ``w – v``
       (both pairs in the bag), the local aggregation inside subgraph ``u``;
     - ``vl_index`` ``[2, *]``: pair edges ``(w, v) → (u, v)`` for graph edges ``w – u``;

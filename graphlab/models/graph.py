@@ -105,8 +105,8 @@ class GINEGraph(nn.Module):
     r"""GINE with an optional eigen positional encoding, the base model of the SPE paper
     (Huang et al., ICLR 2024): node embedding :math:`\mathbf{h}^{(0)} = W_x\mathbf{x} +
     W_0\,\mathrm{PE}`, and before every GINE layer the PE is added again through its own
-    linear map, :math:`\mathbf{h} \leftarrow \mathbf{h} + W_\ell\,\mathrm{PE}` (ANCHORS.md
-    §4); the last layer's states are pooled and an MLP predicts.
+    linear map, :math:`\mathbf{h} \leftarrow \mathbf{h} + W_\ell\,\mathrm{PE}`
+    (docs/papers/spe.md); the last layer's states are pooled and an MLP predicts.
 
     Args:
         in_channels (int), hidden_channels (int), out_channels (int): node-feature width,

@@ -87,7 +87,7 @@ class ADPA(nn.Module):
     it is given (features only, no labels). The propagated features of
     ``D^(r−1) M D^(−r)`` scale with node degree like ``deg^r`` and differ in scale between
     patterns and hops; standardising puts the seven branches on one scale. On chameleon
-    this is worth several points (RESULTS.md, issue 5).
+    this is worth several points (RESULTS.md, directed and heterophilic graphs).
 
     Args:
         in_channels (int): ``F``.

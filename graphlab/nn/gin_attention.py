@@ -2,7 +2,7 @@
 sparse GIN adapter that fine-tunes a frozen transformer over the graph of its attention.
 
 From "Graph-Aware Isomorphic Attention for Adaptive Dynamics in Transformers" (Buehler,
-2025); the facts used are in ANCHORS.md section 7.
+2025); the facts used are in docs/papers/gin_attention.md.
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ The atomic aggregations, all through :mod:`graphlab.ops`:
 - ``uG``: :math:`\\sum_w h(u, w)`; ``vG``: :math:`\\sum_w h(w, v)` (global);
 - ``uu``: :math:`h(u, u)`; ``vv``: :math:`h(v, v)`; ``vu``: :math:`h(v, u)` (points).
 
-Presets (ANCHORS.md §3, weakest → strongest): SWL(VS) = {uL} + VS pooling, SWL(SV) = {uL}
+Presets (docs/papers/swl.md, weakest → strongest): SWL(VS) = {uL} + VS pooling, SWL(SV) = {uL}
 + SV pooling, PSWL(VS/SV) = {uL, vv}, GSWL = {uL, vG}, SSWL = {uL, vL}, SSWL+ = {uL, vL, vv}.
 """
 from __future__ import annotations

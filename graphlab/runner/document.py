@@ -26,6 +26,20 @@ touched. The options of a block:
   primary metric's mean ± std; with ``--diff KEY`` (a boolean sweep key) each cell is
   instead the mean at ``KEY=false`` minus the mean at ``KEY=true``.
 
+- ``--tuned METRIC``: the folder holds the trials of ``graphlab tune`` searches (configs
+  named ``<name>__<key>=<value>…``); per search, one row per trial with its values, the
+  validation ``METRIC`` and the primary metric (mean ± std over the seeds), and the trial
+  chosen by the highest (for a loss or error: lowest) validation mean marked — recomputed
+  from the records, in the order of the search's ``<name>.tune.json`` when it is there (of
+  equal means, the first), and checked against the choice that file recorded; then a
+  summary row per search beside the paper's number.
+
+- ``--summary``: one row per config that has a ``paper:`` block (sweep and search points,
+  named ``…__key=value``, left out): ours, the paper's number and a status by a stated
+  rule — *reproduced* when the gap is within the paper's standard deviation (1 point, or
+  10 % of the number for an error metric, when the paper gives none), *missed* when ours is
+  worse by more, *above* when better by more.
+
 - ``--study expressiveness``: the folder holds the JSON records that ``graphlab
   expressiveness --out`` writes (one file per run, each with its commit and command)
   instead of seed records; one row per model: EXP and SR25 % separated, BREC pairs
@@ -45,6 +59,7 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import math
 import re
 import shlex
 from dataclasses import dataclass
@@ -86,6 +101,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--grid", nargs=2, default=None, metavar=("ROW", "COL"))
     parser.add_argument("--diff", default=None)
     parser.add_argument("--study", default=None, choices=["expressiveness"])
+    parser.add_argument("--tuned", default=None, metavar="METRIC")
+    parser.add_argument("--summary", action="store_true")
     return parser
 
 
@@ -156,6 +173,83 @@ def grid_table(summaries: list[Summary], row: str, col: str, diff: str | None = 
     return "\n".join(lines) + f"\n\nCells: {what}, over {'/'.join(map(str, seeds))} seeds.\n"
 
 
+def status(s: Summary) -> tuple[str, float]:
+    """``('reproduced' | 'missed' | 'above', tolerance)`` of a summary with a paper number
+    (the rule of ``--summary``)."""
+    from graphlab.tasks.common import minimised
+
+    paper = float(s.paper["mean"])
+    std = s.paper.get("std")
+    lower = minimised(s.primary)
+    tol = float(std) if std is not None else (0.1 * abs(paper) if lower else 1.0)
+    gain = (paper - s.ours()[0]) if lower else (s.ours()[0] - paper)
+    return ("reproduced" if abs(gain) <= tol else "above" if gain > 0 else "missed"), tol
+
+
+def summary_table(summaries: list[Summary], args: str) -> str:
+    """The table of a ``--summary`` block (see the module docstring)."""
+    rows = [s for s in summaries if s.paper and "__" not in s.name]
+    if not rows:
+        raise DocumentError(f"'{args}': no config with a paper block")
+    lines = ["| config | dataset | metric | ours | paper | status |", "|---|---|---|---|---|---|"]
+    for s in rows:
+        paper = fmt(float(s.paper["mean"]), float(s.paper.get("std") or math.nan))
+        lines.append(f"| {s.name} | {s.dataset} | {s.primary} | {fmt(*s.ours())} | {paper} | "
+                     f"{status(s)[0]} |")
+    return ("\n".join(lines) + "\n\nStatus: *reproduced* when |ours − paper| is within the "
+            "paper's standard deviation (1 point, or 10 % for an error metric, when it gives "
+            "none); *missed* / *above* when ours is worse / better by more.\n")
+
+
+def tuned_table(summaries: list[Summary], metric: str, folder: Path, args: str) -> str:
+    """The table of a ``--tuned METRIC`` block (see the module docstring)."""
+    import json
+
+    from graphlab.tasks.common import minimised
+
+    if not metric.startswith("val_"):
+        raise DocumentError(f"'{args}': --tuned needs a validation metric (val_…)")
+    searches: dict[str, list[Summary]] = {}
+    for s in summaries:
+        searches.setdefault(s.name.split("__", 1)[0], []).append(s)
+    trial_rows, summary_rows, keys = [], [], []
+    for base, trials in searches.items():
+        log = folder / f"{base}.tune.json"
+        recorded = json.loads(log.read_text()) if log.is_file() else None
+        if recorded is not None:
+            order = {t["name"]: k for k, t in enumerate(recorded["trials"])}
+            trials.sort(key=lambda s: order.get(s.name, len(order)))
+        for s in trials:
+            if metric not in s.metrics:
+                raise DocumentError(f"'{args}': trial '{s.name}' has no '{metric}'")
+        pick = min if minimised(metric) else max
+        chosen = pick(trials, key=lambda s: s.metrics[metric][0])
+        if recorded is not None and recorded.get("chosen") not in (None, chosen.name):
+            raise DocumentError(f"'{args}': the records choose '{chosen.name}', but "
+                                f"{log.name} recorded '{recorded['chosen']}'")
+        for s in trials:
+            point = sweep_point(s.name)
+            keys = keys or list(point)
+            trial_rows.append([base, *(point.get(k, "") for k in keys), fmt(*s.metrics[metric]),
+                               fmt(*s.ours()), "**chosen**" if s is chosen else ""])
+        paper = (fmt(float(chosen.paper["mean"]), float(chosen.paper.get("std", math.nan)))
+                 if chosen.paper else "–")
+        point = ", ".join(f"{k}={v}" for k, v in sweep_point(chosen.name).items())
+        summary_rows.append([base, chosen.dataset, point, fmt(*chosen.metrics[metric]),
+                             fmt(*chosen.ours()), paper])
+    primary = sorted({s.primary for s in summaries})
+    head = ["search", *keys, f"{metric} (mean ± std)", " / ".join(primary), ""]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(r) + " |" for r in trial_rows]
+    lines += ["", "| search | dataset | chosen | " + metric + " | " + " / ".join(primary)
+              + " | paper |", "|---|---|---|---|---|---|"]
+    lines += ["| " + " | ".join(r) + " |" for r in summary_rows]
+    seeds = sorted({len(s.seeds) for s in summaries})
+    return ("\n".join(lines) + f"\n\nChosen: the highest mean {metric} over the "
+            f"{'/'.join(map(str, seeds))} seeds or folds (of equal means, the first trial "
+            "of the search); the test metric is never used to choose.\n")
+
+
 def provenance(folder: str, summaries: list[Summary]) -> str:
     commits = sorted(set().union(*(s.commits for s in summaries)))
     seeds = sum(len(s.seeds) for s in summaries)
@@ -194,7 +288,15 @@ def render(args: str, base: Path) -> str:
     if not summaries:
         raise DocumentError(f"'{args}': no records in '{opts.folder}'"
                             + (f" match {opts.select}" if opts.select else ""))
-    if opts.grid:
+    if opts.summary:
+        if opts.grid or opts.pivot or opts.metrics or opts.tuned:
+            raise DocumentError(f"'{args}': --summary makes its own table")
+        table = summary_table(summaries, args)
+    elif opts.tuned:
+        if opts.grid or opts.pivot or opts.metrics:
+            raise DocumentError(f"'{args}': --tuned makes its own table")
+        table = tuned_table(summaries, opts.tuned, folder, args)
+    elif opts.grid:
         table = grid_table(summaries, *opts.grid, diff=opts.diff)
     elif opts.pivot:
         table = pivot_table(summaries, opts.columns)

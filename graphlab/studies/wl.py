@@ -1,5 +1,5 @@
 """Combinatorial colour-refinement tests: 1-WL and the subgraph Weisfeiler-Lehman tests of
-the SWL hierarchy (Zhang et al., ICML 2023; ANCHORS.md §3).
+the SWL hierarchy (Zhang et al., ICML 2023; docs/papers/swl.md).
 
 These are the tests the neural models are bounded by: a GIN separates no pair that 1-WL
 does not, a :class:`graphlab.nn.SubgraphGNN` preset with ``L`` layers no pair that its SWL

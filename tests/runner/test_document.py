@@ -18,11 +18,12 @@ from graphlab.runner.document import (
 REPO = Path(__file__).resolve().parents[2]
 
 
-def fake_records(root, name, dataset, values, paper=None, commit="abc1234def"):
+def fake_records(root, name, dataset, values, paper=None, commit="abc1234def", val=None):
     for seed, value in enumerate(values):
         cfg = {"name": name, "task": "node", "dataset": {"name": dataset},
                "model": {"name": "gcn"}, "eval": {"hits_k": [20, 50, 100]}, "paper": paper}
-        rec = {"seed": seed, "config": cfg, "metrics": {"test_acc": value}, "fingerprint": name,
+        metrics = {"test_acc": value, **({"val_acc": val[seed]} if val else {})}
+        rec = {"seed": seed, "config": cfg, "metrics": metrics, "fingerprint": name,
                "wall_time_s": 1800.0, "profile": "full", "git_commit": commit}
         path = root / name / f"seed_{seed}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -124,3 +125,21 @@ def test_a_sweep_grid_and_its_difference(tmp_path):
         render("records/sweep --grid homophily seed", tmp_path)
     with pytest.raises(DocumentError, match="--diff is for --grid"):
         render("records/sweep --diff undirected", tmp_path)
+
+
+def test_a_tuned_table_chooses_on_validation_and_checks_the_search_log(tmp_path):
+    records = tmp_path / "records" / "tuned"
+    paper = {"metric": "test_acc", "mean": 89.4, "std": 5.6, "source": "Xu et al."}
+    # the best test trial (lr=0.1) is not the best validation one (lr=0.01)
+    fake_records(records, "mutag_gin__lr=0.1", "mutag", [95.0, 97.0], paper, val=[80.0, 82.0])
+    fake_records(records, "mutag_gin__lr=0.01", "mutag", [85.0, 87.0], paper, val=[90.0, 92.0])
+    table = render("records/tuned --tuned val_acc", tmp_path)
+    assert "| mutag_gin | 0.01 | 91.00 ± 1.41 | 86.00 ± 1.41 | **chosen** |" in table
+    assert "| mutag_gin | mutag | lr=0.01 | 91.00 ± 1.41 | 86.00 ± 1.41 | 89.40 ± 5.60 |" in table
+    (records / "mutag_gin.tune.json").write_text(json.dumps(
+        {"trials": [{"name": "mutag_gin__lr=0.1"}, {"name": "mutag_gin__lr=0.01"}],
+         "chosen": "mutag_gin__lr=0.1"}))
+    with pytest.raises(DocumentError, match="recorded 'mutag_gin__lr=0.1'"):
+        render("records/tuned --tuned val_acc", tmp_path)
+    with pytest.raises(DocumentError, match="validation metric"):
+        render("records/tuned --tuned test_acc", tmp_path)

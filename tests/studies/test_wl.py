@@ -149,8 +149,8 @@ def test_bounding_test_and_bad_input():
             separated_by(empty, h, test)
 
 
-#: the order the SWL tests follow on BREC (weakest first; see RESULTS.md): ANCHORS.md lists
-#: SWL(SV) before PSWL(VS), but CFI pair 282 is separated by SWL(SV) and not by PSWL(VS),
+#: the order the SWL tests follow on BREC (weakest first; see RESULTS.md): the usual listing
+#: puts SWL(SV) before PSWL(VS), but CFI pair 282 is separated by SWL(SV) and not by PSWL(VS),
 #: and no BREC pair the other way
 CHAIN = ["SWL(VS)", "PSWL(VS)", "SWL(SV)", "PSWL(SV)", "GSWL", "SSWL", "SSWL+"]
 
