@@ -35,9 +35,9 @@ test: $(STAMP)
 gpu-check: $(STAMP)
 	$(PY) benchmarks/gpu_check.py --out results/gpu_check.json
 
+# one short computation per paper (graphlab/studies/demo.py): a table and results/demo/demo.png
 demo: $(STAMP)
-	$(GRAPHLAB) run experiments/demo --out results/demo --jobs $(JOBS)
-	$(GRAPHLAB) report results/demo --plot results/demo/demo.png
+	$(GRAPHLAB) demo --out results/demo
 
 # make reproduce-<paper> [PROFILE=full|smoke] runs experiments/<paper>/*.yaml
 reproduce-%: $(STAMP)

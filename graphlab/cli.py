@@ -13,6 +13,7 @@
     graphlab tune CONFIG [key=value ...] [--trials N] [--jobs J] [--launcher local|ray]
     graphlab wl [--models GIN SSWL+ ...] [--categories ...] [--layers L] [--out FILE]
     graphlab sensitivity CONFIG ... [--trained] [--targets K] [--probes P|exact] [--out FILE]
+    graphlab demo [--out DIR] [--panels link expressiveness stability direction sensitivity]
 """
 from __future__ import annotations
 
@@ -294,6 +295,11 @@ def _cmd_wl(args: argparse.Namespace) -> int:
     return wl_main(args.study_args)
 
 
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from graphlab.studies.demo import main as demo_main
+    return demo_main(args.study_args)
+
+
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
     import json
 
@@ -449,6 +455,12 @@ def build_parser() -> argparse.ArgumentParser:
     wl.add_argument("study_args", nargs=argparse.REMAINDER,
                     help="options (see 'graphlab wl --help')")
     wl.set_defaults(func=_cmd_wl)
+    demo = sub.add_parser("demo", add_help=False,
+                          help="one short computation per paper: a table and a figure "
+                               "(about a minute)")
+    demo.add_argument("study_args", nargs=argparse.REMAINDER,
+                      help="options (see 'graphlab demo --help')")
+    demo.set_defaults(func=_cmd_demo)
     sens = sub.add_parser("sensitivity",
                           help="layer-wise sensitivity ||d h_v / d x_u|| by hop distance of a "
                                "config's model (forecast or node task)")
@@ -490,7 +502,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     args.argv = argv
     if extra and args.command == "expressiveness":  # its options go to its own parser
         args.expr_args, extra = extra + args.expr_args, []
-    if extra and args.command == "wl":
+    if extra and args.command in ("wl", "demo"):
         args.study_args, extra = extra + args.study_args, []
     if extra:
         if args.command not in ("run", "tune") or any("=" not in e or e.startswith("-")
