@@ -28,3 +28,11 @@ def test_notebook_executes(path, tmp_path, monkeypatch, request):
     outputs = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
                       for o in c.get("outputs", []))
     assert "smoke" in outputs or "seeds: [0]" in outputs  # the smoke profile ran
+    assert "± nan" not in outputs   # an undefined spread prints as "–", never as nan
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_opens_with_what_it_shows_and_how_long(path):
+    first = nbformat.read(path, as_version=4).cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# ")
+    assert "**Time:**" in first.source
