@@ -10,7 +10,7 @@ from graphlab.runner.document import blocks, check_document
 REPO = Path(__file__).resolve().parents[1]
 #: the name of the maintainers' private notes file, built so this file does not contain it
 PRIVATE_NOTES = "ANCH" + "ORS"
-INTERNAL = re.compile(r"\b(session|issue) [0-9]+\b", re.I)
+INTERNAL = re.compile(r"\b(session|issue)[ -][0-9]+\b", re.I)
 
 
 def tracked(*paths: str) -> list[Path]:
