@@ -13,6 +13,7 @@
     graphlab tune CONFIG [key=value ...] [--trials N] [--jobs J] [--launcher local|ray]
     graphlab wl [--models GIN SSWL+ ...] [--categories ...] [--layers L] [--out FILE]
     graphlab sensitivity CONFIG ... [--trained] [--targets K] [--probes P|exact] [--out FILE]
+    graphlab wl-control [--depths …] [--widths …] [--rtols …] [--out FILE]
     graphlab demo [--out DIR] [--panels link expressiveness stability direction sensitivity]
 """
 from __future__ import annotations
@@ -295,6 +296,11 @@ def _cmd_wl(args: argparse.Namespace) -> int:
     return wl_main(args.study_args)
 
 
+def _cmd_wl_control(args: argparse.Namespace) -> int:
+    from graphlab.studies.wl_control import main as control_main
+    return control_main(args.study_args)
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from graphlab.studies.demo import main as demo_main
     return demo_main(args.study_args)
@@ -455,6 +461,12 @@ def build_parser() -> argparse.ArgumentParser:
     wl.add_argument("study_args", nargs=argparse.REMAINDER,
                     help="options (see 'graphlab wl --help')")
     wl.set_defaults(func=_cmd_wl)
+    control = sub.add_parser("wl-control", add_help=False,
+                             help="is the harness's GIN a 1-WL control? calibrated on all "
+                                  "graphs of up to 7 nodes")
+    control.add_argument("study_args", nargs=argparse.REMAINDER,
+                         help="options (see 'graphlab wl-control --help')")
+    control.set_defaults(func=_cmd_wl_control)
     demo = sub.add_parser("demo", add_help=False,
                           help="one short computation per paper: a table and a figure "
                                "(about a minute)")
@@ -502,7 +514,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     args.argv = argv
     if extra and args.command == "expressiveness":  # its options go to its own parser
         args.expr_args, extra = extra + args.expr_args, []
-    if extra and args.command in ("wl", "demo"):
+    if extra and args.command in ("wl", "demo", "wl-control"):
         args.study_args, extra = extra + args.study_args, []
     if extra:
         if args.command not in ("run", "tune") or any("=" not in e or e.startswith("-")
