@@ -455,24 +455,18 @@ def build_parser() -> argparse.ArgumentParser:
                       metavar="MODULE", help="a user module registering models or datasets")
     tune.add_argument("--quiet", action="store_true")
     tune.set_defaults(func=_cmd_tune)
-    wl = sub.add_parser("wl", add_help=False,
-                        help="the colour-refinement tests (1-WL, the SWL presets') on BREC's "
-                             "pairs, no model")
-    wl.add_argument("study_args", nargs=argparse.REMAINDER,
-                    help="options (see 'graphlab wl --help')")
-    wl.set_defaults(func=_cmd_wl)
-    control = sub.add_parser("wl-control", add_help=False,
-                             help="is the harness's GIN a 1-WL control? calibrated on all "
-                                  "graphs of up to 7 nodes")
-    control.add_argument("study_args", nargs=argparse.REMAINDER,
-                         help="options (see 'graphlab wl-control --help')")
-    control.set_defaults(func=_cmd_wl_control)
-    demo = sub.add_parser("demo", add_help=False,
-                          help="one short computation per paper: a table and a figure "
-                               "(about a minute)")
-    demo.add_argument("study_args", nargs=argparse.REMAINDER,
-                      help="options (see 'graphlab demo --help')")
-    demo.set_defaults(func=_cmd_demo)
+    for name, func, text in (
+            ("wl", _cmd_wl, "the colour-refinement tests (1-WL, the SWL presets') on BREC's "
+                            "pairs, no model"),
+            ("wl-control", _cmd_wl_control, "is the harness's GIN a 1-WL control? calibrated "
+                                            "on all graphs of up to 7 nodes"),
+            ("demo", _cmd_demo, "one short computation per paper: a table and a figure "
+                                "(about a minute)")):
+        # a study parses its own options (its --help included)
+        study = sub.add_parser(name, add_help=False, help=text)
+        study.add_argument("study_args", nargs=argparse.REMAINDER,
+                           help=f"options (see 'graphlab {name} --help')")
+        study.set_defaults(func=func)
     sens = sub.add_parser("sensitivity",
                           help="layer-wise sensitivity ||d h_v / d x_u|| by hop distance of a "
                                "config's model (forecast or node task)")

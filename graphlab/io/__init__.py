@@ -8,7 +8,7 @@ from graphlab.io.checkpoint import (
     rng_state,
     set_rng_state,
 )
-from graphlab.io.files import atomic_torch_save, atomic_write
+from graphlab.io.files import atomic_torch_save, atomic_write, save_figure
 
 __all__ = ["CHECKPOINT_EVERY_S", "Checkpoint", "CheckpointError", "atomic_torch_save",
-           "atomic_write", "rng_state", "set_rng_state"]
+           "atomic_write", "rng_state", "save_figure", "set_rng_state"]

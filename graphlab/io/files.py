@@ -39,3 +39,15 @@ def atomic_write(path: str | Path, write: Callable[[Any], None], binary: bool = 
 def atomic_torch_save(obj: Any, path: str | Path) -> None:
     """``torch.save`` written atomically (:func:`atomic_write`)."""
     atomic_write(path, lambda f: torch.save(obj, f), binary=True)
+
+
+def save_figure(fig, path: str | Path, dpi: int = 120) -> Path:
+    """Lay out a matplotlib figure, write it to ``path`` (parents created) and close it."""
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path

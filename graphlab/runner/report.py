@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
+from graphlab.io import save_figure
 from graphlab.runner.schema import from_dict
 from graphlab.runner.store import DamagedRecordWarning, load_record
 from graphlab.tasks import TASKS, EvalSettings
@@ -244,11 +245,7 @@ def plot(summaries: list[Summary], path: str | Path) -> Path:
     ax.set_yticks(ys, names)
     ax.invert_yaxis()
     ax.set_xlabel("metric (percent), mean ± sample std over seeds")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def write_report(results_dir: str | Path, plot_path: Optional[str | Path] = None,

@@ -33,6 +33,8 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 import torch
 
+from graphlab.io import save_figure
+
 
 @dataclass
 class Panel:
@@ -223,11 +225,7 @@ def figure(panels: Sequence[Panel], path: Path) -> Path:
         ax.tick_params(labelsize=8)
         if p.unit != "%" and min(p.values) > 0 and max(p.values) / min(p.values) > 100:
             ax.set_yscale("log")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
