@@ -12,8 +12,11 @@ a given tolerance, *is* a 1-WL control on the set when the two lists of pairs ar
 fewer rounds than 1-WL needs merge pairs that 1-WL separates, and a loose tolerance merges
 pairs whose outputs differ only slightly.
 
-``graphlab wl-control [--depths …] [--widths …] [--rtols …] [--out FILE]`` prints the grid
-and writes it as JSON.
+Every SWL preset must be at least as strong as 1-WL: it may leave no pair undistinguished
+that 1-WL separates (checked at the harness's depth).
+
+``graphlab wl-control [--depths …] [--widths …] [--rtols …] [--presets …] [--out FILE]``
+prints the grid and writes it as JSON.
 """
 from __future__ import annotations
 
@@ -85,13 +88,17 @@ def networkx_wl_pairs(nx_graphs: Sequence) -> set[tuple[int, int]]:
     return _pairs(keys)
 
 
-def gin_pairs(graphs: Sequence[Data], depth: int, width: int, rtols: Sequence[float],
-              seed: int = 0) -> dict[float, set[tuple[int, int]]]:
-    """Pairs of same-size graphs a random-initialisation GIN leaves undistinguished, per
-    tolerance (the harness's GIN: ``depth`` layers of ``width``, 16 outputs, float64)."""
+def model_pairs(graphs: Sequence[Data], model: str, depth: int, width: int,
+                rtols: Sequence[float], seed: int = 0) -> dict[float, set[tuple[int, int]]]:
+    """Pairs of same-size graphs a random-initialisation harness model (``'GIN'`` or an SWL
+    preset: ``depth`` layers of ``width``, 16 outputs, float64) leaves undistinguished, per
+    tolerance."""
+    from graphlab.construct import SubgraphBag
     from graphlab.studies.expressiveness import embed_graphs, harness_models
 
-    build, _ = harness_models(hidden=width, layers=depth, out=16)["GIN"]
+    build, needs = harness_models(hidden=width, layers=depth, out=16)[model]
+    if needs == "bag":
+        graphs = [SubgraphBag(max_dis=5)(g) for g in graphs]
     torch.manual_seed(seed)
     emb = embed_graphs(build(), graphs)
     diff = torch.cdist(emb, emb, p=float("inf"))
@@ -107,22 +114,33 @@ def gin_pairs(graphs: Sequence[Data], depth: int, width: int, rtols: Sequence[fl
 
 
 def calibrate(depths: Sequence[int] = DEPTHS, widths: Sequence[int] = WIDTHS,
-              rtols: Sequence[float] = RTOLS, seed: int = 0, **graph_kwargs) -> dict:
-    """The whole study (see the module docstring) as a JSON-ready dict."""
+              rtols: Sequence[float] = RTOLS, seed: int = 0, presets: Sequence[str] = (),
+              preset_depth: int = 4, **graph_kwargs) -> dict:
+    """The whole study (see the module docstring) as a JSON-ready dict. ``presets``: SWL
+    presets (at ``preset_depth`` layers of width 32, rtol 1e-8) checked to leave no pair
+    undistinguished that 1-WL separates — each must be at least as strong as 1-WL."""
     graphs, nx_graphs = control_graphs(seed=seed, **graph_kwargs)
     exact = exact_wl_pairs(graphs)
     reference = networkx_wl_pairs(nx_graphs)
     rows = []
     for depth in depths:
         for width in widths:
-            for rtol, pairs in gin_pairs(graphs, depth, width, rtols, seed).items():
+            for rtol, pairs in model_pairs(graphs, "GIN", depth, width, rtols, seed).items():
                 rows.append({"depth": depth, "width": width, "rtol": rtol,
                              "undistinguished": len(pairs),
                              "merged_beyond_1wl": len(pairs - exact),
                              "separated_beyond_1wl": len(exact - pairs),
                              "is_1wl": pairs == exact})
+    preset_rows = []
+    for preset in presets:
+        pairs = model_pairs(graphs, preset, preset_depth, 32, (1e-8,), seed)[1e-8]
+        preset_rows.append({"preset": preset, "depth": preset_depth, "rtol": 1e-8,
+                            "undistinguished": len(pairs),
+                            "merged_beyond_1wl": len(pairs - exact),
+                            "at_least_1wl": not (pairs - exact)})
     return {"graphs": len(graphs), "exact_1wl_undistinguished": len(exact),
-            "networkx_hash_agrees": reference == exact, "rows": rows}
+            "networkx_hash_agrees": reference == exact, "rows": rows,
+            "presets": preset_rows}
 
 
 def table(result: dict) -> str:
@@ -131,6 +149,12 @@ def table(result: dict) -> str:
     for r in result["rows"]:
         lines.append(f"| {r['depth']} | {r['width']} | {r['rtol']:g} | {r['undistinguished']} | "
                      f"{r['merged_beyond_1wl']} | {'yes' if r['is_1wl'] else 'no'} |")
+    if result.get("presets"):
+        lines += ["", "| SWL preset | depth | undistinguished pairs | merged beyond 1-WL | "
+                  "at least 1-WL |", "|---|---|---|---|---|"]
+        lines += [f"| {r['preset']} | {r['depth']} | {r['undistinguished']} | "
+                  f"{r['merged_beyond_1wl']} | {'yes' if r['at_least_1wl'] else 'no'} |"
+                  for r in result["presets"]]
     return "\n".join(lines)
 
 
@@ -140,10 +164,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--depths", type=int, nargs="+", default=list(DEPTHS))
     parser.add_argument("--widths", type=int, nargs="+", default=list(WIDTHS))
     parser.add_argument("--rtols", type=float, nargs="+", default=list(RTOLS))
+    parser.add_argument("--presets", nargs="*", default=None,
+                        help="SWL presets to check against 1-WL (default: all)")
+    parser.add_argument("--preset-depth", type=int, default=4,
+                        help="the presets' layers (default 4, the harness's)")
     parser.add_argument("--out", help="write the result as JSON")
     args = parser.parse_args(argv)
+    from graphlab.nn import PRESETS
+
+    presets = list(PRESETS) if args.presets is None else args.presets
     start = time.perf_counter()
-    result = calibrate(args.depths, args.widths, args.rtols)
+    result = calibrate(args.depths, args.widths, args.rtols, presets=presets,
+                       preset_depth=args.preset_depth)
     print(f"{result['graphs']} graphs (all of up to 7 nodes, and random regular graphs); "
           f"exact 1-WL leaves {result['exact_1wl_undistinguished']} same-size pairs "
           f"undistinguished (networkx's WL hash "
@@ -155,6 +187,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         from graphlab.studies.harness import write_study
 
         write_study(args.out, "wl_control", {"depths": args.depths, "widths": args.widths,
-                                             "rtols": args.rtols}, result, start)
+                                             "rtols": args.rtols, "presets": presets,
+                                             "preset_depth": args.preset_depth}, result, start)
         print(f"written to {args.out}")
     return 0 if result["networkx_hash_agrees"] else 1

@@ -29,6 +29,9 @@ def test_shallow_gin_is_weaker_than_1wl_and_a_deep_one_is_1wl(tmp_path):
     assert shallow["merged_beyond_1wl"] > 0 and not shallow["is_1wl"]
     assert deep["is_1wl"] and deep["undistinguished"] == result["exact_1wl_undistinguished"]
     assert main(["wl-control", "--depths", "6", "--widths", "32", "--rtols", "1e-8",
-                 "--out", str(tmp_path / "c.json")]) == 0
+                 "--presets", "SWL(VS)", "SSWL+", "--out", str(tmp_path / "c.json")]) == 0
     record = json.loads((tmp_path / "c.json").read_text())
     assert record["study"] == "wl_control" and record["results"]["rows"][0]["is_1wl"]
+    presets = record["results"]["presets"]
+    assert [r["preset"] for r in presets] == ["SWL(VS)", "SSWL+"]
+    assert all(r["at_least_1wl"] and r["merged_beyond_1wl"] == 0 for r in presets)
