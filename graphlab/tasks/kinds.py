@@ -41,6 +41,17 @@ def ogb_metric(dataset: s.DatasetSettings) -> Optional[str]:
     return ogb_info(dataset.name).graphlab_metric if is_ogb_name(dataset.name) else None
 
 
+def ogb_dataset_info(ds, task: str):
+    """The :class:`~graphlab.data.ogb.OGBInfo` of an OGB dataset (``None`` for any other),
+    checked to be one for ``task``."""
+    info = getattr(ds, "ogb_info", None)
+    wants = {"node": "nodeproppred", "link": "linkproppred", "graph": "graphproppred"}
+    if info is not None and info.kind != wants.get(task):
+        raise ValueError(f"OGB dataset '{info.name}' is a {info.kind} dataset, not one for "
+                         f"task '{task}'")
+    return info
+
+
 def with_ogb_defaults(dataset: s.DatasetSettings, train: s.TrainSettings,
                       evaluation: s.EvalSettings) -> tuple[s.TrainSettings, s.EvalSettings]:
     """``train.monitor`` defaults to the OGB metric, and its Hits@K is measured."""
@@ -69,11 +80,7 @@ def prepare_data(task: str, dataset: s.DatasetSettings, given=None):
         raise ValueError(f"task '{task}' needs a single-graph dataset; '{dataset.label}' holds "
                          f"{len(ds)} graphs")
     data = ds[0]
-    info = getattr(ds, "ogb_info", None)
-    if info is not None and info.kind != {"node": "nodeproppred",
-                                          "link": "linkproppred"}.get(task):
-        raise ValueError(f"OGB dataset '{info.name}' is a {info.kind} dataset, not one for "
-                         f"task '{task}'")
+    info = ogb_dataset_info(ds, task)
     if info is not None and task == "node":
         data = official_node_masks(ds, data)
     elif info is not None:
@@ -175,11 +182,8 @@ class GraphTask(Task):
     @classmethod
     def run(cls, r: _Run) -> TaskResult:
         ds = open_data(r.dataset, r.data)
-        info, split, train = getattr(ds, "ogb_info", None), r.split, r.train
+        info, split, train = ogb_dataset_info(ds, cls.name), r.split, r.train
         if info is not None:
-            if info.kind != "graphproppred":
-                raise ValueError(f"OGB dataset '{info.name}' is a {info.kind} dataset, not "
-                                 "one for task 'graph'")
             ds = graph.with_official_split(ds)
             split = replace(split, kind=split.kind or "given")
             train, _ = with_ogb_defaults(r.dataset, train, r.evaluation)

@@ -219,3 +219,21 @@ def test_the_ncnc_ogb_configs_run_on_a_generated_copy(path, tmp_path, monkeypatc
     monkeypatch.setenv("GRAPHLAB_OFFLINE", "1")
     record = run_config(cfg, tmp_path / "out", progress=False)[0]
     assert cfg.primary_metric in record["metrics"]
+
+
+@pytest.mark.parametrize("task, name", [("node", "ogbl-ddi"), ("graph", "ogbn-arxiv")])
+def test_a_task_refuses_an_ogb_dataset_of_another_kind(task, name, data_root):
+    from graphlab.tasks import run_task
+    from graphlab.tasks.settings import (
+        DatasetSettings,
+        EvalSettings,
+        ModelSettings,
+        SplitSettings,
+        TrainSettings,
+    )
+
+    with pytest.raises(ValueError, match=f"OGB dataset '{name}' is a .* dataset, not one for "
+                                         f"task '{task}'"):
+        run_task(task, DatasetSettings(name=name), ModelSettings("gcn" if task == "node" else
+                                                                 "gin"),
+                 SplitSettings(), TrainSettings(epochs=1), EvalSettings(), seed=0)
