@@ -15,6 +15,12 @@ from graphlab.construct.directed import (
     directed_operator,
     directed_operators,
 )
+from graphlab.construct.duplicates import (
+    RemoveDuplicateNodes,
+    duplicate_nodes,
+    filtered_counts,
+    keep_nodes,
+)
 from graphlab.construct.heterophily import (
     UndefinedMeasureError,
     adjusted_homophily,
@@ -42,12 +48,13 @@ from graphlab.construct.topology import (
 from graphlab.construct.virtual_nodes import AddVirtualNodes, virtual_mask
 
 __all__ = ["AMUDResult", "AdaptiveAdjacency", "AddVirtualNodes", "EigenPE", "HEURISTICS",
-           "PATTERNS", "SemiAdaptiveAdjacency", "SubgraphBag", "SubgraphData",
-           "UndefinedMeasureError", "adjusted_homophily",
-           "amud_test", "approximate_topological_concentration", "attention_graph",
+           "PATTERNS", "RemoveDuplicateNodes", "SemiAdaptiveAdjacency", "SubgraphBag",
+           "SubgraphData", "UndefinedMeasureError", "adjusted_homophily", "amud_test",
+           "approximate_topological_concentration", "attention_graph",
            "class_insensitive_homophily", "dense_to_sparse_weighted", "directed_operator",
-           "directed_operators", "distance_matrix", "edge_homophily", "format_homophily_table",
-           "gaussian_distance_adjacency", "homophily_report", "label_informativeness",
-           "laplacian_eigenpairs", "link_heuristic", "node_homophily", "node_homophily_vector",
-           "node_link_quality", "normalized_laplacian", "shortest_path_distances", "subgraph_bag",
+           "directed_operators", "distance_matrix", "duplicate_nodes", "edge_homophily",
+           "filtered_counts", "format_homophily_table", "gaussian_distance_adjacency",
+           "homophily_report", "keep_nodes", "label_informativeness", "laplacian_eigenpairs",
+           "link_heuristic", "node_homophily", "node_homophily_vector", "node_link_quality",
+           "normalized_laplacian", "shortest_path_distances", "subgraph_bag",
            "topological_concentration", "transition_matrices", "undirected_csr", "virtual_mask"]

@@ -25,6 +25,20 @@ def roc_auc(pos: Tensor, neg: Tensor) -> float:
     return 100.0 * float(roc_auc_score(labels, scores))
 
 
+def binary_rocauc(logits: Tensor, y: Tensor) -> float:
+    """ROC-AUC (percent) of a two-class classifier: the logit margin of class 1 over class 0
+    (the order of ``softmax(logits)[:, 1]``) against labels in {0, 1}. ``nan`` when the rows
+    hold only one class, where ROC-AUC is undefined."""
+    if logits.dim() != 2 or logits.size(-1) != 2:
+        raise ValueError(f"binary_rocauc needs logits of shape [n, 2], got {list(logits.shape)}")
+    y = y.view(-1)
+    if y.numel() == 0 or bool((y == y[0]).all()):
+        return float("nan")
+    score = (logits[:, 1] - logits[:, 0]).detach().double().cpu()
+    pos, neg = score[y == 1], score[y == 0]
+    return roc_auc(pos, neg)
+
+
 def hits_at_k(pos: Tensor, neg: Tensor, k: int) -> float:
     """Hits@K (percent) with ogb's Evaluator: the fraction of positives scored strictly above
     the K-th best negative (all positives share the negatives)."""
