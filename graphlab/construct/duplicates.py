@@ -47,7 +47,8 @@ def duplicate_nodes(edge_index: Tensor, num_nodes: int) -> Tensor:
         num_nodes: ``N``.
 
     Raises:
-        ValueError / TypeError: a malformed ``edge_index`` (from :func:`graphlab.ops.check_edge_index`).
+        ValueError / TypeError: a malformed ``edge_index``
+            (:func:`graphlab.ops.check_edge_index`).
     """
     check_edge_index(edge_index, num_nodes, name="edge_index")
     src, dst = edge_index[0].long().cpu(), edge_index[1].long().cpu()

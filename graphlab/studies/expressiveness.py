@@ -138,7 +138,17 @@ def train_on_pair(model: nn.Module, g: Sequence[Data], h: Sequence[Data],
     return training.epochs, loss_mean
 
 
-def separates(a: Tensor, b: Tensor, rtol: float = 1e-6) -> bool:
+#: the depth of the harness's GIN, its 1-WL control: the smallest depth at which a random
+#: GIN of width 32 leaves exactly the pairs exact 1-WL leaves on every graph of up to 7 nodes
+#: plus random regular graphs (1,282 graphs; ``graphlab wl-control``); at 4 layers it merges
+#: 10 pairs that 1-WL separates
+GIN_CONTROL_LAYERS = 6
+#: the equality tolerance of :func:`separates` (relative to the embedding scale), calibrated
+#: on the same set: at 6 layers no pair that 1-WL separates merges
+SEPARATION_RTOL = 1e-6
+
+
+def separates(a: Tensor, b: Tensor, rtol: float = SEPARATION_RTOL) -> bool:
     """Whether embeddings ``a`` and ``b`` differ beyond ``rtol`` × their scale."""
     scale = float(torch.maximum(a.abs().max(), b.abs().max())) + 1e-12
     return bool((a - b).abs().max() > rtol * scale)
@@ -274,7 +284,8 @@ def brec_summary(results: Sequence[PairResult]) -> dict[str, int]:
 
 
 def pair_separation_rate(make_model: Callable[[], nn.Module], pairs: Sequence[tuple[Data, Data]],
-                         transform: Optional[Callable[[Data], Data]] = None, rtol: float = 1e-6,
+                         transform: Optional[Callable[[Data], Data]] = None,
+                         rtol: float = SEPARATION_RTOL,
                          seed: int = 0) -> float:
     """Percentage of ``pairs`` whose embeddings :func:`separates` (one model, ``seed``)."""
     if not pairs:
@@ -290,21 +301,22 @@ def pair_separation_rate(make_model: Callable[[], nn.Module], pairs: Sequence[tu
 
 #: models the harness knows: name → (builder, what each graph needs: None | 'eig' | 'bag')
 def harness_models(hidden: int = 32, layers: int = 4, out: int = 16,
-                   norm: bool = False) -> dict:
+                   norm: bool = False, gin_layers: Optional[int] = None) -> dict:
     """The models compared by ``graphlab expressiveness``: GIN (the 1-WL control), GINE + SPE
     (all eigenpairs), and every SWL preset; widths ``hidden``, ``layers`` layers, ``out``
-    outputs. No normalisation by default: untrained, batch norm would only rescale (eval
-    mode, initial statistics). ``norm=True``: batch norm in the layers, as BREC's models
-    have — for the trained protocol, where it keeps the training from stalling (checked:
-    untrained-scale outputs of GSWL on BREC pair 252 agree to 2e-13 at a scale of 300 and
-    the cosine loss stays at 1.0 without it). Eval mode uses the running statistics, so the
-    graphs of a batch stay independent."""
+    outputs. GIN has ``gin_layers`` layers (default: ``layers``; the harness passes
+    :data:`GIN_CONTROL_LAYERS`). No normalisation by default: untrained, batch norm would only
+    rescale (eval mode, initial statistics). ``norm=True``: batch norm in the layers, as BREC's
+    models have — for the trained protocol, where it keeps the training from stalling (checked:
+    untrained-scale outputs of GSWL on BREC pair 252 agree to 2e-13 at a scale of 300 and the
+    cosine loss stays at 1.0 without it). Eval mode uses the running statistics, so the graphs
+    of a batch stay independent."""
     from graphlab.models import GINEGraph, GINGraph, SubgraphGNN
     from graphlab.nn import PRESETS
 
     gin_norm = "batch" if norm else "none"
     models = {
-        "GIN": (lambda: GINGraph(1, hidden, out, num_layers=layers,
+        "GIN": (lambda: GINGraph(1, hidden, out, num_layers=gin_layers or layers,
                                  norm=gin_norm), None),
         "GIN+SPE": (lambda: GINEGraph(1, hidden, out, num_layers=layers,
                                       pe="spe", pe_channels=16, norm=gin_norm), "eig"),

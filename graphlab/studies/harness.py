@@ -35,6 +35,8 @@ from graphlab.data import load_dataset
 from graphlab.data.expressiveness import BREC_CATEGORIES
 from graphlab.io import atomic_write
 from graphlab.studies.expressiveness import (
+    GIN_CONTROL_LAYERS,
+    SEPARATION_RTOL,
     PairResult,
     PairTraining,
     brec_evaluate,
@@ -136,19 +138,22 @@ def run(models: Sequence[str], benchmarks: Sequence[str], categories: Sequence[s
         progress: bool = True, inits: int = 1, wl: bool = False, neural: bool = True,
         layers: int = 4, training: Optional[PairTraining] = None,
         journal: Optional[PairJournal] = None,
-        pair_ids: Optional[Sequence[int]] = None) -> dict:
+        pair_ids: Optional[Sequence[int]] = None,
+        gin_layers: int = GIN_CONTROL_LAYERS) -> dict:
     """The harness models (``neural``) and, with ``wl``, the combinatorial test bounding each
     (1-WL for GIN, the preset's SWL test; none for GIN+SPE) on BREC, at the stable colouring
     and after ``layers`` rounds (the models' depth). When both run, ``exceeds_test`` lists
     the pairs a model separated that its ``layers``-round test does not — a bug if any.
     ``training``: BREC's per-pair training before each test; ``journal``: per-pair results
     are read from and written to it (see :class:`PairJournal`). ``pair_ids``: only these
-    BREC pairs (of the ``categories``)."""
-    known = harness_models(layers=layers)
+    BREC pairs (of the ``categories``). ``gin_layers``: the depth of GIN, the 1-WL control
+    (and the rounds of its test), :data:`GIN_CONTROL_LAYERS` by default."""
+    known = harness_models(layers=layers, gin_layers=gin_layers)
     # BREC's trained protocol uses batch norm, as BREC's models do (see harness_models);
     # EXP and SR25 are never trained and keep the plain models
     norm = training is not None
-    brec_models = harness_models(layers=layers, norm=True) if norm else known
+    brec_models = (harness_models(layers=layers, norm=True, gin_layers=gin_layers) if norm
+                   else known)
     unknown = [m for m in models if m not in known]
     if unknown:
         raise ValueError(f"unknown model(s) {unknown}; choose from {list(known)}")
@@ -179,10 +184,11 @@ def run(models: Sequence[str], benchmarks: Sequence[str], categories: Sequence[s
         raise ValueError("nothing to run: the models are skipped and --wl is not given")
     for name in models:
         make, kind = known[name]
+        depth = gin_layers if name == "GIN" else layers
         row: dict = {}
         if wl and bounding_test(name) is not None:
             test = bounding_test(name)
-            for key, rounds in (("wl", None), ("wl_rounds", layers)):
+            for key, rounds in (("wl", None), ("wl_rounds", depth)):
                 start = time.perf_counter()
                 row[key] = wl_brec(test, brec, pairs, rounds, progress)
                 row[key].update(test=test, rounds=rounds,
@@ -196,7 +202,7 @@ def run(models: Sequence[str], benchmarks: Sequence[str], categories: Sequence[s
             row[f"{bench}_wall_s"] = round(time.perf_counter() - start, 1)
         if brec is not None:
             start = time.perf_counter()
-            key = json.dumps({"model": name, "layers": layers, "inits": inits, "norm": norm,
+            key = json.dumps({"model": name, "layers": depth, "inits": inits, "norm": norm,
                               "training": None if training is None else asdict(training)},
                              sort_keys=True)
             done = journal.known(key)
@@ -287,9 +293,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help="with --wl: only the tests, not the models")
     parser.add_argument("--layers", type=int, default=4,
                         help="the models' layers, and the tests' rounds (default 4)")
+    parser.add_argument("--gin-layers", type=int, default=GIN_CONTROL_LAYERS,
+                        help="GIN's layers (the 1-WL control) and its test's rounds (default "
+                             f"{GIN_CONTROL_LAYERS}: the smallest depth at which it matches "
+                             "exact 1-WL on graphlab wl-control's graph set)")
     parser.add_argument("--out", help="write the numbers here as JSON")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
+    if args.layers < 1 or args.gin_layers < 1:
+        parser.error("--layers and --gin-layers must be at least 1")
     if args.train_epochs != PairTraining.epochs and not args.train:
         parser.error("--train-epochs needs --train")
     training = PairTraining(epochs=args.train_epochs) if args.train else None
@@ -298,11 +310,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     results = run(args.models, args.benchmarks, args.categories, progress=not args.quiet,
                   inits=args.inits, wl=args.wl, neural=not args.skip_models,
                   layers=args.layers, training=training, journal=journal,
-                  pair_ids=args.pairs)
+                  pair_ids=args.pairs, gin_layers=args.gin_layers)
     print(table(results, args.categories, None if args.pairs is None else len(set(args.pairs))))
+    print(f"GIN (the 1-WL control): {args.gin_layers} layers; other models: {args.layers}. "
+          f"EXP and SR25: a pair is separated when its two embeddings differ by more than "
+          f"rtol = {SEPARATION_RTOL:g} of their scale; BREC: BREC's T² test.")
     if args.out:
         settings = {"benchmarks": args.benchmarks, "categories": args.categories,
                     "inits": args.inits, "layers": args.layers, "wl": args.wl,
+                    "gin_layers": args.gin_layers, "rtol": SEPARATION_RTOL,
                     "training": None if training is None else asdict(training),
                     "pairs": args.pairs}
         write_study(args.out, "expressiveness", settings, results, start)

@@ -35,3 +35,20 @@ def test_shallow_gin_is_weaker_than_1wl_and_a_deep_one_is_1wl(tmp_path):
     presets = record["results"]["presets"]
     assert [r["preset"] for r in presets] == ["SWL(VS)", "SSWL+"]
     assert all(r["at_least_1wl"] and r["merged_beyond_1wl"] == 0 for r in presets)
+
+
+def test_the_harness_control_is_the_calibrated_gin():
+    """``graphlab expressiveness``'s GIN has the depth that matches exact 1-WL on the atlas
+    set, and the tolerance used there; the other models keep ``--layers``."""
+    from graphlab.studies.expressiveness import (
+        GIN_CONTROL_LAYERS,
+        SEPARATION_RTOL,
+        harness_models,
+    )
+
+    models = harness_models(layers=4, gin_layers=GIN_CONTROL_LAYERS)
+    assert len(models["GIN"][0]().convs) == GIN_CONTROL_LAYERS == 6
+    assert len(models["GIN+SPE"][0]().convs) == 4
+    result = calibrate(depths=(GIN_CONTROL_LAYERS,), widths=(32,), rtols=(SEPARATION_RTOL,),
+                       max_nodes=6, regular=(), per_regular=0)
+    assert result["rows"][0]["is_1wl"]

@@ -25,6 +25,21 @@ def test_node_task_learns_on_a_homophilous_graph():
     assert len(res.curve) == 60 and {"loss", "val_acc"} <= set(res.curve[0])
 
 
+def test_two_class_node_task_reports_and_selects_on_rocauc():
+    data = DatasetSettings("dcsbm", {"num_nodes": 300, "num_classes": 2, "homophily": 0.9},
+                           undirected=True)
+    res = run_task("node", data, ModelSettings("gcn", {"hidden_channels": 16}), SplitSettings(),
+                   TrainSettings(epochs=30, monitor="val_rocauc"), EvalSettings(), seed=0)
+    assert {"train_rocauc", "val_rocauc", "test_rocauc"} <= set(res.metrics)
+    assert res.metrics["test_rocauc"] > 80.0  # chance is 50
+    best = max(res.curve, key=lambda row: row["val_rocauc"])
+    assert res.metrics["best_epoch"] == best["epoch"]
+    # more than two classes: accuracy only
+    res = run_task("node", DATA, ModelSettings("mlp"), SplitSettings(), TrainSettings(epochs=2),
+                   EvalSettings(), seed=0)
+    assert not any(k.endswith("rocauc") for k in res.metrics)
+
+
 def test_early_stopping_and_eval_every():
     res = run_task("node", DATA, ModelSettings("mlp"), SplitSettings(kind="random"),
                    TrainSettings(epochs=300, patience=5, eval_every=2), EvalSettings(), seed=0)

@@ -1,7 +1,17 @@
+import math
+
 import pytest
 import torch
+from sklearn.metrics import roc_auc_score
 
-from graphlab.tasks.metrics import accuracy, hits_at_k, link_metrics, mrr, roc_auc
+from graphlab.tasks.metrics import (
+    accuracy,
+    binary_rocauc,
+    hits_at_k,
+    link_metrics,
+    mrr,
+    roc_auc,
+)
 
 
 def test_accuracy():
@@ -39,3 +49,17 @@ def test_auc_and_keys():
     assert roc_auc(torch.tensor([0.9, 0.8]), torch.tensor([0.1, 0.85])) == pytest.approx(75.0)
     out = link_metrics(torch.rand(5), torch.rand(5), [1, 3], "test")
     assert set(out) == {"test_hits@1", "test_hits@3", "test_mrr", "test_auc"}
+
+
+def test_binary_rocauc_equals_sklearn_on_class_one_probability():
+    gen = torch.Generator().manual_seed(0)
+    logits = torch.randn(50, 2, generator=gen)
+    y = torch.randint(0, 2, (50,), generator=gen)
+    expected = 100 * roc_auc_score(y.numpy(), logits.softmax(-1)[:, 1].numpy())
+    assert binary_rocauc(logits, y) == pytest.approx(expected)
+
+
+def test_binary_rocauc_undefined_for_one_class_and_refuses_other_shapes():
+    assert math.isnan(binary_rocauc(torch.randn(4, 2), torch.ones(4, dtype=torch.long)))
+    with pytest.raises(ValueError, match=r"shape \[n, 2\]"):
+        binary_rocauc(torch.randn(4, 3), torch.tensor([0, 1, 2, 1]))
