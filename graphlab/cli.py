@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import shlex
 import sys
@@ -230,6 +231,8 @@ def _cmd_homophily(args: argparse.Namespace) -> int:
         graphs[name] = data
         reports[name] = homophily_report(data.edge_index, data.y)
     print(format_homophily_table(reports))
+    if args.duplicates:
+        _print_duplicates(graphs)
     if not args.amud:
         return 0
     print(f"\nAMUD-style test (graphlab's statistic), training nodes of split {args.split}:")
@@ -243,6 +246,34 @@ def _cmd_homophily(args: argparse.Namespace) -> int:
         print(f"| {name} | {res.one_hop:.4f} | {res.two_hop:.4f} | {res.statistic:.4f} | "
               f"{res.p_value:.3f} | {res.decision} |")
     return 0
+
+
+def _print_duplicates(graphs: dict) -> None:
+    """Duplicated nodes (RemoveDuplicateNodes' rule) and the twin leakage of each graph's
+    splits (:func:`graphlab.construct.twin_leakage`), averaged over its given splits."""
+    from graphlab.construct import duplicate_nodes, twin_leakage
+    from graphlab.data import given_node_split
+
+    print("\nDuplicated nodes, and test nodes with a training twin (same out-neighbours), "
+          "mean over the splits:")
+    print("| dataset | nodes | duplicated | test nodes with a twin | twin's label agrees |\n"
+          "|---|---|---|---|---|")
+    for name, data in graphs.items():
+        dup = int(duplicate_nodes(data.edge_index, data.num_nodes).sum())
+        mask = getattr(data, "train_mask", None)
+        splits = 0 if mask is None else (mask.size(1) if mask.dim() == 2 else 1)
+        rows = []
+        for s in range(splits):
+            train, _, test = given_node_split(data, s, seed=s)
+            rows.append(twin_leakage(data.edge_index, data.y, train, test))
+        if rows:
+            twin = sum(r["test_with_twin"] for r in rows) / len(rows)
+            agree = [r["twin_label_agrees"] for r in rows
+                     if not math.isnan(r["twin_label_agrees"])]
+            agree_s = f"{100 * sum(agree) / len(agree):.1f} %" if agree else "–"
+            print(f"| {name} | {data.num_nodes} | {dup} | {100 * twin:.1f} % | {agree_s} |")
+        else:
+            print(f"| {name} | {data.num_nodes} | {dup} | – (no given split) | – |")
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
@@ -417,6 +448,9 @@ def build_parser() -> argparse.ArgumentParser:
                                            "registered node datasets")
     hom.add_argument("names", nargs="+", metavar="DATASET")
     hom.add_argument("--amud", action="store_true", help="also decide directed vs undirected")
+    hom.add_argument("--duplicates", action="store_true",
+                     help="also count duplicated nodes and the test nodes whose out-neighbours "
+                          "equal a training node's (RemoveDuplicateNodes, twin_leakage)")
     hom.add_argument("--split", type=int, default=0,
                      help="split whose training nodes the test uses (default 0)")
     hom.add_argument("--permutations", type=int, default=200,

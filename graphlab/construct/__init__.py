@@ -20,6 +20,7 @@ from graphlab.construct.duplicates import (
     duplicate_nodes,
     filtered_counts,
     keep_nodes,
+    twin_leakage,
 )
 from graphlab.construct.heterophily import (
     UndefinedMeasureError,
@@ -57,4 +58,5 @@ __all__ = ["AMUDResult", "AdaptiveAdjacency", "AddVirtualNodes", "EigenPE", "HEU
            "homophily_report", "keep_nodes", "label_informativeness", "laplacian_eigenpairs",
            "link_heuristic", "node_homophily", "node_homophily_vector", "node_link_quality",
            "normalized_laplacian", "shortest_path_distances", "subgraph_bag",
-           "topological_concentration", "transition_matrices", "undirected_csr", "virtual_mask"]
+           "topological_concentration", "transition_matrices", "twin_leakage", "undirected_csr",
+           "virtual_mask"]

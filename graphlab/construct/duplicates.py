@@ -24,6 +24,8 @@ The splits follow the filtered graphs: each split's masks are kept on the surviv
 """
 from __future__ import annotations
 
+from collections import Counter
+
 import torch
 from torch import Tensor
 from torch_geometric.data import Data
@@ -51,23 +53,60 @@ def duplicate_nodes(edge_index: Tensor, num_nodes: int) -> Tensor:
             (:func:`graphlab.ops.check_edge_index`).
     """
     check_edge_index(edge_index, num_nodes, name="edge_index")
-    src, dst = edge_index[0].long().cpu(), edge_index[1].long().cpu()
     linked = torch.zeros(num_nodes, dtype=torch.bool)
-    linked[dst] = True
+    linked[edge_index[1].long().cpu()] = True
     # one canonical key per node: its sorted, de-duplicated out-neighbours
-    key = torch.unique(src * num_nodes + dst)        # sorted by (source, target)
-    s, t = key // num_nodes, key % num_nodes
-    counts = torch.bincount(s, minlength=num_nodes).tolist()
-    targets = t.tolist()
-    out_sets: list[tuple[int, ...]] = []
-    start = 0
-    for c in counts:
-        out_sets.append(tuple(targets[start:start + c]))
-        start += c
+    out_sets = _out_sets(edge_index, num_nodes)
     linked_list = linked.tolist()
     of_linked = {out_sets[v] for v in range(num_nodes) if linked_list[v]}
     return torch.tensor([not linked_list[u] and out_sets[u] in of_linked
                          for u in range(num_nodes)], dtype=torch.bool)
+
+
+def _out_sets(edge_index: Tensor, num_nodes: int) -> list[tuple[int, ...]]:
+    src, dst = edge_index[0].long().cpu(), edge_index[1].long().cpu()
+    key = torch.unique(src * num_nodes + dst)        # sorted by (source, target)
+    s, t = key // num_nodes, key % num_nodes
+    counts = torch.bincount(s, minlength=num_nodes).tolist()
+    targets = t.tolist()
+    out, start = [], 0
+    for c in counts:
+        out.append(tuple(targets[start:start + c]))
+        start += c
+    return out
+
+
+def twin_leakage(edge_index: Tensor, y: Tensor, train_mask: Tensor,
+                 test_mask: Tensor) -> dict[str, float]:
+    """How much a model that aggregates out-neighbours can learn a test label from a training
+    node: the fraction of test nodes with a *twin* — a training node with exactly the same
+    (non-empty) set of out-neighbours, whose representation such a model computes from the
+    same messages — and, among them, the fraction whose label equals the most common label
+    of their twins. Masks are ``[N]`` bools; every node with an out-link counts.
+
+    Returns ``{'test_with_twin': …, 'twin_label_agrees': …}`` (fractions in [0, 1];
+    ``twin_label_agrees`` is ``nan`` when no test node has a twin).
+    """
+    n = int(y.numel())
+    check_edge_index(edge_index, n, name="edge_index")
+    for name, mask in (("train_mask", train_mask), ("test_mask", test_mask)):
+        if mask.dtype != torch.bool or mask.shape != (n,):
+            raise ValueError(f"{name} must be a bool tensor of shape [{n}], got {mask.dtype} "
+                             f"{list(mask.shape)}")
+    out_sets = _out_sets(edge_index, n)
+    labels = y.view(-1).tolist()
+    twins: dict[tuple[int, ...], list[int]] = {}
+    for i in train_mask.nonzero().view(-1).tolist():
+        if out_sets[i]:
+            twins.setdefault(out_sets[i], []).append(labels[i])
+    tests = test_mask.nonzero().view(-1).tolist()
+    with_twin = [i for i in tests if out_sets[i] in twins]
+    agree = 0
+    for i in with_twin:
+        found = twins[out_sets[i]]
+        agree += Counter(found).most_common(1)[0][0] == labels[i]
+    return {"test_with_twin": len(with_twin) / max(len(tests), 1),
+            "twin_label_agrees": agree / len(with_twin) if with_twin else float("nan")}
 
 
 def keep_nodes(data: Data, keep: Tensor) -> Data:

@@ -3,7 +3,13 @@ import pytest
 import torch
 from torch_geometric.data import Data
 
-from graphlab.construct import RemoveDuplicateNodes, duplicate_nodes, filtered_counts, keep_nodes
+from graphlab.construct import (
+    RemoveDuplicateNodes,
+    duplicate_nodes,
+    filtered_counts,
+    keep_nodes,
+    twin_leakage,
+)
 from graphlab.data import load_dataset
 
 
@@ -106,3 +112,29 @@ def test_filtered_wikipedia_graphs_against_the_published_counts(name, nodes, edg
     assert torch.equal(data.x, raw.x[data.original_id])
     # no node left is a duplicate of another (filtering twice changes nothing)
     assert not duplicate_nodes(data.edge_index, data.num_nodes).any()
+
+
+def test_twin_leakage_counts_test_nodes_with_a_training_twin():
+    g = _graph()
+    # out-sets: 0 {1,2}, 1 {2}, 2 {0}, 3 {1,2}, 4 {1,2}, 5 {2}, 6 {0,1}, 7 {0,1}
+    train = torch.zeros(8, dtype=torch.bool)
+    train[[0, 1, 6]] = True
+    test = torch.zeros(8, dtype=torch.bool)
+    test[[2, 3, 4, 5, 7]] = True
+    res = twin_leakage(g.edge_index, g.y, train, test)
+    # twins: 3 and 4 (of 0), 5 (of 1), 7 (of 6); node 2's out-set {0} has no training twin
+    assert res["test_with_twin"] == pytest.approx(4 / 5)
+    # labels: 3 → 1 vs 0's 0 (no), 4 → 0 (yes), 5 → 1 vs 1's 1 (yes), 7 → 1 vs 6's 0 (no)
+    assert res["twin_label_agrees"] == pytest.approx(2 / 4)
+    none = twin_leakage(g.edge_index, g.y, train, torch.zeros(8, dtype=torch.bool))
+    assert none["test_with_twin"] == 0 and none["twin_label_agrees"] != none["twin_label_agrees"]
+    with pytest.raises(ValueError, match="test_mask must be a bool tensor"):
+        twin_leakage(g.edge_index, g.y, train, test.long())
+
+
+def test_homophily_command_reports_duplicates_and_twins(mirror, capsys):
+    from graphlab.cli import main
+
+    assert main(["homophily", "chameleon_filtered", "--duplicates"]) == 0
+    out = capsys.readouterr().out
+    assert "| chameleon_filtered | 890 | 0 |" in out and "twin" in out
