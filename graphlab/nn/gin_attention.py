@@ -133,6 +133,8 @@ class GINAttention(nn.Module):
             ``'one_plus_eps'`` (:math:`(1+\epsilon)X`, the paper's text).
         eps (float): initial :math:`\epsilon` (default ``0.0``); learned when ``train_eps``.
         train_eps (bool): learn :math:`\epsilon` (default ``True``).
+        eps_per_head (bool): one :math:`\epsilon` per head, as the paper's code has (one GIN
+            layer per head); default ``False``: one shared by the heads.
         mlp (bool): the per-head update MLP; ``False`` makes it the identity (default ``True``).
         mlp_ratio (float): :math:`\gamma` (default ``0.5``, the paper's best).
         dropout (float): dropout inside the MLPs (default ``0.0``).
@@ -151,7 +153,8 @@ class GINAttention(nn.Module):
                  top_k: Optional[int] = None, sharpness: float = 10.0, causal: bool = False,
                  value_proj: bool = False, eps_mode: str = "eps", eps: float = 0.0,
                  train_eps: bool = True, mlp: bool = True, mlp_ratio: float = 0.5,
-                 dropout: float = 0.0, out_proj: bool = True, bias: bool = False):
+                 dropout: float = 0.0, out_proj: bool = True, bias: bool = False,
+                 eps_per_head: bool = False):
         super().__init__()
         name = type(self).__name__
         self.head_dim = split_heads(channels, heads, name)
@@ -169,10 +172,12 @@ class GINAttention(nn.Module):
         self.k = nn.Linear(channels, channels, bias=bias)
         self.v = nn.Linear(channels, channels, bias=bias) if value_proj else None
         self.alpha = nn.Parameter(torch.empty(1))
+        # [H, 1, 1] broadcasts over the values' [B, H, L, d]
+        eps_shape = (heads, 1, 1) if eps_per_head else (1,)
         if train_eps:
-            self.eps = nn.Parameter(torch.empty(1))
+            self.eps = nn.Parameter(torch.empty(eps_shape))
         else:
-            self.register_buffer("eps", torch.empty(1))
+            self.register_buffer("eps", torch.empty(eps_shape))
         self.mlp = HeadMLPs(heads, self.head_dim, mlp_ratio, dropout) if mlp else None
         self.out = nn.Linear(channels, channels, bias=bias) if out_proj else None
         self.reset_parameters()
