@@ -46,6 +46,19 @@ def test_bench_ncn_runs_on_a_smoke_sized_config(tmp_path, write_config, mirror, 
     assert not any("official" in key for key in row)
 
 
+def test_bench_ncn_projection_times_both_paths(tmp_path, mirror, capsys):
+    from graphlab.bench.ncn import main as ncn_main
+    from tests.test_experiments import REPO
+    out = tmp_path / "ncn.json"
+    cfg = str(REPO / "experiments/ncnc/cora_ncnc.yaml")
+    assert ncn_main([cfg, "--epochs", "1", "--projection", "--out", str(out)]) == 0
+    row = json.loads(out.read_text())["rows"][0]
+    assert row["train_s_pair_projection"] > 0 and row["train_s_node_projection"] > 0
+    assert row["projection_speedup"] == pytest.approx(
+        row["train_s_pair_projection"] / row["train_s_node_projection"], abs=0.05)
+    assert "projected first" in capsys.readouterr().out
+
+
 def test_bench_graph_level_runs_and_fits_exponents(tmp_path):
     from graphlab.bench.graph_level import main as gl_main
 

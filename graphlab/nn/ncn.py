@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from graphlab.nn.aggregate import to_csr
@@ -205,6 +206,9 @@ class NCNPredictor(nn.Module):
         self.lin = nn.Sequential(_mlp(hidden, dropout, ln_after=0 if layer_norm else None),
                                  nn.Linear(H, out_channels))
         self.beta = nn.Parameter(torch.empty(1))
+        #: project nodes before the common-neighbour sum when that is cheaper (see
+        #: :meth:`cn_inputs`); ``False`` always projects each pair's sum (for comparisons)
+        self.project_cn = True
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -225,16 +229,38 @@ class NCNPredictor(nn.Module):
         """:math:`h' = h + \\mathrm{xlin}(h)`, the representation the neighbours contribute."""
         return h + self.xlin(h) if self.xlin is not None else h
 
-    def score(self, h: Tensor, cn_sum: Tensor, pairs: Tensor) -> Tensor:
+    def score(self, h: Tensor, cn_sum: Tensor, pairs: Tensor, projected: bool = False) -> Tensor:
+        """The logits of ``pairs`` from ``h`` and the summed common-neighbour representations
+        ``cn_sum`` ``[P, H]``; ``projected``: ``cn_sum`` is already the sum of
+        :meth:`cn_inputs` (the first layer of ``xcnlin`` without its bias)."""
         pairs = pairs.long()
         xij = self.xijlin(h[pairs[0]] * h[pairs[1]])
-        out = self.lin(self.xcnlin(cn_sum) * self.beta + xij)
+        if projected:
+            first = self.xcnlin[0][0]
+            xcn = self.xcnlin[1](self.xcnlin[0][1:](cn_sum + first.bias))
+        else:
+            xcn = self.xcnlin(cn_sum)
+        out = self.lin(xcn * self.beta + xij)
         return out.squeeze(-1) if self.out_channels == 1 else out
+
+    def cn_inputs(self, hp: Tensor, num_pairs: int) -> tuple[Tensor, bool]:
+        r"""What the common neighbours contribute, and whether it is projected.
+
+        ``xcnlin`` starts with a linear layer, and a linear layer of a sum is the sum of the
+        layer's products: :math:`W \sum_{w \in CN} h'_w = \sum_{w \in CN} W h'_w`. With fewer
+        nodes than pairs, projecting every node once (``N × H × H``) is cheaper than projecting
+        every pair's sum (``P × H × H``), and the outputs are equal up to float rounding (the
+        dropout after the layer draws the same mask)."""
+        first = self.xcnlin[0][0]
+        if self.project_cn and isinstance(first, nn.Linear) and hp.size(0) < num_pairs:
+            return F.linear(hp, first.weight), True
+        return hp, False
 
     def forward(self, h: Tensor, adj: Any, pairs: Tensor) -> Tensor:
         adj = drop_edges(self._check(h, adj, pairs), self.edge_dropout, self.training)
         cn = common_neighbors(adj, pairs)
-        return self.score(h, spmm(cn, self.transform(h)), pairs)
+        z, projected = self.cn_inputs(self.transform(h), pairs.size(1))
+        return self.score(h, spmm(cn, z), pairs, projected)
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}({self.hidden_channels}, {self.out_channels})"
@@ -290,10 +316,11 @@ class NCNCPredictor(NCNPredictor):
         adj = drop_edges(self._check(h, adj, pairs), self.edge_dropout, self.training)
         pairs = pairs.long()
         hp = self.transform(h)
+        z, projected = self.cn_inputs(hp, pairs.size(1))
         if depth < 1:
-            return self.score(h, spmm(common_neighbors(adj, pairs), hp), pairs)
+            return self.score(h, spmm(common_neighbors(adj, pairs), z), pairs, projected)
         cn, only_i, only_j = common_neighbors(adj, pairs, return_diff=True)
-        cn_sum = spmm(cn, hp)
+        cn_sum = spmm(cn, z)
         pt = self.pt if self.pt_mlp is None else self.pt_mlp(h[pairs[0]] * h[pairs[1]]).view(-1)
         for part, other in ((only_i, pairs[1]), (only_j, pairs[0])):
             if part.nnz == 0:
@@ -303,5 +330,5 @@ class NCNCPredictor(NCNPredictor):
             with torch.no_grad():
                 logits = self.forward(hp, adj, torch.stack([other[row], part.col]), depth - 1)
             p = self.calibrate(logits.view(-1), pt if isinstance(pt, float) else pt[row])
-            cn_sum = cn_sum + spmm(part.with_weight(p.to(hp.dtype)), hp)
-        return self.score(h, cn_sum, pairs)
+            cn_sum = cn_sum + spmm(part.with_weight(p.to(hp.dtype)), z)
+        return self.score(h, cn_sum, pairs, projected)

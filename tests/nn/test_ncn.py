@@ -123,3 +123,34 @@ def test_every_adjacency_form_gives_the_edge_index_scores(form, name):
     pred = model.predictor
     h = torch.randn(25, 16)
     torch.testing.assert_close(pred(h, ADJ_FORMS[form](ei, 25), pairs), pred(h, ei, pairs))
+
+
+@pytest.mark.parametrize("cls, kwargs", [(NCNPredictor, {}), (NCNCPredictor, {"depth": 1}),
+                                         (NCNCPredictor, {"depth": 2})])
+def test_projecting_nodes_before_the_common_neighbour_sum_changes_nothing(cls, kwargs):
+    """The first layer of ``xcnlin`` applied to every node before the sum (the path taken
+    when there are more pairs than nodes) gives the outputs and gradients of the layer
+    applied to each pair's sum, also while training with dropout and edge dropout (the
+    random draws are the same)."""
+    _, ei = undirected_graph(seed=6)
+    h0 = torch.randn(25, 16)
+    pairs = torch.randint(25, (2, 60), generator=torch.Generator().manual_seed(7))
+    pred = cls(16, dropout=0.3, edge_dropout=0.2, **kwargs).train()
+    assert pred.cn_inputs(h0, pairs.size(1))[1]  # 60 pairs > 25 nodes: projected
+
+    def run():
+        h = h0.clone().requires_grad_()
+        torch.manual_seed(11)
+        out = pred(h, ei, pairs)
+        out.square().sum().backward()
+        grads = [p.grad.clone() for p in pred.parameters()] + [h.grad]
+        pred.zero_grad()
+        return out.detach(), grads
+
+    new, new_grads = run()
+    pred.project_cn = False
+    assert not pred.cn_inputs(h0, pairs.size(1))[1]
+    old, old_grads = run()
+    torch.testing.assert_close(new, old, atol=1e-5, rtol=1e-5)
+    for a, b in zip(new_grads, old_grads, strict=True):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4)
