@@ -49,16 +49,10 @@ def hits_at_k(pos: Tensor, neg: Tensor, k: int) -> float:
 
 def mrr(pos: Tensor, neg: Tensor) -> float:
     """Mean reciprocal rank (percent) of each positive among the shared negatives, with ties
-    ranked half-way (ogb's ``ogbl-citation2`` rule)."""
-    evaluator = Evaluator(name="ogbl-citation2")
-    chunk = max(1, _MRR_CHUNK // max(1, neg.numel()))
-    ranks = []
-    for start in range(0, pos.numel(), chunk):
-        part = pos[start:start + chunk]
-        out = evaluator.eval({"y_pred_pos": part,
-                              "y_pred_neg": neg.unsqueeze(0).expand(part.numel(), -1)})
-        ranks.append(out["mrr_list"])
-    return 100.0 * float(torch.cat(ranks).mean())
+    ranked half-way (ogb's ``ogbl-citation2`` rule): :func:`ranking_metrics` with every
+    positive ranked against the same negatives."""
+    shared = neg.reshape(1, -1).expand(pos.numel(), -1)
+    return ranking_metrics(pos, shared, "shared")["shared_mrr"]
 
 
 def ranking_metrics(pos: Tensor, neg: Tensor, prefix: str) -> dict[str, float]:
