@@ -126,3 +126,48 @@ def test_density_sweep_times_both_paths_and_names_graphlabs_choice(tmp_path, mon
     assert low == high > 0 and len(dense_calls) == low + high
     with pytest.raises(SystemExit):
         main(["--density-sweep", "--densities", "0", "--out", str(out)])
+
+
+def test_bench_ncn_official_side_by_side_with_a_stand_in_checkout(tmp_path, mirror, capsys):
+    """The harness runs whatever NeighborOverlap.py it is given, with the config's settings
+    as flags, parses its per-epoch times and reports ratios measured in the same run. A
+    stand-in script (fixed times, records its command line) takes the official code's
+    place here."""
+    import sys
+
+    from graphlab.bench.ncn import main as ncn_main
+    from graphlab.bench.ncn import official_flags
+    from graphlab.runner import load_config
+    from tests.test_experiments import REPO
+
+    checkout = tmp_path / "official"
+    checkout.mkdir()
+    (checkout / "NeighborOverlap.py").write_text(
+        "import sys, os, pathlib\n"
+        "assert pathlib.Path('dataset/Cora/raw').is_dir()\n"
+        "pathlib.Path('argv.txt').write_text(' '.join(sys.argv[1:]) + ' threads=' + "
+        "os.environ['OMP_NUM_THREADS'])\n"
+        "epochs = int(sys.argv[sys.argv.index('--epochs') + 1])\n"
+        "for _ in range(epochs):\n"
+        "    print('trn time 9.00 s'); print('test time 3.00 s')\n")
+    cfg_path = str(REPO / "experiments/ncnc/cora_ncnc.yaml")
+    flags = official_flags(load_config(cfg_path))
+    assert flags[flags.index("--predictor") + 1] == "incn1cn1"
+    assert flags[flags.index("--probscale") + 1] == "4.3"
+    assert flags[flags.index("--gnnlr") + 1] == "0.0043" and "--maskinput" in flags
+    out = tmp_path / "ncn.json"
+    assert ncn_main([cfg_path, "--official", str(checkout), "--official-python",
+                     sys.executable, "--threads", "1", "--rounds", "1", "--epochs", "1",
+                     "--out", str(out)]) == 0
+    row = json.loads(out.read_text())["rows"][0]
+    assert row["official_train_s"] == 9.0 and row["official_eval_s"] == 3.0
+    assert row["ratio_train"] == pytest.approx(9.0 / row["graphlab_train_s"], rel=0.01)
+    assert row["threads"] == 1
+    assert "measured in this run" in capsys.readouterr().out
+
+
+def test_bench_ncn_official_refuses_a_wrong_checkout(tmp_path):
+    from graphlab.bench.ncn import main as ncn_main
+
+    with pytest.raises(FileNotFoundError, match="NeighborOverlap.py"):
+        ncn_main(["--official", str(tmp_path)])
