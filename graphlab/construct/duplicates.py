@@ -117,15 +117,16 @@ def keep_nodes(data: Data, keep: Tensor) -> Data:
     ``data``. Other attributes are copied unchanged.
     """
     n = data.num_nodes
+    check_edge_index(data.edge_index, n, name="edge_index")
     if keep.dtype != torch.bool or keep.shape != (n,):
         raise ValueError(f"keep must be a bool tensor of shape [{n}], got {keep.dtype} "
                          f"{list(keep.shape)}")
     new_id = torch.full((n,), -1, dtype=torch.long)
     new_id[keep] = torch.arange(int(keep.sum()))
-    src, dst = data.edge_index
+    src, dst = data.edge_index.long()
     edge_keep = keep[src] & keep[dst]
     out = data.clone()
-    out.edge_index = new_id[data.edge_index[:, edge_keep]]
+    out.edge_index = new_id[data.edge_index.long()[:, edge_keep]]
     if data.edge_attr is not None:
         out.edge_attr = data.edge_attr[edge_keep]
     for attr in ("x", "y", *_NODE_MASKS):
@@ -172,6 +173,7 @@ class RemoveDuplicateNodes(BaseTransform):
 def filtered_counts(data: Data, undirected: bool = True) -> dict[str, int]:
     """Node and edge counts of a graph as Platonov et al. publish them: nodes, and unique
     undirected edges without self-loops (``undirected=False``: the edges as stored)."""
+    check_edge_index(data.edge_index, int(data.num_nodes), name="edge_index")
     if not undirected:
         return {"num_nodes": int(data.num_nodes), "num_edges": int(data.edge_index.size(1))}
     src, dst = data.edge_index.long()

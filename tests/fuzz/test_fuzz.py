@@ -132,6 +132,17 @@ def check_spmm_sum(g: Graph, out: torch.Tensor) -> None:
     torch.testing.assert_close(out, _dense(g) @ g.x, rtol=1e-4, atol=1e-4)
 
 
+def check_duplicates(g: Graph, kept: torch.Tensor) -> None:
+    """The kept nodes are those that are not an unlinked copy of a linked node's out-links
+    (a loop over the nodes)."""
+    ei = g.edge_index.long()
+    outs = [frozenset(ei[1, ei[0] == u].tolist()) for u in range(g.num_nodes)]
+    linked = {int(v) for v in ei[1].tolist()}
+    of_linked = {outs[v] for v in linked}
+    expected = [u for u in range(g.num_nodes) if u in linked or outs[u] not in of_linked]
+    assert kept.tolist() == expected
+
+
 def check_scatter(g: Graph, out: torch.Tensor) -> None:
     ei = g.edge_index.long()
     ref = torch.zeros(g.num_nodes, g.channels)
@@ -288,6 +299,8 @@ CASES: dict[str, Case] = {
     # --- construct -------------------------------------------------------------------
     "AdaptiveAdjacency": Case(lambda g: gc.AdaptiveAdjacency(g.num_nodes, 2)(), faults=()),
     "AddVirtualNodes": Case(lambda g: gc.AddVirtualNodes(1)(_data(g))),
+    "RemoveDuplicateNodes": Case(lambda g: gc.RemoveDuplicateNodes()(_data(g)),
+                                 check=lambda g, out: check_duplicates(g, out.original_id)),
     "EigenPE": Case(lambda g: gc.EigenPE(3)(_data(g))),
     "SemiAdaptiveAdjacency": Case(lambda g: gc.SemiAdaptiveAdjacency(
         g.num_nodes, 1, base_adjacency=_dense(g).t())(), faults=()),
@@ -307,6 +320,10 @@ CASES: dict[str, Case] = {
     "dense_to_sparse_weighted": Case(lambda g: gc.dense_to_sparse_weighted(_dense(g)),
                                      faults=()),
     "directed_operator": Case(lambda g: gc.directed_operator(g.edge_index, g.num_nodes, "AAt")),
+    "duplicate_nodes": Case(lambda g: gc.duplicate_nodes(g.edge_index, g.num_nodes),
+                            check=lambda g, out: check_duplicates(g, (~out).nonzero().view(-1))),
+    "filtered_counts": Case(lambda g: gc.filtered_counts(_data(g))),
+    "keep_nodes": Case(lambda g: gc.keep_nodes(_data(g), torch.arange(g.num_nodes) % 2 == 0)),
     "directed_operators": Case(lambda g: gc.directed_operators(g.edge_index, g.num_nodes)),
     "distance_matrix": Case(lambda g: gc.distance_matrix(
         g.edge_index.long(), torch.ones(g.edge_index.size(1)), g.num_nodes),
@@ -336,6 +353,9 @@ CASES: dict[str, Case] = {
     "node_link_quality": Case(lambda g: gc.node_link_quality(
         _pairs(g), torch.rand(4), torch.rand(6), g.num_nodes, k=2), finite=False,
         faults=()),
+    "twin_leakage": Case(lambda g: gc.twin_leakage(
+        g.edge_index, g.y, torch.arange(g.num_nodes) % 2 == 0, torch.arange(g.num_nodes) % 2 == 1),
+        finite=False),
     "normalized_laplacian": Case(lambda g: torch.from_numpy(
         gc.normalized_laplacian(g.edge_index, g.num_nodes).toarray())),
     "shortest_path_distances": Case(lambda g: gc.shortest_path_distances(g.edge_index,
