@@ -51,13 +51,19 @@ def _set_projection(net: torch.nn.Module, on: bool) -> None:
             module.project_cn = on
 
 
-def bench_config(path: str, epochs: int, seed: int = 0, projection: bool = False) -> dict:
-    cfg = load_config(path)
+def _setup(cfg, seed: int = 0):
+    """The data, split, model and optimiser of a link config, as its runs build them."""
     seed_everything(seed)
     data, _ = prepare_data(cfg.task, cfg.dataset)
     sp = link_split(data, cfg.split, seed)
     net = build_model(cfg.model.name, "link", cfg.model.params, in_channels=data.num_features)
     opt = torch.optim.Adam(param_groups(net, cfg.train), lr=cfg.train.lr, foreach=True)
+    return data, sp, net, opt
+
+
+def bench_config(path: str, epochs: int, seed: int = 0, projection: bool = False) -> dict:
+    cfg = load_config(path)
+    data, sp, net, opt = _setup(cfg, seed)
     epoch_s = []
     for _ in range(epochs):
         start = time.perf_counter()
@@ -179,11 +185,7 @@ def compare_official(path: Path, python: str, config: str, threads: int, rounds:
     cfg = load_config(config)
     work = official_workdir(cfg)
     torch.set_num_threads(threads)
-    seed_everything(0)
-    data, _ = prepare_data(cfg.task, cfg.dataset)
-    sp = link_split(data, cfg.split, 0)
-    net = build_model(cfg.model.name, "link", cfg.model.params, in_channels=data.num_features)
-    opt = torch.optim.Adam(param_groups(net, cfg.train), lr=cfg.train.lr, foreach=True)
+    data, sp, net, opt = _setup(cfg)
     train_epoch(net, data.x, sp, opt, cfg.train)  # warm-up
     ours_train, ours_eval, theirs_train, theirs_eval = [], [], [], []
     try:

@@ -123,10 +123,10 @@ def keep_nodes(data: Data, keep: Tensor) -> Data:
                          f"{list(keep.shape)}")
     new_id = torch.full((n,), -1, dtype=torch.long)
     new_id[keep] = torch.arange(int(keep.sum()))
-    src, dst = data.edge_index.long()
-    edge_keep = keep[src] & keep[dst]
+    edge_index = data.edge_index.long()
+    edge_keep = keep[edge_index[0]] & keep[edge_index[1]]
     out = data.clone()
-    out.edge_index = new_id[data.edge_index.long()[:, edge_keep]]
+    out.edge_index = new_id[edge_index[:, edge_keep]]
     if data.edge_attr is not None:
         out.edge_attr = data.edge_attr[edge_keep]
     for attr in ("x", "y", *_NODE_MASKS):

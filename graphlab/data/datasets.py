@@ -60,11 +60,16 @@ _register_webkb("texas", {"num_nodes": 183, "num_edges": 325, "num_classes": 5})
 _register_webkb("wisconsin", {"num_nodes": 251, "num_edges": 515, "num_classes": 5})
 
 
+def _wikipedia_files(name: str) -> dict:
+    """Where the geom-gcn files of a Wikipedia graph live (mirror folder, raw files)."""
+    return {"mirror_path": f"WikipediaNetwork/{name}",
+            "raw_dir": f"WikipediaNetwork/{name}/geom_gcn/raw",
+            "raw_files": ("out1_node_feature_label.txt", "out1_graph_edges.txt")
+            + _geom_gcn_splits(name)}
+
+
 def _register_wikipedia(name: str, counts: dict[str, int]) -> None:
-    @register_dataset(name, kind="node", mirror_path=f"WikipediaNetwork/{name}",
-                      raw_dir=f"WikipediaNetwork/{name}/geom_gcn/raw",
-                      raw_files=("out1_node_feature_label.txt", "out1_graph_edges.txt")
-                      + _geom_gcn_splits(name), counts=counts,
+    @register_dataset(name, kind="node", **_wikipedia_files(name), counts=counts,
                       description=f"WikipediaNetwork {name}, geom-gcn preprocessing "
                                   "(directed, heterophilous; 10 geom-gcn splits)")
     def load(root: str) -> WikipediaNetwork:
@@ -76,10 +81,7 @@ _register_wikipedia("squirrel", {"num_nodes": 5201, "num_edges": 217073, "num_cl
 
 
 def _register_wikipedia_filtered(name: str, counts: dict[str, int]) -> None:
-    @register_dataset(f"{name}_filtered", kind="node", mirror_path=f"WikipediaNetwork/{name}",
-                      raw_dir=f"WikipediaNetwork/{name}/geom_gcn/raw",
-                      raw_files=("out1_node_feature_label.txt", "out1_graph_edges.txt")
-                      + _geom_gcn_splits(name), counts=counts,
+    @register_dataset(f"{name}_filtered", kind="node", **_wikipedia_files(name), counts=counts,
                       description=f"{name} without its duplicated nodes (Platonov et al., ICLR "
                                   "2023; graphlab.construct.RemoveDuplicateNodes), directed; "
                                   "the 10 geom-gcn splits on the kept nodes")
