@@ -31,7 +31,7 @@ from torch import Tensor
 from torch_geometric.data import Data
 from torch_geometric.transforms import BaseTransform
 
-from graphlab.ops import check_edge_index
+from graphlab.ops import check_edge_index, undirected_pairs
 
 #: node-level attributes besides ``x`` and ``y`` that are subset with the nodes
 _NODE_MASKS = ("train_mask", "val_mask", "test_mask")
@@ -176,8 +176,5 @@ def filtered_counts(data: Data, undirected: bool = True) -> dict[str, int]:
     check_edge_index(data.edge_index, int(data.num_nodes), name="edge_index")
     if not undirected:
         return {"num_nodes": int(data.num_nodes), "num_edges": int(data.edge_index.size(1))}
-    src, dst = data.edge_index.long()
-    loop = src == dst
-    a, b = torch.minimum(src, dst)[~loop], torch.maximum(src, dst)[~loop]
-    pairs = torch.unique(a * data.num_nodes + b)
-    return {"num_nodes": int(data.num_nodes), "num_edges": int(pairs.numel())}
+    pairs = undirected_pairs(data.edge_index, int(data.num_nodes))
+    return {"num_nodes": int(data.num_nodes), "num_edges": int(pairs.size(1))}

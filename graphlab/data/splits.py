@@ -11,6 +11,8 @@ from typing import Optional
 import torch
 from torch import Tensor
 
+from graphlab.ops import undirected_pairs
+
 
 def random_node_split(num_nodes: int, train_ratio: float, val_ratio: float,
                       seed: int) -> tuple[Tensor, Tensor, Tensor]:
@@ -142,15 +144,6 @@ def _pair_tensor(value, where: str, num_nodes: int) -> Tensor:
         raise ValueError(f"the given link split's '{where}' holds node ids outside [0, "
                          f"{num_nodes})")
     return t
-
-
-def undirected_pairs(edge_index: Tensor, num_nodes: int) -> Tensor:
-    """Unique undirected pairs ``(i, j)`` with ``i < j`` (self-loops dropped), sorted."""
-    row, col = edge_index
-    lo, hi = torch.minimum(row, col), torch.maximum(row, col)
-    keep = lo != hi
-    key = torch.unique(lo[keep].long() * num_nodes + hi[keep].long())
-    return torch.stack([key // num_nodes, key % num_nodes])
 
 
 def sample_non_edges(num_nodes: int, num_samples: int, forbidden: Tensor,

@@ -1,6 +1,7 @@
 """graphlab.ops: the sparse kernels every layer uses, and the input checks.
 
-* :class:`CSR` — a graph sorted by destination once, cached with its transpose.
+* :class:`CSR` — a graph sorted by destination once, cached with its transpose;
+  :func:`undirected_pairs` — the unique ``i < j`` pairs of an edge list.
 * :func:`spmm` — fused gather-scatter aggregation (sum / mean / max / min, weighted).
 * :func:`sddmm`, :func:`edge_softmax` — per-edge scores and their row softmax.
 * :func:`scatter`, :func:`segment` — reductions with argmax / argmin.
@@ -20,7 +21,7 @@ from graphlab.ops.checks import (
     check_finite,
     check_width,
 )
-from graphlab.ops.csr import CSR, as_csr
+from graphlab.ops.csr import CSR, as_csr, undirected_pairs
 from graphlab.ops.intersect import cn_aggregate, common_neighbors
 from graphlab.ops.reduce import scatter, segment
 from graphlab.ops.spgemm import sparse_coo, spgemm
@@ -29,4 +30,5 @@ from graphlab.ops.spmm import edge_softmax, sddmm, spmm
 __all__ = ["BACKENDS", "CSR", "as_csr", "check_csr", "check_dense_signal", "check_edge_index",
            "check_features", "check_finite", "check_width", "cn_aggregate", "common_neighbors",
            "edge_softmax",
-           "resolve_backend", "scatter", "sddmm", "segment", "sparse_coo", "spgemm", "spmm"]
+           "resolve_backend", "scatter", "sddmm", "segment", "sparse_coo", "spgemm", "spmm",
+           "undirected_pairs"]

@@ -183,3 +183,12 @@ def as_csr(adj: "CSR | Tensor", num_nodes: Optional[int] = None,
     if num_nodes is None:
         raise ValueError("num_nodes is required when passing an edge_index instead of a CSR")
     return CSR.from_edge_index(adj, num_nodes, edge_weight)
+
+
+def undirected_pairs(edge_index: Tensor, num_nodes: int) -> Tensor:
+    """Unique undirected pairs ``(i, j)`` with ``i < j`` (self-loops dropped), sorted."""
+    row, col = edge_index
+    lo, hi = torch.minimum(row, col), torch.maximum(row, col)
+    keep = lo != hi
+    key = torch.unique(lo[keep].long() * num_nodes + hi[keep].long())
+    return torch.stack([key // num_nodes, key % num_nodes])
