@@ -1,5 +1,6 @@
-"""Node-classification models: PyG's MLP / GCN / GraphSAGE / GAT / LINKX baselines, the
-directed Dir-GNN and ADPA, registered for the ``node`` task.
+"""Node-classification models: PyG's MLP / GCN / GraphSAGE / GAT / LINKX baselines, residual
+baselines with layer normalisation, the directed Dir-GNN and ADPA, registered for the
+``node`` task.
 
 Every node model maps ``(x, edge_index) -> logits [N, out_channels]``.
 """
@@ -9,7 +10,7 @@ from torch import Tensor, nn
 from torch_geometric.nn.models import GAT, GCN, LINKX, GraphSAGE
 
 from graphlab.models.registry import register
-from graphlab.nn import ADPA, DirGNN, NodeMLP
+from graphlab.nn import ADPA, DirGNN, NodeMLP, ResidualGNN
 
 register("mlp", task="node", description="MLP on features only (no message passing).",
          defaults={"hidden_channels": 64})(NodeMLP)
@@ -47,6 +48,16 @@ register("dir_gcn", task="node", fixed={"conv": "gcn"}, defaults={"hidden_channe
 register("dir_sage", task="node", fixed={"conv": "sage"}, defaults={"hidden_channels": 128},
          description="Dir-SAGE (Rossi et al., LoG 2023) on PyG's DirGNNConv with a root "
                      "weight.")(DirGNN)
+
+
+# Platonov et al.'s baselines: pre-norm residual blocks with layer normalisation
+_RESIDUAL = "(Platonov et al., ICLR 2023): pre-norm residual blocks, layer normalisation, GELU"
+register("res_gcn", task="node", fixed={"aggregation": "gcn"}, defaults={"hidden_channels": 64},
+         description=f"Residual GCN {_RESIDUAL}.")(ResidualGNN)
+register("res_sage", task="node", fixed={"aggregation": "sage"}, defaults={"hidden_channels": 64},
+         description=f"Residual GraphSAGE {_RESIDUAL}.")(ResidualGNN)
+register("resnet", task="node", fixed={"aggregation": "none"}, defaults={"hidden_channels": 64},
+         description=f"ResNet, the graph-free control {_RESIDUAL}.")(ResidualGNN)
 
 
 @register("linkx", task="node")

@@ -17,6 +17,7 @@ from graphlab.nn.graph_transformer import GraphTransformerLayer
 from graphlab.nn.grouping import DenseGroups, dense_groups
 from graphlab.nn.lora import LoRALinear, apply_lora
 from graphlab.nn.ncn import NCNCPredictor, NCNPredictor, PureGCN
+from graphlab.nn.residual import ResidualGNN
 from graphlab.nn.spe import PE_MODELS, SPE, BasisNet, ElementwiseMLPs, LapPE, SignNet
 from graphlab.nn.subgraph import AGGREGATIONS, PRESETS, PairGraph, SWLConv
 from graphlab.nn.transformer import (
@@ -31,7 +32,8 @@ from graphlab.nn.transformer import (
 __all__ = ["ADPA", "AGGREGATIONS", "BasisNet", "DenseGroups", "DirGCNNormConv", "DirGNN",
            "ElementwiseMLPs", "GINAttention", "GINConv", "GINEConv", "GraphTransformerLayer",
            "LapPE", "LoRALinear", "NCNCPredictor", "NCNPredictor", "NodeMLP", "OpsMessagePassing",
-           "PE_MODELS", "PRESETS", "PairGraph", "PureGCN", "SPE", "SWLConv", "SelfAttention",
-           "SignNet", "SparseGINAdapter", "THRESHOLDS", "TransformerBlock", "TransformerLM",
-           "apply_lora", "attach_lora", "attach_sparse_gin", "count_parameters", "dense_groups",
-           "lambda_schedule", "lora_parameter_count", "threshold_attention", "to_csr"]
+           "PE_MODELS", "PRESETS", "PairGraph", "PureGCN", "ResidualGNN", "SPE", "SWLConv",
+           "SelfAttention", "SignNet", "SparseGINAdapter", "THRESHOLDS", "TransformerBlock",
+           "TransformerLM", "apply_lora", "attach_lora", "attach_sparse_gin", "count_parameters",
+           "dense_groups", "lambda_schedule", "lora_parameter_count", "threshold_attention",
+           "to_csr"]

@@ -186,7 +186,13 @@ def as_csr(adj: "CSR | Tensor", num_nodes: Optional[int] = None,
 
 
 def undirected_pairs(edge_index: Tensor, num_nodes: int) -> Tensor:
-    """Unique undirected pairs ``(i, j)`` with ``i < j`` (self-loops dropped), sorted."""
+    """Unique undirected pairs ``(i, j)`` with ``i < j`` (self-loops dropped), sorted
+    (int64 ``[2, P]``).
+
+    Raises:
+        TypeError / ValueError: a malformed ``edge_index`` (see :func:`check_edge_index`).
+    """
+    check_edge_index(edge_index, num_nodes)
     row, col = edge_index
     lo, hi = torch.minimum(row, col), torch.maximum(row, col)
     keep = lo != hi

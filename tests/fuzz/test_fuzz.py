@@ -143,6 +143,11 @@ def check_duplicates(g: Graph, kept: torch.Tensor) -> None:
     assert kept.tolist() == expected
 
 
+def check_undirected_pairs(g: Graph, out: torch.Tensor) -> None:
+    pairs = {(min(u, v), max(u, v)) for u, v in g.edge_index.t().tolist() if u != v}
+    assert out.t().tolist() == [list(p) for p in sorted(pairs)]
+
+
 def check_scatter(g: Graph, out: torch.Tensor) -> None:
     ei = g.edge_index.long()
     ref = torch.zeros(g.num_nodes, g.channels)
@@ -234,6 +239,8 @@ CASES: dict[str, Case] = {
     "segment": Case(_segment, check=check_scatter, faults=()),   # rowptr faults: tests/ops
     "sparse_coo": Case(lambda g: go.sparse_coo(g.edge_index, torch.ones(g.edge_index.size(1)),
                                                (g.num_nodes, g.num_nodes))),
+    "undirected_pairs": Case(lambda g: go.undirected_pairs(g.edge_index, g.num_nodes),
+                             check=check_undirected_pairs),
     "spgemm": Case(lambda g: (lambda a: go.spgemm(a, a))(go.sparse_coo(
         g.edge_index, torch.ones(g.edge_index.size(1)), (g.num_nodes, g.num_nodes)))),
     "spmm": Case(lambda g: go.spmm(gn.to_csr(g.edge_index, g.num_nodes), g.x),
@@ -269,6 +276,8 @@ CASES: dict[str, Case] = {
     "PairGraph": Case(_pair_graph),
     "PureGCN": Case(lambda g: gn.PureGCN(3, 4)(g.x, _sym(g).edge_index),
                     faults=INDEX_FAULTS + FEATURE_FAULTS),
+    "ResidualGNN": Case(lambda g: gn.ResidualGNN(3, 4, 2)(g.x, g.edge_index),
+                        faults=INDEX_FAULTS + FEATURE_FAULTS),
     "SPE": Case(lambda g: gn.SPE(3, 4, m=2, rho_hidden=4)(*_eig(_sym(g))[:2], g.edge_index,
                                                            eig_mask=_eig(_sym(g))[2]),
                 faults=("out_of_range", "negative", "float")),

@@ -30,6 +30,7 @@ CASES = {
         bad((5, 8), v), EI, EI), "x"),
     "DirGNN": (lambda v: gnn.DirGNN(8, 16, 3)(bad((5, 8), v), EI), "DirGNN: x"),
     "NodeMLP": (lambda v: gnn.NodeMLP(8, 16, 3)(bad((5, 8), v)), "NodeMLP: x"),
+    "ResidualGNN": (lambda v: gnn.ResidualGNN(8, 16, 3)(bad((5, 8), v), EI), "ResidualGNN: x"),
     "ADPA": (lambda v: gnn.ADPA(8, 16, 3)(bad((5, 8), v), EI), "ADPA input x"),
     "GINConv": (lambda v: gnn.GINConv(torch.nn.Linear(8, 8))(bad((5, 8), v), EI), "x"),
     "GINEConv x": (lambda v: gnn.GINEConv(torch.nn.Linear(8, 8), 8, edge_dim=2)(

@@ -30,6 +30,7 @@ FACTORIES = {
     "NCNPredictor": lambda: gnn.NCNPredictor(16),
     "NodeMLP": lambda: gnn.NodeMLP(8, 16, 3),
     "PureGCN": lambda: gnn.PureGCN(8, 16, jk=True),
+    "ResidualGNN": lambda: gnn.ResidualGNN(8, 16, 3, aggregation="sage"),
     "SPE": lambda: gnn.SPE(4, 8, m=4),
     "SWLConv": lambda: gnn.SWLConv(8, 16, ["uL", "vv"], edge_dim=4),
     "SelfAttention": lambda: gnn.SelfAttention(16, 2),

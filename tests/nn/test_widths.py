@@ -22,6 +22,7 @@ CASES = {
     "DirGNN": lambda: gnn.DirGNN(8, 16, 3)(X, EI),
     "DirGCNNormConv": lambda: gnn.DirGCNNormConv(8, 16)(X, EI),
     "NodeMLP": lambda: gnn.NodeMLP(8, 16, 3)(X),
+    "ResidualGNN": lambda: gnn.ResidualGNN(8, 16, 3)(X, EI),
     "GINConv": lambda: gnn.GINConv(torch.nn.Sequential(torch.nn.Linear(8, 8)))(X, EI),
     "GINEConv": lambda: gnn.GINEConv(torch.nn.Linear(8, 8), 8)(X, EI),
     "GINGraph": lambda: models.GINGraph(8, 64, 3)(batch()),

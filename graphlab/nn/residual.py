@@ -1,0 +1,142 @@
+"""Residual GNNs with layer normalisation: the baselines of Platonov et al.'s benchmark."""
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from graphlab.ops import CSR, check_edge_index, check_features, check_width, spmm
+
+#: the neighbourhood aggregations :class:`ResidualGNN` offers
+RESIDUAL_AGGREGATIONS = ("none", "gcn", "sage")
+
+
+def symmetric_gcn_weight(edge_index: Tensor, num_nodes: int) -> Tensor:
+    """``w_{j→i} = d(j)^(−1/2) · d(i)^(−1/2)`` with ``d`` the out-degree, no self-loops
+    (float32 ``[E]``). On an undirected graph ``d`` is the degree; a node without out-edges
+    counts as degree 1, so a directed graph never divides by zero."""
+    src, dst = edge_index[0].long(), edge_index[1].long()
+    d = torch.bincount(src, minlength=num_nodes).float().clamp(min=1)
+    return d[src].rsqrt() * d[dst].rsqrt()
+
+
+class ResidualGNN(nn.Module):
+    r"""A pre-norm residual GNN: every block adds a feed-forward map of the aggregated,
+    layer-normalised representation to the representation it started from.
+
+    From "A critical look at the evaluation of GNNs under heterophily: are we really making
+    progress?" (Platonov et al., ICLR 2023), whose GCN, GraphSAGE and ResNet baselines all
+    have this form:
+
+    .. math::
+        h^{(0)} &= \mathrm{GELU}(\mathrm{Dropout}(W_{in} x)) \\
+        h^{(l+1)} &= h^{(l)} + \mathrm{FFN}_l\big(\mathrm{AGG}(\mathrm{LN}_l(h^{(l)}))\big) \\
+        y &= W_{out}\, \mathrm{LN}(h^{(L)})
+
+    with :math:`\mathrm{FFN}(z) = \mathrm{Dropout}(W_2\, \mathrm{GELU}(\mathrm{Dropout}(W_1 z)))`
+    and the aggregation
+
+    - ``'none'``: :math:`\mathrm{AGG}(u) = u` (the paper's ResNet, no graph);
+    - ``'gcn'``: :math:`\mathrm{AGG}(u)_i = \sum_{j \to i} d_j^{-1/2} d_i^{-1/2} u_j`, degrees
+      without self-loops (:func:`symmetric_gcn_weight`); the node's own representation
+      enters through the residual only;
+    - ``'sage'``: :math:`\mathrm{AGG}(u)_i = [u_i \,\|\, \mathrm{mean}_{j \to i} u_j]`
+      (``W_1`` then takes ``2H`` inputs).
+
+    Aggregation runs through :func:`graphlab.ops.spmm`; the CSR of the last ``edge_index``
+    is kept and reused while the next call's ``edge_index`` is equal (checked element-wise).
+
+    Args:
+        in_channels (int), hidden_channels (int), out_channels (int).
+        num_layers (int): residual blocks ``L`` ≥ 1 (default ``2``).
+        aggregation (str): ``'none'``, ``'gcn'`` or ``'sage'`` (default ``'gcn'``).
+        dropout (float): every dropout, in ``[0, 1)`` (default ``0.2``).
+        ffn_multiplier (float): width of the FFN's hidden layer in units of ``H``
+            (default ``1``).
+        layer_norm (bool): ``LN`` as above; ``False`` replaces it by the identity
+            (default ``True``).
+
+    Shapes:
+        - **input:** ``x`` ``[N, F]``, ``edge_index`` ``[2, E]`` (ignored by ``'none'``)
+        - **output:** ``[N, out_channels]``
+    """
+
+    def __init__(self, in_channels: int, hidden_channels: int, out_channels: int,
+                 num_layers: int = 2, aggregation: str = "gcn", dropout: float = 0.2,
+                 ffn_multiplier: float = 1.0, layer_norm: bool = True):
+        super().__init__()
+        if aggregation not in RESIDUAL_AGGREGATIONS:
+            raise ValueError(f"aggregation must be one of {RESIDUAL_AGGREGATIONS}, "
+                             f"got '{aggregation}'")
+        if num_layers < 1:
+            raise ValueError(f"num_layers must be >= 1, got {num_layers}")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
+        ffn_width = int(hidden_channels * ffn_multiplier)
+        if ffn_width < 1:
+            raise ValueError(f"ffn_multiplier {ffn_multiplier} leaves the feed-forward layer "
+                             f"no width (hidden_channels {hidden_channels})")
+        self.in_channels, self.hidden_channels, self.out_channels = (in_channels, hidden_channels,
+                                                                     out_channels)
+        self.num_layers, self.aggregation, self.dropout = num_layers, aggregation, dropout
+        H = hidden_channels
+        norm = (lambda: nn.LayerNorm(H)) if layer_norm else nn.Identity
+        self.input = nn.Linear(in_channels, H)
+        self.norms = nn.ModuleList(norm() for _ in range(num_layers))
+        width_in = 2 * H if aggregation == "sage" else H
+        self.ffn_in = nn.ModuleList(nn.Linear(width_in, ffn_width) for _ in range(num_layers))
+        self.ffn_out = nn.ModuleList(nn.Linear(ffn_width, H) for _ in range(num_layers))
+        self.output_norm = norm()
+        self.output = nn.Linear(H, out_channels)
+        self._cached: Optional[tuple[Tensor, CSR]] = None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        for module in self.modules():
+            if module is not self and hasattr(module, "reset_parameters"):
+                module.reset_parameters()
+        self._cached = None
+
+    def _csr(self, edge_index: Tensor, num_nodes: int) -> CSR:
+        c = self._cached
+        if (c is not None and c[0].shape == edge_index.shape and c[1].num_rows == num_nodes
+                and c[0].device == edge_index.device and torch.equal(c[0], edge_index)):
+            return c[1]
+        check_edge_index(edge_index, num_nodes)
+        weight = (symmetric_gcn_weight(edge_index, num_nodes) if self.aggregation == "gcn"
+                  else None)
+        csr = CSR.from_edge_index(edge_index, num_nodes, weight)
+        self._cached = (edge_index.clone(), csr)
+        return csr
+
+    def _aggregate(self, u: Tensor, csr: Optional[CSR]) -> Tensor:
+        if csr is None:
+            return u
+        if self.aggregation == "gcn":
+            return spmm(csr.with_weight(csr.weight.to(u.dtype)), u, "sum")
+        return torch.cat([u, spmm(csr, u, "mean")], dim=1)
+
+    def forward(self, x: Tensor, edge_index: Optional[Tensor] = None) -> Tensor:
+        name = type(self).__name__
+        check_features(x, name=f"{name}: x")
+        check_width(x, self.in_channels, name)
+        csr = None
+        if self.aggregation != "none":
+            if edge_index is None:
+                raise ValueError(f"{name} with aggregation '{self.aggregation}' needs an "
+                                 f"edge_index")
+            csr = self._csr(edge_index, x.size(0))
+        p = self.dropout
+        h = F.gelu(F.dropout(self.input(x), p, self.training))
+        for norm, lin_in, lin_out in zip(self.norms, self.ffn_in, self.ffn_out, strict=True):
+            z = self._aggregate(norm(h), csr)
+            z = F.gelu(F.dropout(lin_in(z), p, self.training))
+            h = h + F.dropout(lin_out(z), p, self.training)
+        return self.output(self.output_norm(h))
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}({self.in_channels}, {self.hidden_channels}, "
+                f"{self.out_channels}, num_layers={self.num_layers}, "
+                f"aggregation='{self.aggregation}')")
