@@ -1,25 +1,17 @@
 """Residual GNNs with layer normalisation: the baselines of Platonov et al.'s benchmark."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from graphlab.ops import CSR, check_edge_index, check_features, check_width, spmm
+from graphlab.nn.aggregate import to_csr
+from graphlab.ops import CSR, check_features, check_width, spmm
 
 #: the neighbourhood aggregations :class:`ResidualGNN` offers
 RESIDUAL_AGGREGATIONS = ("none", "gcn", "sage")
-
-
-def symmetric_gcn_weight(edge_index: Tensor, num_nodes: int) -> Tensor:
-    """``w_{j→i} = d(j)^(−1/2) · d(i)^(−1/2)`` with ``d`` the out-degree, no self-loops
-    (float32 ``[E]``). On an undirected graph ``d`` is the degree; a node without out-edges
-    counts as degree 1, so a directed graph never divides by zero."""
-    src, dst = edge_index[0].long(), edge_index[1].long()
-    d = torch.bincount(src, minlength=num_nodes).float().clamp(min=1)
-    return d[src].rsqrt() * d[dst].rsqrt()
 
 
 class ResidualGNN(nn.Module):
@@ -39,14 +31,18 @@ class ResidualGNN(nn.Module):
     and the aggregation
 
     - ``'none'``: :math:`\mathrm{AGG}(u) = u` (the paper's ResNet, no graph);
-    - ``'gcn'``: :math:`\mathrm{AGG}(u)_i = \sum_{j \to i} d_j^{-1/2} d_i^{-1/2} u_j`, degrees
-      without self-loops (:func:`symmetric_gcn_weight`); the node's own representation
+    - ``'gcn'``: :math:`\mathrm{AGG}(u)_i = \sum_{j \to i} d_j^{-1/2} d_i^{-1/2} u_j` with
+      :math:`d` the out-degree and no self-loops added (on an undirected graph, the
+      degree; a node without out-edges counts as degree 1); the node's own representation
       enters through the residual only;
     - ``'sage'``: :math:`\mathrm{AGG}(u)_i = [u_i \,\|\, \mathrm{mean}_{j \to i} u_j]`
       (``W_1`` then takes ``2H`` inputs).
 
-    Aggregation runs through :func:`graphlab.ops.spmm`; the CSR of the last ``edge_index``
-    is kept and reused while the next call's ``edge_index`` is equal (checked element-wise).
+    Aggregation runs through :func:`graphlab.ops.spmm`. The adjacency may be any PyG form
+    (``edge_index``, ``torch.sparse`` ``adj_t``, ``SparseTensor``, a :class:`~graphlab.ops.CSR`);
+    only its structure is used (edge weights are ignored). The aggregation CSR of the last
+    ``edge_index`` is kept and reused while the next call's ``edge_index`` is equal (checked
+    element-wise), so full-batch training sorts once.
 
     Args:
         in_channels (int), hidden_channels (int), out_channels (int).
@@ -59,7 +55,8 @@ class ResidualGNN(nn.Module):
             (default ``True``).
 
     Shapes:
-        - **input:** ``x`` ``[N, F]``, ``edge_index`` ``[2, E]`` (ignored by ``'none'``)
+        - **input:** ``x`` ``[N, F]``, ``adj`` (``[2, E]`` ``edge_index`` or another form;
+          ignored by ``'none'``)
         - **output:** ``[N, out_channels]``
     """
 
@@ -99,16 +96,22 @@ class ResidualGNN(nn.Module):
                 module.reset_parameters()
         self._cached = None
 
-    def _csr(self, edge_index: Tensor, num_nodes: int) -> CSR:
+    def _structure(self, csr: CSR) -> CSR:
+        """The CSR the aggregation multiplies by: GCN weights, or no weights."""
+        if self.aggregation != "gcn":
+            return csr.with_weight(None)
+        d = torch.bincount(csr.col, minlength=csr.num_cols).float().clamp(min=1)
+        return csr.with_weight(d[csr.col].rsqrt() * d[csr.row()].rsqrt())
+
+    def _csr(self, adj: Any, num_nodes: int) -> CSR:
+        plain = isinstance(adj, Tensor) and adj.layout == torch.strided
         c = self._cached
-        if (c is not None and c[0].shape == edge_index.shape and c[1].num_rows == num_nodes
-                and c[0].device == edge_index.device and torch.equal(c[0], edge_index)):
+        if (plain and c is not None and c[0].shape == adj.shape and c[1].num_rows == num_nodes
+                and c[0].device == adj.device and torch.equal(c[0], adj)):
             return c[1]
-        check_edge_index(edge_index, num_nodes)
-        weight = (symmetric_gcn_weight(edge_index, num_nodes) if self.aggregation == "gcn"
-                  else None)
-        csr = CSR.from_edge_index(edge_index, num_nodes, weight)
-        self._cached = (edge_index.clone(), csr)
+        csr = self._structure(to_csr(adj, num_nodes))
+        if plain:
+            self._cached = (adj.clone(), csr)
         return csr
 
     def _aggregate(self, u: Tensor, csr: Optional[CSR]) -> Tensor:
@@ -118,16 +121,16 @@ class ResidualGNN(nn.Module):
             return spmm(csr.with_weight(csr.weight.to(u.dtype)), u, "sum")
         return torch.cat([u, spmm(csr, u, "mean")], dim=1)
 
-    def forward(self, x: Tensor, edge_index: Optional[Tensor] = None) -> Tensor:
+    def forward(self, x: Tensor, adj: Any = None) -> Tensor:
         name = type(self).__name__
         check_features(x, name=f"{name}: x")
         check_width(x, self.in_channels, name)
         csr = None
         if self.aggregation != "none":
-            if edge_index is None:
+            if adj is None:
                 raise ValueError(f"{name} with aggregation '{self.aggregation}' needs an "
-                                 f"edge_index")
-            csr = self._csr(edge_index, x.size(0))
+                                 f"adjacency (edge_index)")
+            csr = self._csr(adj, x.size(0))
         p = self.dropout
         h = F.gelu(F.dropout(self.input(x), p, self.training))
         for norm, lin_in, lin_out in zip(self.norms, self.ffn_in, self.ffn_out, strict=True):

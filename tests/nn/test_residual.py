@@ -5,7 +5,6 @@ import torch.nn.functional as F
 
 from graphlab.models import build_model
 from graphlab.nn import ResidualGNN
-from graphlab.nn.residual import symmetric_gcn_weight
 from tests.helpers import assert_node_equivariant, random_graph
 
 
@@ -39,13 +38,27 @@ def test_matches_dense_reference(aggregation, layer_norm):
                                atol=1e-5, rtol=1e-4)
 
 
-def test_gcn_weight_formula_and_zero_out_degree():
+def test_gcn_weights_on_a_directed_graph_with_a_sink():
     ei = torch.tensor([[0, 0, 1], [1, 2, 2]])   # out-degrees [2, 1, 0]: node 2 counts as 1
-    w = symmetric_gcn_weight(ei, 3)
-    torch.testing.assert_close(w, torch.tensor([2 ** -0.5, 2 ** -0.5, 1.0]))
     torch.manual_seed(0)
-    out = ResidualGNN(4, 8, 2).eval()(torch.randn(3, 4), ei)
-    assert torch.isfinite(out).all()
+    model = ResidualGNN(4, 8, 2, num_layers=1).eval()
+    x = torch.randn(3, 4)
+    torch.testing.assert_close(model(x, ei), _dense_reference(model, x, ei))
+    assert torch.isfinite(model(x, ei)).all()
+
+
+@pytest.mark.parametrize("aggregation", ["gcn", "sage"])
+def test_every_adjacency_form_gives_the_same_output(aggregation):
+    from torch_geometric.utils import to_torch_coo_tensor
+
+    from graphlab.ops import CSR
+    x, ei = random_graph(20, 70, 4, seed=5, self_loops=False, duplicates=False)
+    torch.manual_seed(0)
+    model = ResidualGNN(4, 8, 3, aggregation=aggregation).eval()
+    ref = model(x, ei)
+    adj_t = to_torch_coo_tensor(ei.flip(0), size=(20, 20))   # row = destination
+    for adj in (CSR.from_edge_index(ei, 20), adj_t, adj_t.to_sparse_csr()):
+        torch.testing.assert_close(model(x, adj), ref, atol=1e-6, rtol=1e-5)
 
 
 @pytest.mark.parametrize("aggregation", ["none", "gcn", "sage"])
@@ -124,7 +137,7 @@ def test_bad_input():
         ResidualGNN(4, 8, 2, ffn_multiplier=0.01)
     model = ResidualGNN(4, 8, 2)
     x, ei = random_graph(10, 20, 4, seed=4)
-    with pytest.raises(ValueError, match="needs an edge_index"):
+    with pytest.raises(ValueError, match="needs an adjacency"):
         model(x)
     with pytest.raises(ValueError, match="5"):
         model(torch.randn(10, 5), ei)
