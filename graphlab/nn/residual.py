@@ -31,14 +31,15 @@ class ResidualGNN(nn.Module):
     and the aggregation
 
     - ``'none'``: :math:`\mathrm{AGG}(u) = u` (the paper's ResNet, no graph);
-    - ``'gcn'``: :math:`\mathrm{AGG}(u)_i = \sum_{j \to i} d_j^{-1/2} d_i^{-1/2} u_j` with
-      :math:`d` the out-degree and no self-loops added (on an undirected graph, the
-      degree; a node without out-edges counts as degree 1); the node's own representation
-      enters through the residual only;
+    - ``'gcn'``: :math:`\mathrm{AGG}(u)_i = \sum_{j \to i} d_j^{-1/2} d_i^{-1/2} u_j` over the
+      graph with a self-loop added to every node, :math:`d` the out-degree counting it (on an
+      undirected graph, the degree + 1), as the paper's code does for its GCN;
     - ``'sage'``: :math:`\mathrm{AGG}(u)_i = [u_i \,\|\, \mathrm{mean}_{j \to i} u_j]`
       (``W_1`` then takes ``2H`` inputs).
 
-    Aggregation runs through :func:`graphlab.ops.spmm`. The adjacency may be any PyG form
+    ``self_loops`` overrides whether the loops are added (``'sage'`` adds none by default;
+    without loops a node with no out-edges counts as degree 1). Aggregation runs through
+    :func:`graphlab.ops.spmm`. The adjacency may be any PyG form
     (``edge_index``, ``torch.sparse`` ``adj_t``, ``SparseTensor``, a :class:`~graphlab.ops.CSR`);
     only its structure is used (edge weights are ignored). The aggregation CSR of the last
     ``edge_index`` is kept and reused while the next call's ``edge_index`` is equal (checked
@@ -53,6 +54,8 @@ class ResidualGNN(nn.Module):
             (default ``1``).
         layer_norm (bool): ``LN`` as above; ``False`` replaces it by the identity
             (default ``True``).
+        self_loops (bool, optional): add a self-loop to every node before aggregating
+            (default ``None``: ``True`` for ``'gcn'``, ``False`` for ``'sage'``).
 
     Shapes:
         - **input:** ``x`` ``[N, F]``, ``adj`` (``[2, E]`` ``edge_index`` or another form;
@@ -62,7 +65,8 @@ class ResidualGNN(nn.Module):
 
     def __init__(self, in_channels: int, hidden_channels: int, out_channels: int,
                  num_layers: int = 2, aggregation: str = "gcn", dropout: float = 0.2,
-                 ffn_multiplier: float = 1.0, layer_norm: bool = True):
+                 ffn_multiplier: float = 1.0, layer_norm: bool = True,
+                 self_loops: Optional[bool] = None):
         super().__init__()
         if aggregation not in RESIDUAL_AGGREGATIONS:
             raise ValueError(f"aggregation must be one of {RESIDUAL_AGGREGATIONS}, "
@@ -78,6 +82,7 @@ class ResidualGNN(nn.Module):
         self.in_channels, self.hidden_channels, self.out_channels = (in_channels, hidden_channels,
                                                                      out_channels)
         self.num_layers, self.aggregation, self.dropout = num_layers, aggregation, dropout
+        self.self_loops = aggregation == "gcn" if self_loops is None else bool(self_loops)
         H = hidden_channels
         norm = (lambda: nn.LayerNorm(H)) if layer_norm else nn.Identity
         self.input = nn.Linear(in_channels, H)
@@ -97,7 +102,12 @@ class ResidualGNN(nn.Module):
         self._cached = None
 
     def _structure(self, csr: CSR) -> CSR:
-        """The CSR the aggregation multiplies by: GCN weights, or no weights."""
+        """The CSR the aggregation multiplies by: self-loops if asked for, then GCN weights
+        or no weights."""
+        if self.self_loops:
+            loops = torch.arange(csr.num_rows, device=csr.col.device)
+            edges = torch.stack([torch.cat([csr.col, loops]), torch.cat([csr.row(), loops])])
+            csr = CSR.from_edge_index(edges, csr.num_rows)
         if self.aggregation != "gcn":
             return csr.with_weight(None)
         d = torch.bincount(csr.col, minlength=csr.num_cols).float().clamp(min=1)
@@ -142,4 +152,4 @@ class ResidualGNN(nn.Module):
     def __repr__(self) -> str:
         return (f"{self.__class__.__name__}({self.in_channels}, {self.hidden_channels}, "
                 f"{self.out_channels}, num_layers={self.num_layers}, "
-                f"aggregation='{self.aggregation}')")
+                f"aggregation='{self.aggregation}', self_loops={self.self_loops})")

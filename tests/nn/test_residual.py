@@ -13,6 +13,8 @@ def _dense_reference(model: ResidualGNN, x, ei):
     n = x.size(0)
     a = torch.zeros(n, n)
     a[ei[1], ei[0]] = 1.0                                 # row i gathers j → i
+    if model.self_loops:
+        a = a + torch.eye(n)
     out_deg = a.sum(0).clamp(min=1)                       # column sums = out-degrees
     gcn = out_deg.rsqrt()[:, None] * a * out_deg.rsqrt()[None, :]
     mean = a / a.sum(1, keepdim=True).clamp(min=1)
@@ -29,19 +31,22 @@ def _dense_reference(model: ResidualGNN, x, ei):
 
 @pytest.mark.parametrize("aggregation", ["none", "gcn", "sage"])
 @pytest.mark.parametrize("layer_norm", [True, False])
-def test_matches_dense_reference(aggregation, layer_norm):
+@pytest.mark.parametrize("self_loops", [None, True, False])
+def test_matches_dense_reference(aggregation, layer_norm, self_loops):
     x, ei = random_graph(30, 120, 6, seed=0, self_loops=False, duplicates=False)
     torch.manual_seed(0)
     model = ResidualGNN(6, 8, 3, num_layers=3, aggregation=aggregation, dropout=0.3,
-                        ffn_multiplier=2, layer_norm=layer_norm).eval()
+                        ffn_multiplier=2, layer_norm=layer_norm, self_loops=self_loops).eval()
+    assert model.self_loops == (aggregation == "gcn" if self_loops is None else self_loops)
     torch.testing.assert_close(model(x, ei), _dense_reference(model, x, ei),
                                atol=1e-5, rtol=1e-4)
 
 
-def test_gcn_weights_on_a_directed_graph_with_a_sink():
-    ei = torch.tensor([[0, 0, 1], [1, 2, 2]])   # out-degrees [2, 1, 0]: node 2 counts as 1
-    torch.manual_seed(0)
-    model = ResidualGNN(4, 8, 2, num_layers=1).eval()
+@pytest.mark.parametrize("self_loops", [True, False])
+def test_gcn_weights_on_a_directed_graph_with_a_sink(self_loops):
+    ei = torch.tensor([[0, 0, 1], [1, 2, 2]])   # out-degrees [2, 1, 0]: without loops node
+    torch.manual_seed(0)                         # 2 counts as 1
+    model = ResidualGNN(4, 8, 2, num_layers=1, self_loops=self_loops).eval()
     x = torch.randn(3, 4)
     torch.testing.assert_close(model(x, ei), _dense_reference(model, x, ei))
     assert torch.isfinite(model(x, ei)).all()
