@@ -33,19 +33,28 @@ class Dropout(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         if not self.training or self.p == 0.0:
             return x
-        return x * keep_mask(x, self.p) * (1.0 / (1.0 - self.p))
+        # one product with the mask already scaled: the same numbers as x · m · 1/(1-p)
+        # (x · 1 · s = x · s exactly), with one pass less forward and backward
+        scale = torch.full((), 1.0 / (1.0 - self.p), dtype=x.dtype, device=x.device)
+        return x * torch.where(_keep(x, self.p), scale, torch.zeros_like(scale))
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
 
 
-def keep_mask(x: Tensor, p: float) -> Tensor:
-    """A ``{0, 1}`` mask shaped like ``x`` (its dtype) keeping each entry with probability
+def _keep(x: Tensor, p: float) -> Tensor:
+    """A boolean mask shaped like ``x`` keeping each entry with probability
     ``1 - round(p · 65536) / 65536``."""
     n = x.numel()
     lanes = torch.randint(-2**63, 2**63 - 1, ((n + 3) // 4,), dtype=torch.int64,
                           device=x.device).view(torch.int16)[:n]
-    return (lanes >= round(p * 65536) - 32768).view(x.shape).to(x.dtype)
+    return (lanes >= round(p * 65536) - 32768).view(x.shape)
+
+
+def keep_mask(x: Tensor, p: float) -> Tensor:
+    """A ``{0, 1}`` mask shaped like ``x`` (its dtype) keeping each entry with probability
+    ``1 - round(p · 65536) / 65536``."""
+    return _keep(x, p).to(x.dtype)
 
 
 def dropout(x: Tensor, p: float, training: bool) -> Tensor:

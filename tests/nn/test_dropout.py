@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from graphlab.nn.dropout import Dropout, dropout
+from graphlab.nn.dropout import Dropout, dropout, keep_mask
 
 
 def test_dropout_rate_scale_and_gradient():
@@ -22,3 +22,19 @@ def test_dropout_rate_scale_and_gradient():
     assert dropout(x, 0.0, True) is x
     with pytest.raises(ValueError, match=r"must lie in \[0, 1\)"):
         Dropout(1.0)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_scaled_mask_equals_mask_then_scale(dtype):
+    """Forward and gradient are bitwise those of ``x · keep_mask · 1/(1-p)`` on the same
+    random draws."""
+    x = torch.randn(37, 64, dtype=dtype, requires_grad=True)
+    torch.manual_seed(3)
+    y = Dropout(0.3)(x)
+    torch.manual_seed(3)
+    ref = x * keep_mask(x, 0.3) * (1.0 / 0.7)
+    assert torch.equal(y, ref)
+    g = torch.randn_like(y)
+    (gx,) = torch.autograd.grad(y, x, g)
+    (gref,) = torch.autograd.grad(ref, x, g)
+    assert torch.equal(gx, gref)
