@@ -6,29 +6,99 @@ Every node model maps ``(x, edge_index) -> logits [N, out_channels]``.
 """
 from __future__ import annotations
 
+import warnings
+from typing import Any, Optional
+
+import torch
 from torch import Tensor, nn
+from torch_geometric.nn.conv.gcn_conv import gcn_norm
 from torch_geometric.nn.models import GAT, GCN, LINKX, GraphSAGE
+from torch_geometric.utils import to_torch_csr_tensor
 
 from graphlab.models.registry import register
 from graphlab.nn import ADPA, DirGNN, NodeMLP, ResidualGNN
+from graphlab.ops import check_edge_index, check_features, check_width
 
 register("mlp", task="node", description="MLP on features only (no message passing).",
          defaults={"hidden_channels": 64})(NodeMLP)
 
 
+class _CSRInput:
+    """For PyG's ``BasicGNN`` models: the graph goes in as a ``torch.sparse`` CSR ``adj_t``,
+    built once and reused while the next call's ``edge_index`` is equal (checked
+    element-wise), so full-batch training sorts the edges once and aggregates with a sparse
+    product instead of gathering and scattering one message per edge (on tolokers' 1.04 M
+    edges a GCN training + evaluation epoch went from 2.9 s to 0.4 s on one thread). The
+    outputs equal the ``edge_index`` path's to float rounding (``tests/models``); the
+    parameters and their names are the PyG model's own."""
+
+    def _adjacency(self, edge_index: Tensor, num_nodes: int) -> Optional[Tensor]:
+        """The cached ``adj_t``, or ``None`` where the sparse product would not equal the
+        ``edge_index`` path (see :meth:`_build_adjacency`)."""
+        cached = getattr(self, "_cached_adj", None)
+        if (cached is not None and cached[0].shape == edge_index.shape
+                and cached[0].device == edge_index.device and cached[1] == num_nodes
+                and torch.equal(cached[0], edge_index)):
+            return cached[2]
+        check_edge_index(edge_index, num_nodes)
+        with warnings.catch_warnings():  # checked above, sorted by construction
+            warnings.filterwarnings("ignore", message="Sparse (invariant checks|CSR tensor)")
+            adj_t = self._build_adjacency(edge_index.long(), num_nodes)
+        self._cached_adj = (edge_index.clone(), num_nodes, adj_t)
+        return adj_t
+
+    def _build_adjacency(self, edge_index: Tensor, num_nodes: int) -> Optional[Tensor]:
+        """An unweighted ``adj_t``; ``None`` for a graph with repeated edges, which the CSR
+        merges into one entry, so that a mean would count them once instead of each time."""
+        key = edge_index[1] * num_nodes + edge_index[0]
+        if torch.unique(key).numel() < key.numel():
+            return None
+        return to_torch_csr_tensor(edge_index.flip(0), size=(num_nodes, num_nodes))
+
+    def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:  # type: ignore[override]
+        check_features(x, name=f"{type(self).__name__}: x")
+        check_width(x, self.in_channels, type(self).__name__)
+        adj_t = self._adjacency(edge_index, x.size(0))
+        return super().forward(x, edge_index if adj_t is None else adj_t)
+
+
+class GCNNode(_CSRInput, GCN):
+    """PyG's ``GCN`` whose symmetric normalisation (self-loops added, as ``GCNConv`` does)
+    is computed once per graph and multiplied as a CSR."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, normalize=False, **kwargs)
+
+    def _build_adjacency(self, edge_index: Tensor, num_nodes: int) -> Optional[Tensor]:
+        # repeated edges are summed, in the CSR as by the scatter
+        edge_index, weight = gcn_norm(edge_index, None, num_nodes)
+        return to_torch_csr_tensor(edge_index.flip(0), weight, size=(num_nodes, num_nodes))
+
+
+class GraphSAGENode(_CSRInput, GraphSAGE):
+    """PyG's ``GraphSAGE`` aggregating over a CSR ``adj_t`` (mean and sum aggregation on a
+    graph without repeated edges; otherwise PyG's ``edge_index`` path)."""
+
+    def _build_adjacency(self, edge_index: Tensor, num_nodes: int) -> Optional[Tensor]:
+        if self.convs[0].aggr not in ("mean", "sum", "add"):
+            return None
+        return super()._build_adjacency(edge_index, num_nodes)
+
+
 @register("gcn", task="node")
 def gcn(in_channels: int, out_channels: int, hidden_channels: int = 64, num_layers: int = 2,
         dropout: float = 0.5) -> nn.Module:
-    """GCN (Kipf & Welling, ICLR 2017), PyG's ``GCN``."""
-    return GCN(in_channels, hidden_channels, num_layers, out_channels, dropout=dropout)
+    """GCN (Kipf & Welling, ICLR 2017), PyG's ``GCN`` on a cached CSR adjacency."""
+    return GCNNode(in_channels, hidden_channels, num_layers, out_channels, dropout=dropout)
 
 
 @register("sage", task="node")
 def sage(in_channels: int, out_channels: int, hidden_channels: int = 64, num_layers: int = 2,
          dropout: float = 0.5, aggr: str = "mean") -> nn.Module:
-    """GraphSAGE (Hamilton et al., NeurIPS 2017), PyG's ``GraphSAGE``."""
-    return GraphSAGE(in_channels, hidden_channels, num_layers, out_channels, dropout=dropout,
-                     aggr=aggr)
+    """GraphSAGE (Hamilton et al., NeurIPS 2017), PyG's ``GraphSAGE`` on a cached CSR
+    adjacency."""
+    return GraphSAGENode(in_channels, hidden_channels, num_layers, out_channels,
+                         dropout=dropout, aggr=aggr)
 
 
 @register("gat", task="node")
