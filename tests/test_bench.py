@@ -159,8 +159,17 @@ def test_bench_ncn_official_side_by_side_with_a_stand_in_checkout(tmp_path, mirr
     assert ncn_main([cfg_path, "--official", str(checkout), "--official-python",
                      sys.executable, "--threads", "1", "--rounds", "1", "--epochs", "1",
                      "--out", str(out)]) == 0
-    row = json.loads(out.read_text())["rows"][0]
+    result = json.loads(out.read_text())
+    row = result["rows"][0]
     assert row["official_train_s"] == 9.0 and row["official_eval_s"] == 3.0
+    # provenance, and no local paths: the stand-in is no git checkout
+    assert result["official"] == "GraphPKU/NeuralCommonNeighbor"
+    assert result["official_commit"] == "not recorded" and result["git_commit"]
+    assert str(checkout) not in out.read_text() and sys.executable not in out.read_text()
+    assert ncn_main([cfg_path, "--official", str(checkout), "--official-python",
+                     sys.executable, "--official-commit", "11d5970", "--threads", "1",
+                     "--rounds", "1", "--epochs", "1", "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["official_commit"] == "11d5970"
     assert row["ratio_train"] == pytest.approx(9.0 / row["graphlab_train_s"], rel=0.01)
     assert row["threads"] == 1
     assert "measured in this run" in capsys.readouterr().out

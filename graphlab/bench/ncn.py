@@ -29,6 +29,7 @@ from typing import Optional, Sequence
 import torch
 
 from graphlab.bench.timing import median_ms, write_json
+from graphlab.io.provenance import checkout_commit, git_commit
 from graphlab.models import build_model
 from graphlab.ops import CSR, common_neighbors, spmm
 from graphlab.runner import load_config
@@ -230,6 +231,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                              "graphlab and report the ratios")
     parser.add_argument("--official-python", default="python3", metavar="PY",
                         help="the Python that runs the official code (default python3)")
+    parser.add_argument("--official-commit", default=None, metavar="REV",
+                        help="with --official: the official code's commit, recorded in the "
+                             "JSON (default: read from the checkout when it is a git "
+                             "repository, else 'not recorded')")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2],
                         help="with --official: thread counts (default 1 2)")
     parser.add_argument("--rounds", type=int, default=3,
@@ -270,7 +275,11 @@ def main_official(args: argparse.Namespace) -> int:
               f"{r['ratio_run']:6.2f}")
     print("x = official seconds / graphlab seconds, measured in this run (medians over "
           f"{args.rounds} alternating rounds of {args.epochs} epochs per side)")
-    path = write_json(args.out, {"rows": rows, "official": str(args.official),
-                                 "official_python": args.official_python})
+    path = write_json(args.out, {
+        "rows": rows, "official": "GraphPKU/NeuralCommonNeighbor",
+        "official_commit": args.official_commit or (
+            checkout_commit(args.official) if (args.official / ".git").exists()
+            else "not recorded"),
+        "git_commit": git_commit()})
     print(f"JSON written to {path}")
     return 0

@@ -40,6 +40,10 @@ touched. The options of a block:
   10 % of the number for an error metric, when the paper gives none), *missed* when ours is
   worse by more, *above* when better by more.
 
+- ``--study ncn-bench``: the positional argument is the JSON that ``graphlab bench ncn
+  --official … --out`` writes; one row per config and thread count with graphlab's and the
+  official code's seconds and their ratio per training epoch, evaluation and run.
+
 - ``--study expressiveness``: the folder holds the JSON records that ``graphlab
   expressiveness --out`` writes (one file per run, each with its commit and command)
   instead of seed records; one row per model: EXP and SR25 % separated, BREC pairs
@@ -100,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--columns", nargs="+", default=None)
     parser.add_argument("--grid", nargs=2, default=None, metavar=("ROW", "COL"))
     parser.add_argument("--diff", default=None)
-    parser.add_argument("--study", default=None, choices=["expressiveness"])
+    parser.add_argument("--study", default=None, choices=["expressiveness", "ncn-bench"])
     parser.add_argument("--tuned", default=None, metavar="METRIC")
     parser.add_argument("--summary", action="store_true")
     return parser
@@ -272,6 +276,12 @@ def render(args: str, base: Path) -> str:
     if opts.diff and not opts.grid:
         raise DocumentError(f"'{args}': --diff is for --grid")
     folder = base / opts.folder
+    if opts.study == "ncn-bench":
+        if opts.metrics or opts.pivot or opts.grid or opts.select or opts.tuned or opts.summary:
+            raise DocumentError(f"'{args}': --study ncn-bench makes its own table")
+        if not folder.is_file():
+            raise DocumentError(f"'{args}': benchmark JSON '{opts.folder}' does not exist")
+        return ncn_bench_table(folder, opts.folder)
     if not folder.is_dir():
         raise DocumentError(f"'{args}': records folder '{opts.folder}' does not exist")
     if opts.study:
@@ -305,6 +315,44 @@ def render(args: str, base: Path) -> str:
     else:
         table = markdown_table(summaries)
     return table + "\n" + provenance(opts.folder, summaries)
+
+
+def ncn_bench_table(path: Path, name: str) -> str:
+    """The table of a ``--study ncn-bench`` block: the JSON of ``graphlab bench ncn
+    --official`` (graphlab beside the official NCN code, one row per config and thread
+    count), with the ratios it measured and where they come from."""
+    import json
+
+    try:
+        data = json.loads(path.read_text())
+        rows = data["rows"]
+        cells = [[r["config"], str(r["threads"]),
+                  f"{r['graphlab_train_s']:.3f} / {r['official_train_s']:.3f}",
+                  f"{r['ratio_train']:.2f}",
+                  f"{r['graphlab_eval_s']:.3f} / {r['official_eval_s']:.3f}",
+                  f"{r['ratio_eval']:.2f}",
+                  f"{r['graphlab_run_s']:.1f} / {r['official_run_s']:.1f}",
+                  f"{r['ratio_run']:.2f}"] for r in rows]
+        rounds = {(r["rounds"], r["epochs_per_round"]) for r in rows}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DocumentError(f"'{name}': not the JSON of 'graphlab bench ncn --official' "
+                            f"({type(exc).__name__}: {exc})") from None
+    head = ["config", "threads", "train s/epoch: graphlab / official", "×",
+            "eval s: graphlab / official", "×", "s per run: graphlab / official", "×"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(c) + " |" for c in cells]
+    protocol = ", ".join(f"{r} alternating rounds of {e} epochs per side" for r, e in
+                         sorted(rounds))
+    def commit(key: str) -> str:
+        value = str(data.get(key) or "not recorded")
+        return f"`{value[:7]}`" if re.fullmatch(r"[0-9a-f]{7,40}(\+dirty)?", value) else value
+
+    lines.append("")
+    lines.append(f"JSON: `{name}` — graphlab commit {commit('git_commit')}, official code "
+                 f"{data.get('official') or 'not recorded'} at {commit('official_commit')}; "
+                 f"medians over {protocol}; torch {data.get('torch', '?')}; × = official "
+                 f"seconds / graphlab seconds.")
+    return "\n".join(lines) + "\n"
 
 
 #: BREC's categories and the parts of 'regular', in the order of the table

@@ -143,3 +143,28 @@ def test_a_tuned_table_chooses_on_validation_and_checks_the_search_log(tmp_path)
         render("records/tuned --tuned val_acc", tmp_path)
     with pytest.raises(DocumentError, match="validation metric"):
         render("records/tuned --tuned test_acc", tmp_path)
+
+
+def test_the_ncn_bench_table_comes_from_its_json(tmp_path):
+    row = {"config": "cora_ncnc", "threads": 1, "rounds": 3, "epochs_per_round": 3,
+           "graphlab_train_s": 0.5, "official_train_s": 1.25, "graphlab_eval_s": 0.25,
+           "official_eval_s": 1.0, "graphlab_run_s": 75.0, "official_run_s": 225.0,
+           "ratio_train": 2.5, "ratio_eval": 4.0, "ratio_run": 3.0}
+    out = tmp_path / "bench.json"
+    out.write_text(json.dumps({"rows": [row], "official": "GraphPKU/NeuralCommonNeighbor",
+                               "official_commit": "11d5970abc", "git_commit": "abcdef123456",
+                               "torch": "2.13.0"}))
+    text = render("bench.json --study ncn-bench", tmp_path)
+    assert "| cora_ncnc | 1 | 0.500 / 1.250 | 2.50 | 0.250 / 1.000 | 4.00 | 75.0 / 225.0 | " \
+           "3.00 |" in text
+    assert "graphlab commit `abcdef1`" in text and "at `11d5970`" in text
+    assert "3 alternating rounds of 3 epochs per side" in text
+    out.write_text(json.dumps({"rows": [row]}))          # an older JSON: no provenance
+    assert "graphlab commit not recorded" in render("bench.json --study ncn-bench", tmp_path)
+    with pytest.raises(DocumentError, match="does not exist"):
+        render("missing.json --study ncn-bench", tmp_path)
+    out.write_text(json.dumps({"rows": [{"config": "x"}]}))
+    with pytest.raises(DocumentError, match="not the JSON of 'graphlab bench ncn --official'"):
+        render("bench.json --study ncn-bench", tmp_path)
+    with pytest.raises(DocumentError, match="makes its own table"):
+        render("bench.json --study ncn-bench --select x", tmp_path)
