@@ -9,6 +9,7 @@
     graphlab models [--task node|link]
     graphlab bench ops [--nodes N --edges E --channels F --repeats R --device D --out FILE]
     graphlab bench ncn [CONFIG ...] [--epochs K --out FILE]
+    graphlab bench node [CONFIG ...] [--epochs K --rounds R --out FILE]
     graphlab expressiveness [--models ...] [--benchmarks exp sr25 brec] [--categories ...]
     graphlab tune CONFIG [key=value ...] [--trials N] [--jobs J] [--launcher local|ray]
     graphlab wl [--models GIN SSWL+ ...] [--categories ...] [--layers L] [--out FILE]
@@ -462,8 +463,9 @@ def build_parser() -> argparse.ArgumentParser:
     models.set_defaults(func=_cmd_models)
     bench = sub.add_parser("bench",
                            help="speed benchmarks (JSON + table): 'bench ops', 'bench ncn', "
-                                "'bench graph_level', 'bench graph_transformer'")
-    bench.add_argument("name", choices=["ops", "ncn", "graph_level", "graph_transformer"])
+                                "'bench node', 'bench graph_level', 'bench graph_transformer'")
+    bench.add_argument("name", choices=["ops", "ncn", "node", "graph_level",
+                                        "graph_transformer"])
     bench.add_argument("bench_args", nargs=argparse.REMAINDER,
                        help="options of the benchmark (see 'graphlab bench ops --help')")
     bench.set_defaults(func=_cmd_bench)

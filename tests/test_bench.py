@@ -180,3 +180,22 @@ def test_bench_ncn_official_refuses_a_wrong_checkout(tmp_path):
 
     with pytest.raises(FileNotFoundError, match="NeighborOverlap.py"):
         ncn_main(["--official", str(tmp_path)])
+
+
+def test_bench_node_compares_with_pyg_on_the_same_weights(tmp_path, capsys):
+    """Speed is not asserted; the harness times both sides and the outputs agree."""
+    from graphlab.bench.node import main as node_main
+    from tests.test_experiments import REPO
+
+    out = tmp_path / "node.json"
+    cfgs = [str(REPO / f"experiments/demo/node_heterophilous_{m}.yaml") for m in ("gcn", "sage")]
+    assert node_main([*cfgs, "--epochs", "1", "--rounds", "1", "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert [r["model"] for r in result["rows"]] == ["gcn", "sage"]
+    for r in result["rows"]:
+        assert r["graphlab_epoch_s"] > 0 and r["pyg_epoch_s"] > 0
+        assert r["max_abs_output_diff"] < 1e-4
+    assert result["git_commit"] and "alternating rounds" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="registered 'gcn' and 'sage'"):
+        node_main([str(REPO / "experiments/demo/node_heterophilous_mlp.yaml"), "--epochs",
+                   "1", "--rounds", "1", "--out", str(out)])
