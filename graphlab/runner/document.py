@@ -459,6 +459,9 @@ def _regenerate(path: Path) -> tuple[str, list[Block]]:
             body = render(block.args, base)
         except (DocumentError, FileNotFoundError, ValueError) as exc:
             raise DocumentError(f"{block.label(path)}: {exc}") from None
+        # the end marker must start its own line, or the next regeneration would read on
+        # to the following block's end and swallow the prose between them
+        body = body if body.endswith("\n") else body + "\n"
         if body != block.body:
             changed.append(block)
         return f"<!-- report: {block.args} -->\n{body}<!-- end report -->"

@@ -168,3 +168,21 @@ def test_the_ncn_bench_table_comes_from_its_json(tmp_path):
         render("bench.json --study ncn-bench", tmp_path)
     with pytest.raises(DocumentError, match="makes its own table"):
         render("bench.json --study ncn-bench --select x", tmp_path)
+
+
+def test_a_body_without_a_final_newline_never_swallows_the_next_block(tmp_path, monkeypatch):
+    """A renderer whose text lacks the last newline must not glue the end marker to its
+    last line: the next regeneration would then read on to the following block's end and
+    delete the prose between them."""
+    import graphlab.runner.document as doc
+
+    monkeypatch.setattr(doc, "render", lambda args, base: f"table {args}")
+    path = tmp_path / "R.md"
+    text = ("<!-- report: a -->\nold\n<!-- end report -->\n\nprose between\n\n"
+            "<!-- report: b -->\nold\n<!-- end report -->\n")
+    path.write_text(text)
+    update_document(path)
+    update_document(path)
+    out = path.read_text()
+    assert "prose between" in out
+    assert "table a\n<!-- end report -->" in out and "table b\n<!-- end report -->" in out
