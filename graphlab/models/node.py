@@ -59,6 +59,8 @@ class _CSRInput:
         check_features(x, name=f"{type(self).__name__}: x")
         check_width(x, self.in_channels, type(self).__name__)
         adj_t = self._adjacency(edge_index, x.size(0))
+        if adj_t is not None and adj_t.dtype != x.dtype:   # e.g. a float64 model
+            adj_t = adj_t.to(x.dtype)
         return super().forward(x, edge_index if adj_t is None else adj_t)
 
 

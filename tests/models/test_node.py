@@ -74,3 +74,18 @@ def test_bad_input_is_named(name):
         model(bad, ei)
     with pytest.raises((TypeError, ValueError), match="edge_index"):
         model(x, ei.float())
+
+
+@pytest.mark.parametrize("name,reference,extra", PAIRS[:2])
+def test_a_float64_model_equals_pyg_in_float64(name, reference, extra):
+    x, ei = random_graph(30, 90, 5, seed=3, duplicates=False)
+    torch.manual_seed(0)
+    ours = build_model(name, "node", {"hidden_channels": 8, **extra}, in_channels=5,
+                       out_channels=3).double().eval()
+    ref = reference(5, 8, 2, 3, **extra).double().eval()
+    ref.load_state_dict(ours.state_dict())
+    out = ours(x.double(), ei)
+    assert out.dtype == torch.float64
+    torch.testing.assert_close(out, ref(x.double(), ei))
+    ours.float()                                   # and back: the cache serves both
+    torch.testing.assert_close(ours(x, ei), out.float(), atol=1e-5, rtol=1e-4)
