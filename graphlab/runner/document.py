@@ -69,7 +69,14 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from graphlab.runner.report import Summary, collect, fmt, markdown_table, metrics_table
+from graphlab.runner.report import (
+    Summary,
+    collect,
+    fmt,
+    markdown_table,
+    metrics_table,
+    short_commit,
+)
 
 BLOCK = re.compile(r"^<!-- report: (?P<args>.*?) -->\n(?P<body>.*?)^<!-- end report -->$",
                    re.S | re.M)
@@ -343,9 +350,11 @@ def ncn_bench_table(path: Path, name: str) -> str:
     lines += ["| " + " | ".join(c) + " |" for c in cells]
     protocol = ", ".join(f"{r} alternating rounds of {e} epochs per side" for r, e in
                          sorted(rounds))
+
     def commit(key: str) -> str:
-        value = str(data.get(key) or "not recorded")
-        return f"`{value[:7]}`" if re.fullmatch(r"[0-9a-f]{7,40}(\+dirty)?", value) else value
+        value = data.get(key)
+        return f"`{short_commit(value)}`" if value and value != "not recorded" \
+            else "not recorded"
 
     lines.append("")
     lines.append(f"JSON: `{name}` — graphlab commit {commit('git_commit')}, official code "

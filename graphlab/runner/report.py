@@ -104,7 +104,7 @@ def collect(results_dir: str | Path) -> list[Summary]:
             primary=primary, paper=paper,
             wall_time_s=sum(r.get("wall_time_s", 0.0) for r in records),
             profiles={r.get("profile", "full") for r in records},
-            commits={_short_commit(r.get("git_commit")) for r in records},
+            commits={short_commit(r.get("git_commit")) for r in records},
             fingerprint=None if fp.startswith("@") else fp, marked=names.count(name) > 1))
     return summaries
 
@@ -124,7 +124,7 @@ def _primary(cfg: dict[str, Any], measured: list[str], where: str) -> str:
     return default
 
 
-def _short_commit(commit: Optional[str]) -> str:
+def short_commit(commit: Optional[str]) -> str:
     """``'abcdef0123…+dirty'`` → ``'abcdef0+dirty'``: short, keeping the uncommitted mark."""
     if not commit:
         return "unknown"
