@@ -173,8 +173,8 @@ class RemoveDuplicateNodes(BaseTransform):
 def filtered_counts(data: Data, undirected: bool = True) -> dict[str, int]:
     """Node and edge counts of a graph as Platonov et al. publish them: nodes, and unique
     undirected edges without self-loops (``undirected=False``: the edges as stored)."""
-    check_edge_index(data.edge_index, int(data.num_nodes), name="edge_index")
     if not undirected:
+        check_edge_index(data.edge_index, int(data.num_nodes), name="edge_index")
         return {"num_nodes": int(data.num_nodes), "num_edges": int(data.edge_index.size(1))}
-    pairs = undirected_pairs(data.edge_index, int(data.num_nodes))
+    pairs = undirected_pairs(data.edge_index, int(data.num_nodes))   # checks the edge_index
     return {"num_nodes": int(data.num_nodes), "num_edges": int(pairs.size(1))}
