@@ -17,6 +17,7 @@ from torch_geometric.utils import to_torch_csr_tensor
 
 from graphlab.models.registry import register
 from graphlab.nn import ADPA, DirGNN, NodeMLP, ResidualGNN
+from graphlab.nn.aggregate import GraphCache
 from graphlab.ops import check_edge_index, check_features, check_width
 
 register("mlp", task="node", description="MLP on features only (no message passing).",
@@ -35,17 +36,16 @@ class _CSRInput:
     def _adjacency(self, edge_index: Tensor, num_nodes: int) -> Optional[Tensor]:
         """The cached ``adj_t``, or ``None`` where the sparse product would not equal the
         ``edge_index`` path (see :meth:`_build_adjacency`)."""
-        cached = getattr(self, "_cached_adj", None)
-        if (cached is not None and cached[0].shape == edge_index.shape
-                and cached[0].device == edge_index.device and cached[1] == num_nodes
-                and torch.equal(cached[0], edge_index)):
-            return cached[2]
+        if "_cache" not in self.__dict__:  # a mixin: PyG's __init__ runs, not ours
+            self._cache: GraphCache[Optional[Tensor]] = GraphCache()
+        return self._cache.get(edge_index, num_nodes,
+                               lambda: self._checked_adjacency(edge_index, num_nodes))
+
+    def _checked_adjacency(self, edge_index: Tensor, num_nodes: int) -> Optional[Tensor]:
         check_edge_index(edge_index, num_nodes)
         with warnings.catch_warnings():  # checked above, sorted by construction
             warnings.filterwarnings("ignore", message="Sparse (invariant checks|CSR tensor)")
-            adj_t = self._build_adjacency(edge_index.long(), num_nodes)
-        self._cached_adj = (edge_index.clone(), num_nodes, adj_t)
-        return adj_t
+            return self._build_adjacency(edge_index.long(), num_nodes)
 
     def _build_adjacency(self, edge_index: Tensor, num_nodes: int) -> Optional[Tensor]:
         """An unweighted ``adj_t``; ``None`` for a graph with repeated edges, which the CSR

@@ -12,13 +12,53 @@ the CSR sorts the edges; pass a CSR built once per graph to skip that on every c
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Callable, Generic, Optional, TypeVar
 
 import torch
 from torch import Tensor
 from torch_geometric.nn import MessagePassing
 
 from graphlab.ops import CSR, spmm
+
+_T = TypeVar("_T")
+
+
+class GraphCache(Generic[_T]):
+    """The value a layer builds from a graph (a sorted CSR, normalisation weights), kept for
+    the last ``edge_index`` and reused while the next call's is equal — checked element by
+    element, so a changed graph of the same shape is never served a stale value. Full-batch
+    training passes the same graph every step and pays for the build once.
+
+    Only a plain (strided) ``edge_index`` is cached; other adjacency forms are rebuilt on
+    each call. The key is a copy, so changing the caller's tensor in place cannot hide a
+    change. A module that holds one should :meth:`clear` it in ``reset_parameters``.
+
+    Example::
+
+        self._cache = GraphCache()
+        csr = self._cache.get(edge_index, x.size(0), lambda: to_csr(edge_index, x.size(0)))
+    """
+
+    def __init__(self) -> None:
+        self._key: Optional[tuple[Tensor, int]] = None
+        self._value: Optional[_T] = None
+
+    def get(self, adj: Any, num_nodes: int, build: Callable[[], _T]) -> _T:
+        """The value for ``(adj, num_nodes)``: the cached one if both equal the last call's,
+        else ``build()`` (cached when ``adj`` is a plain tensor)."""
+        plain = isinstance(adj, Tensor) and adj.layout == torch.strided
+        if plain and self._key is not None:
+            key, n = self._key
+            if (n == num_nodes and key.shape == adj.shape and key.dtype == adj.dtype
+                    and key.device == adj.device and torch.equal(key, adj)):
+                return self._value  # type: ignore[return-value]
+        value = build()
+        if plain:
+            self._key, self._value = (adj.detach().as_subclass(Tensor).clone(), num_nodes), value
+        return value
+
+    def clear(self) -> None:
+        self._key = self._value = None
 
 
 def to_csr(adj: Any, num_nodes: int | tuple[int, int],

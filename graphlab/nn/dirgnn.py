@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch_geometric.nn import DirGNNConv, SAGEConv
 
-from graphlab.nn.aggregate import OpsMessagePassing
+from graphlab.nn.aggregate import GraphCache, OpsMessagePassing
 from graphlab.ops import CSR, check_edge_index, check_features, check_width, spmm
 
 
@@ -45,22 +45,21 @@ class DirGCNNormConv(OpsMessagePassing):
         super().__init__(aggr="add")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.lin = nn.Linear(in_channels, out_channels, bias=bias)
-        self._cached: Optional[tuple[Tensor, CSR]] = None
+        self._cache: GraphCache[CSR] = GraphCache()
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         self.lin.reset_parameters()
+        self._cache.clear()
+
+    def _build_csr(self, edge_index: Tensor, num_nodes: int) -> CSR:
+        check_edge_index(edge_index, num_nodes)
+        return CSR.from_edge_index(edge_index, num_nodes,
+                                   directed_gcn_weight(edge_index, num_nodes))
 
     def _csr(self, edge_index: Tensor, num_nodes: int) -> CSR:
-        c = self._cached
-        if (c is not None and c[0].shape == edge_index.shape and c[1].num_rows == num_nodes
-                and torch.equal(c[0], edge_index)):
-            return c[1]
-        check_edge_index(edge_index, num_nodes)
-        csr = CSR.from_edge_index(edge_index, num_nodes,
-                                  directed_gcn_weight(edge_index, num_nodes))
-        self._cached = (edge_index.clone(), csr)
-        return csr
+        return self._cache.get(edge_index, num_nodes,
+                               lambda: self._build_csr(edge_index, num_nodes))
 
     def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
         check_features(x, name=f"{type(self).__name__}: x")

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from graphlab.nn.aggregate import to_csr
+from graphlab.nn.aggregate import GraphCache, to_csr
 from graphlab.ops import CSR, check_features, check_width, spmm
 
 #: the neighbourhood aggregations :class:`ResidualGNN` offers
@@ -92,14 +92,14 @@ class ResidualGNN(nn.Module):
         self.ffn_out = nn.ModuleList(nn.Linear(ffn_width, H) for _ in range(num_layers))
         self.output_norm = norm()
         self.output = nn.Linear(H, out_channels)
-        self._cached: Optional[tuple[Tensor, CSR]] = None
+        self._cache: GraphCache[CSR] = GraphCache()
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         for module in self.modules():
             if module is not self and hasattr(module, "reset_parameters"):
                 module.reset_parameters()
-        self._cached = None
+        self._cache.clear()
 
     def _structure(self, csr: CSR) -> CSR:
         """The CSR the aggregation multiplies by: self-loops if asked for, then GCN weights
@@ -114,15 +114,8 @@ class ResidualGNN(nn.Module):
         return csr.with_weight(d[csr.col].rsqrt() * d[csr.row()].rsqrt())
 
     def _csr(self, adj: Any, num_nodes: int) -> CSR:
-        plain = isinstance(adj, Tensor) and adj.layout == torch.strided
-        c = self._cached
-        if (plain and c is not None and c[0].shape == adj.shape and c[1].num_rows == num_nodes
-                and c[0].device == adj.device and torch.equal(c[0], adj)):
-            return c[1]
-        csr = self._structure(to_csr(adj, num_nodes))
-        if plain:
-            self._cached = (adj.clone(), csr)
-        return csr
+        return self._cache.get(adj, num_nodes,
+                               lambda: self._structure(to_csr(adj, num_nodes)))
 
     def _aggregate(self, u: Tensor, csr: Optional[CSR]) -> Tensor:
         if csr is None:

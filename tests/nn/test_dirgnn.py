@@ -30,7 +30,7 @@ def test_dirgnnconv_reverse_direction_is_din_at_dout():
     ref = 0.7 * norm.t() @ layer.conv_in.lin(x) + 0.3 * norm @ layer.conv_out.lin(x)
     torch.testing.assert_close(layer(x, ei), ref, atol=1e-5, rtol=1e-4)
     # the two deep copies keep separate caches
-    assert layer.conv_in._cached is not layer.conv_out._cached
+    assert layer.conv_in._cache is not layer.conv_out._cache
 
 
 def test_weights_match_the_formula():
