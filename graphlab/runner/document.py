@@ -47,8 +47,9 @@ touched. The options of a block:
 - ``--study expressiveness``: the folder holds the JSON records that ``graphlab
   expressiveness --out`` writes (one file per run, each with its commit and command)
   instead of seed records; one row per model: EXP and SR25 % separated, BREC pairs
-  separated per category (regular split into its four parts), total, unreliable pairs and
-  wall time. ``--select`` picks models by name, in its order. A model found in two files
+  separated per category (regular split into its four parts), total, unreliable pairs,
+  where any run trained on the pairs (``--train``) the epochs its pair training ran (mean
+  and most), and wall time. ``--select`` picks models by name, in its order. A model found in two files
   is an error (two runs are never merged into one row).
 
 Every block ends with a line naming the records' folder, seed count, commits and total wall
@@ -404,7 +405,11 @@ def expressiveness_table(folder: Path, name: str, select: list[str] | None, args
     for c in categories:
         cols.append(f"BREC {c}" + (" (simple / strongly reg. / 4-vertex / distance reg.)"
                                    if c == "regular" else ""))
-    cols += ["BREC total", "unreliable", "wall"]
+    cols += ["BREC total", "unreliable"]
+    trained = any(r.get("brec_training") for r, _, _ in rows.values())
+    if trained:   # BREC's protocol: each model trained on each pair before its test
+        cols.append("BREC training: epochs per pair (mean / most)")
+    cols.append("wall")
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for model, (row, settings, _) in rows.items():
         cells = [model] + [f"{row[b]:.1f}" if b in row else "–" for b in ("exp", "sr25")]
@@ -419,6 +424,8 @@ def expressiveness_table(folder: Path, name: str, select: list[str] | None, args
                 cells.append(str(brec[c]))
         cells += [f"{brec['total']} / {row['brec_pairs']}" if brec else "–",
                   str(brec["unreliable"]) if brec else "–"]
+        if trained:
+            cells.append(_training_cell(row))
         wall = sum(v for k, v in row.items() if k.endswith("wall_s"))
         cells.append(f"{wall:.0f} s")
         lines.append("| " + " | ".join(cells) + " |")
@@ -429,6 +436,17 @@ def expressiveness_table(folder: Path, name: str, select: list[str] | None, args
     return ("\n".join(lines) + "\n" + f"Records: `{name}` — {n} run{'s' * (n != 1)} of "
             f"`graphlab expressiveness`; commit{'s' * (len(commits) != 1)} "
             f"{', '.join(f'`{c}`' for c in commits)}; {took} of summed wall time.\n")
+
+
+def _training_cell(row: dict) -> str:
+    """Mean and most epochs the pair training ran (BREC's protocol), or ``untrained``."""
+    if not row.get("brec_training"):
+        return "untrained"
+    epochs = [p["train_epochs"] for p in row.get("brec_per_pair", [])]
+    if not epochs:
+        return "–"
+    return (f"{sum(epochs) / len(epochs):.1f} / {max(epochs)} "
+            f"(at most {row['brec_training']['epochs']})")
 
 
 TYPED = re.compile(r"^<!-- typed -->\n(?P<body>.*?)^<!-- end typed -->$", re.S | re.M)

@@ -418,6 +418,19 @@ def test_expressiveness_records_make_a_generated_table(cli_on_mini_brec, tmp_pat
                                   "basic", "--quiet", "--out", str(folder / "b.json")]) == 0
     with pytest.raises(DocumentError, match=r"model GIN is in both .*a\.json and .*b\.json"):
         update_document(doc)
+    # a trained run adds the pair training's epochs; the untrained row says so
+    (folder / "b.json").unlink()
+    assert cli_on_mini_brec.main(["--models", "SWL(SV)", "--benchmarks", "brec",
+                                  "--categories", "basic", "--train", "--train-epochs", "2",
+                                  "--quiet", "--out", str(folder / "c.json")]) == 0
+    trained = json.loads((folder / "c.json").read_text())["results"]["SWL(SV)"]
+    epochs = [p["train_epochs"] for p in trained["brec_per_pair"]]
+    assert update_document(doc)
+    text = doc.read_text()
+    assert "epochs per pair (mean / most)" in text
+    assert (f"| {sum(epochs) / len(epochs):.1f} / {max(epochs)} (at most 2) |"
+            in text.split("| SWL(SV) |")[1].splitlines()[0])
+    assert "| untrained |" in text.split("| GIN |")[1].splitlines()[0]
     (folder / "b.json").write_text('{"results": {}}')
     with pytest.raises(DocumentError, match=r"b\.json is not a record of graphlab "
                                             "expressiveness"):
