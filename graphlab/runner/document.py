@@ -49,8 +49,8 @@ touched. The options of a block:
   instead of seed records; one row per model: EXP and SR25 % separated, BREC pairs
   separated per category (regular split into its four parts), total, unreliable pairs,
   where any run trained on the pairs (``--train``) the epochs its pair training ran (mean
-  and most), and wall time. ``--select`` picks models by name, in its order. A model found in two files
-  is an error (two runs are never merged into one row).
+  and most), and wall time. ``--select`` picks models by name, in its order. A model found
+  in two files is an error (two runs are never merged into one row).
 
 Every block ends with a line naming the records' folder, seed count, commits and total wall
 time, so a reader can find the runs behind each number.
