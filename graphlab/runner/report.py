@@ -63,6 +63,17 @@ def mean_std(values: list[float]) -> tuple[float, float]:
 REPORT_KEYS = ("seed", "config", "metrics")
 
 
+def _from_curve(record: dict[str, Any]) -> dict[str, float]:
+    """Measures read from a record's curve: ``epochs_trained``, the last epoch it scored
+    (beside ``best_epoch``, the selected one, it shows how far training went past the
+    selection: an early-stopped run ends ``patience`` epochs after it)."""
+    curve = record.get("curve")
+    if isinstance(curve, list) and curve and isinstance(curve[-1], dict) \
+            and isinstance(curve[-1].get("epoch"), (int, float)):
+        return {"epochs_trained": float(curve[-1]["epoch"])}
+    return {}
+
+
 def collect(results_dir: str | Path) -> list[Summary]:
     """Aggregate every ``seed_*.json`` under ``results_dir``, one :class:`Summary` per
     configuration: records are grouped by (config name, fingerprint), never by folder
@@ -93,9 +104,9 @@ def collect(results_dir: str | Path) -> list[Summary]:
     for (name, fp), seeds in groups.items():
         records = [rec for _, (_, rec) in sorted(seeds.items())]
         cfg = records[-1]["config"]
-        keys = sorted({k for r in records for k in r["metrics"]})
-        metrics = {k: mean_std([float(r["metrics"][k]) for r in records if k in r["metrics"]])
-                   for k in keys}
+        measured = [{**r["metrics"], **_from_curve(r)} for r in records]
+        keys = sorted({k for m in measured for k in m})
+        metrics = {k: mean_std([float(m[k]) for m in measured if k in m]) for k in keys}
         paper = cfg.get("paper")
         primary = paper["metric"] if paper else _primary(cfg, keys, name)
         summaries.append(Summary(

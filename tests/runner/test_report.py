@@ -114,3 +114,20 @@ def test_small_metrics_keep_three_significant_digits(tmp_path):
         [2, 2, 2, 2, 4, 5, 5, 8]
     assert fmt(0.13, 0.0042) == "0.1300 ± 0.0042" and fmt(6.15, 0.0) == "6.15 ± 0.00"
     assert fmt(82.0, 2.0) == "82.00 ± 2.00" and fmt(float("nan"), 1.0) == "–"
+
+
+def test_epochs_trained_is_read_from_the_curve(tmp_path):
+    """Beside best_epoch, the last epoch a seed scored: how far training went past the
+    selection. A record without a curve has no such measure."""
+    from graphlab.runner.report import metrics_table
+    fake_run(tmp_path, "early", [5.0, 6.0], task="forecast", metric="test_mae")
+    for seed, last in ((0, 40), (1, 52)):
+        path = tmp_path / "early" / f"seed_{seed}.json"
+        rec = json.loads(path.read_text())
+        rec["metrics"]["best_epoch"] = last - 15
+        rec["curve"] = [{"epoch": e, "val_mae": 1.0} for e in range(1, last + 1)]
+        path.write_text(json.dumps(rec))
+    fake_run(tmp_path, "no_curve", [4.0], task="forecast", metric="test_mae")
+    table = metrics_table(collect(tmp_path), ["best_epoch", "epochs_trained"])
+    assert "| early | 2 | 31.00 ± 8.49 | 46.00 ± 8.49 |" in table
+    assert "| no_curve | 1 | – | – |" in table
