@@ -33,11 +33,13 @@ class _CSRInput:
     outputs equal the ``edge_index`` path's to float rounding (``tests/models``); the
     parameters and their names are the PyG model's own."""
 
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)   # the PyG model's
+        self._cache: GraphCache[Optional[Tensor]] = GraphCache()
+
     def _adjacency(self, edge_index: Tensor, num_nodes: int) -> Optional[Tensor]:
         """The cached ``adj_t``, or ``None`` where the sparse product would not equal the
         ``edge_index`` path (see :meth:`_build_adjacency`)."""
-        if "_cache" not in self.__dict__:  # a mixin: PyG's __init__ runs, not ours
-            self._cache: GraphCache[Optional[Tensor]] = GraphCache()
         return self._cache.get(edge_index, num_nodes,
                                lambda: self._checked_adjacency(edge_index, num_nodes))
 
