@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from graphlab.data import DATASETS, DatasetNotAvailableError, load_dataset
+from graphlab.io.allocator import keep_freed_memory
 from graphlab.models import MODELS
 from graphlab.runner import (
     CHECKPOINT_EVERY_S,
@@ -542,6 +543,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args, extra = parser.parse_known_args(argv)
     args.argv = argv
+    keep_freed_memory()  # activations are recycled instead of faulted in again each batch
     if extra and args.command == "expressiveness":  # its options go to its own parser
         args.expr_args, extra = extra + args.expr_args, []
     if extra and args.command in ("wl", "demo", "wl-control"):

@@ -29,6 +29,7 @@ from typing import Optional, Sequence
 import torch
 
 from graphlab.bench.timing import median_ms, write_json
+from graphlab.io.allocator import allocator_setting
 from graphlab.io.provenance import checkout_commit, git_commit
 from graphlab.models import build_model
 from graphlab.ops import CSR, common_neighbors, spmm
@@ -254,7 +255,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                   f"pair's sum projected, {r['train_s_node_projection']:.3f} s with the nodes "
                   f"projected first: {r['projection_speedup']:.2f}x")
     print(NOT_RUN)
-    path = write_json(args.out, {"rows": rows, "official": None, "note": NOT_RUN})
+    path = write_json(args.out, {"rows": rows, "official": None, "note": NOT_RUN,
+                                 "graphlab_allocator": allocator_setting()})
     print(f"JSON written to {path}")
     return 0
 
@@ -280,6 +282,6 @@ def main_official(args: argparse.Namespace) -> int:
         "official_commit": args.official_commit or (
             checkout_commit(args.official) if (args.official / ".git").exists()
             else "not recorded"),
-        "git_commit": git_commit()})
+        "git_commit": git_commit(), "graphlab_allocator": allocator_setting()})
     print(f"JSON written to {path}")
     return 0

@@ -361,7 +361,9 @@ def ncn_bench_table(path: Path, name: str) -> str:
     lines.append(f"JSON: `{name}` — graphlab commit {commit('git_commit')}, official code "
                  f"{data.get('official') or 'not recorded'} at {commit('official_commit')}; "
                  f"medians over {protocol}; torch {data.get('torch', '?')}; × = official "
-                 f"seconds / graphlab seconds.")
+                 f"seconds / graphlab seconds."
+                 + (f" graphlab's allocator: {data['graphlab_allocator']}."
+                    if data.get("graphlab_allocator") else ""))
     return "\n".join(lines) + "\n"
 
 

@@ -16,6 +16,7 @@ import torch
 from tqdm.auto import tqdm
 
 from graphlab.io import CHECKPOINT_EVERY_S
+from graphlab.io.allocator import keep_freed_memory
 from graphlab.runner.config import Config, config_from_dict
 from graphlab.runner.seeding import seed_everything
 from graphlab.runner.store import (
@@ -163,6 +164,7 @@ def compact_curve(curve: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _worker_init(threads: int, parent: Optional[int] = None) -> None:
     _exit_with_parent(parent if parent is not None else os.getppid())
+    keep_freed_memory()
     torch.set_num_threads(threads)
 
 

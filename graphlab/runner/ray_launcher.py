@@ -56,6 +56,9 @@ def _ray_run(raw: dict[str, Any], profile: str, seed: int, out: str, threads: in
              checkpoint_every: Optional[float] = CHECKPOINT_EVERY_S) -> float:
     """Body of one Ray task: one seed, with the run's CPU share as torch threads."""
     import torch
+
+    from graphlab.io.allocator import keep_freed_memory
+    keep_freed_memory()
     torch.set_num_threads(max(1, threads))
     return float(run_resolved(raw, profile, seed, out, checkpoint_every,
                               lock_wait_s=RAY_LOCK_WAIT_S)["wall_time_s"])

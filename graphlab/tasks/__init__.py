@@ -8,6 +8,7 @@ from typing import Any, Optional
 import torch
 
 from graphlab.io import Checkpoint, CheckpointError
+from graphlab.io.allocator import allocator_setting
 from graphlab.tasks.base import TASKS, Task, get_task, register_task
 from graphlab.tasks.common import EpochCallback, TaskResult, resolve_device, valid_device_spec
 from graphlab.tasks.distributed import Distributed, DistributedUnsupportedError
@@ -96,6 +97,7 @@ def run_task(task: str, dataset: DatasetSettings, model: ModelSettings, split: S
                            None if ddp is not None else resolve_device(device), data))
     # the record's info says how the seed ran, so its speed can be read from it
     result.info.setdefault("threads", torch.get_num_threads())
+    result.info.setdefault("allocator", allocator_setting())
     return result
 
 

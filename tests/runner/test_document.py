@@ -153,14 +153,16 @@ def test_the_ncn_bench_table_comes_from_its_json(tmp_path):
     out = tmp_path / "bench.json"
     out.write_text(json.dumps({"rows": [row], "official": "GraphPKU/NeuralCommonNeighbor",
                                "official_commit": "11d5970abc", "git_commit": "abcdef123456",
-                               "torch": "2.13.0"}))
+                               "torch": "2.13.0", "graphlab_allocator": "glibc, kept"}))
     text = render("bench.json --study ncn-bench", tmp_path)
+    assert "graphlab's allocator: glibc, kept." in text
     assert "| cora_ncnc | 1 | 0.500 / 1.250 | 2.50 | 0.250 / 1.000 | 4.00 | 75.0 / 225.0 | " \
            "3.00 |" in text
     assert "graphlab commit `abcdef1`" in text and "at `11d5970`" in text
     assert "3 alternating rounds of 3 epochs per side" in text
     out.write_text(json.dumps({"rows": [row]}))          # an older JSON: no provenance
-    assert "graphlab commit not recorded" in render("bench.json --study ncn-bench", tmp_path)
+    older = render("bench.json --study ncn-bench", tmp_path)
+    assert "graphlab commit not recorded" in older and "allocator" not in older
     with pytest.raises(DocumentError, match="does not exist"):
         render("missing.json --study ncn-bench", tmp_path)
     out.write_text(json.dumps({"rows": [{"config": "x"}]}))
