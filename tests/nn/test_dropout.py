@@ -32,7 +32,13 @@ def test_scaled_mask_equals_mask_then_scale(dtype):
     torch.manual_seed(3)
     y = Dropout(0.3)(x)
     torch.manual_seed(3)
-    ref = x * keep_mask(x, 0.3) * (1.0 / 0.7)
+    # the mask written out: 16-bit lanes of 64-bit draws against the threshold
+    lanes = torch.randint(-2**63, 2**63 - 1, ((x.numel() + 3) // 4,),
+                          dtype=torch.int64).view(torch.int16)[:x.numel()].view(x.shape)
+    keep = (lanes >= round(0.3 * 65536) - 32768).to(dtype)
+    torch.manual_seed(3)
+    assert torch.equal(keep_mask(x, 0.3), keep)
+    ref = x * keep * (1.0 / 0.7)
     assert torch.equal(y, ref)
     g = torch.randn_like(y)
     (gx,) = torch.autograd.grad(y, x, g)
