@@ -313,8 +313,12 @@ class NCNCPredictor(NCNPredictor):
     def forward(self, h: Tensor, adj: Any, pairs: Tensor, depth: Optional[int] = None
                 ) -> Tensor:
         depth = self.depth if depth is None else depth
-        adj = drop_edges(self._check(h, adj, pairs), self.edge_dropout, self.training)
-        pairs = pairs.long()
+        return self._forward(h, self._check(h, adj, pairs), pairs.long(), depth)
+
+    def _forward(self, h: Tensor, adj: CSR, pairs: Tensor, depth: int) -> Tensor:
+        """:meth:`forward` on checked inputs (``adj`` a CSR, ``pairs`` int64): the inner
+        completion calls reuse the outer call's checks."""
+        adj = drop_edges(adj, self.edge_dropout, self.training)
         hp = self.transform(h)
         z, projected = self.cn_inputs(hp, pairs.size(1))
         if depth < 1:
@@ -322,13 +326,20 @@ class NCNCPredictor(NCNPredictor):
         cn, only_i, only_j = common_neighbors(adj, pairs, return_diff=True)
         cn_sum = spmm(cn, z)
         pt = self.pt if self.pt_mlp is None else self.pt_mlp(h[pairs[0]] * h[pairs[1]]).view(-1)
-        for part, other in ((only_i, pairs[1]), (only_j, pairs[0])):
+        # u ∈ N(i) \ N(j) is a common neighbour if the edge (j, u) exists, and symmetrically;
+        # both parts are scored by one shallower call (one transform of the nodes, one
+        # edge dropout), as the official code's chunked completion (splitsize) also allows
+        parts = [(part, part.row()) for part in (only_i, only_j)]
+        inner = torch.cat([torch.stack([other[row], part.col]) for (part, row), other
+                           in zip(parts, (pairs[1], pairs[0]), strict=True)], dim=1)
+        if inner.size(1) == 0:
+            return self.score(h, cn_sum, pairs, projected)
+        with torch.no_grad():
+            logits = self._forward(hp, adj, inner, depth - 1).view(-1)
+        sizes = [only_i.nnz, only_j.nnz]
+        for (part, row), part_logits in zip(parts, logits.split(sizes), strict=True):
             if part.nnz == 0:
                 continue
-            row = part.row()
-            # u ∈ N(i) \ N(j) is a common neighbour if the edge (j, u) exists
-            with torch.no_grad():
-                logits = self.forward(hp, adj, torch.stack([other[row], part.col]), depth - 1)
-            p = self.calibrate(logits.view(-1), pt if isinstance(pt, float) else pt[row])
+            p = self.calibrate(part_logits, pt if isinstance(pt, float) else pt[row])
             cn_sum = cn_sum + spmm(part.with_weight(p.to(hp.dtype)), z)
         return self.score(h, cn_sum, pairs, projected)

@@ -154,3 +154,57 @@ def test_projecting_nodes_before_the_common_neighbour_sum_changes_nothing(cls, k
     torch.testing.assert_close(new, old, atol=1e-5, rtol=1e-5)
     for a, b in zip(new_grads, old_grads, strict=True):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4)
+
+
+def _completion_one_call_per_part(pred, h, adj, pairs, depth):
+    """NCNC with each part of the completion (N(i)\\N(j), then N(j)\\N(i)) scored by its
+    own shallower call, as before the two calls were merged (and as the official code)."""
+    from graphlab.ops import common_neighbors, spmm
+
+    hp = pred.transform(h)
+    z, projected = pred.cn_inputs(hp, pairs.size(1))
+    if depth < 1:
+        return pred.score(h, spmm(common_neighbors(adj, pairs), z), pairs, projected)
+    cn, only_i, only_j = common_neighbors(adj, pairs, return_diff=True)
+    cn_sum = spmm(cn, z)
+    pt = pred.pt if pred.pt_mlp is None else pred.pt_mlp(h[pairs[0]] * h[pairs[1]]).view(-1)
+    for part, other in ((only_i, pairs[1]), (only_j, pairs[0])):
+        if part.nnz == 0:
+            continue
+        row = part.row()
+        with torch.no_grad():
+            logits = _completion_one_call_per_part(
+                pred, hp, adj, torch.stack([other[row], part.col]), depth - 1)
+        p = pred.calibrate(logits.view(-1), pt if isinstance(pt, float) else pt[row])
+        cn_sum = cn_sum + spmm(part.with_weight(p), z)
+    return pred.score(h, cn_sum, pairs, projected)
+
+
+@pytest.mark.parametrize("kwargs", [{"depth": 1}, {"depth": 2}, {"learnable_pt": True}])
+def test_ncnc_one_completion_call_equals_one_call_per_part(kwargs):
+    """Both parts of the completion go through one shallower call: outputs and gradients
+    equal those of one call per part (in training, without dropout, so that both sides
+    draw nothing), and in evaluation."""
+    _, ei = undirected_graph(seed=8)
+    adj = CSR.from_edge_index(ei, 25)
+    h0 = torch.randn(25, 16)
+    pairs = torch.randint(25, (2, 40), generator=torch.Generator().manual_seed(9))
+    pred = NCNCPredictor(16, pt=0.6, scale=3.0, offset=0.5, **kwargs)
+
+    def run(fn):
+        h = h0.clone().requires_grad_()
+        out = fn(h)
+        out.square().sum().backward()
+        grads = [p.grad.clone() for p in pred.parameters() if p.grad is not None] + [h.grad]
+        pred.zero_grad()
+        return out.detach(), grads
+
+    for mode in (pred.train, pred.eval):
+        mode()
+        new, new_grads = run(lambda h: pred(h, ei, pairs))
+        old, old_grads = run(lambda h: _completion_one_call_per_part(pred, h, adj, pairs,
+                                                                     pred.depth))
+        torch.testing.assert_close(new, old, atol=1e-5, rtol=1e-5)
+        assert len(new_grads) == len(old_grads)
+        for a, b in zip(new_grads, old_grads, strict=True):
+            torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4)
