@@ -50,6 +50,21 @@ def drop_edges(adj: CSR, p: float, training: bool) -> CSR:
     return adj.select(keep, w / (1.0 - p))
 
 
+def used_columns(num_nodes: int, *mats: CSR) -> tuple[Tensor, list[CSR]]:
+    """The columns (nodes) that the sparse matrices read, ascending, and the matrices with
+    their columns renumbered into that list (each row keeps its order).
+
+    A common-neighbour sum reads the representations of the common neighbours only: on a
+    sparse graph a batch's pairs have few (on a Cora training batch, 2304 pairs with edge
+    dropout have about 70 distinct common neighbours among 2708 nodes), so the predictors
+    transform and project those rows instead of every node."""
+    cols = torch.unique(torch.cat([m.col for m in mats]))
+    index = torch.zeros(num_nodes, dtype=torch.long, device=cols.device)
+    index[cols] = torch.arange(cols.numel(), device=cols.device)
+    return cols, [CSR(m.rowptr, index[m.col], m.perm, m.num_rows, cols.numel(), m.weight,
+                      check=False) for m in mats]
+
+
 def _mlp(dims: list[int], dropout: float, ln_after: Optional[int] = None,
          tail: bool = True) -> nn.Sequential:
     """Linear → [LayerNorm] → Dropout → ReLU blocks; ``tail=False`` drops the last ReLU block."""
@@ -258,8 +273,14 @@ class NCNPredictor(nn.Module):
 
     def forward(self, h: Tensor, adj: Any, pairs: Tensor) -> Tensor:
         adj = drop_edges(self._check(h, adj, pairs), self.edge_dropout, self.training)
-        cn = common_neighbors(adj, pairs)
-        z, projected = self.cn_inputs(self.transform(h), pairs.size(1))
+        return self._common_neighbour_score(h, adj, pairs.long())
+
+    def _common_neighbour_score(self, h: Tensor, adj: CSR, pairs: Tensor) -> Tensor:
+        """The logits of ``pairs`` with ``h'`` computed for their common neighbours only
+        (:func:`used_columns`); in training, the dropout inside ``xlin`` draws masks for
+        those rows."""
+        rows, (cn,) = used_columns(h.size(0), common_neighbors(adj, pairs))
+        z, projected = self.cn_inputs(self.transform(h[rows]), pairs.size(1))
         return self.score(h, spmm(cn, z), pairs, projected)
 
     def __repr__(self) -> str:
@@ -319,12 +340,13 @@ class NCNCPredictor(NCNPredictor):
         """:meth:`forward` on checked inputs (``adj`` a CSR, ``pairs`` int64): the inner
         completion calls reuse the outer call's checks."""
         adj = drop_edges(adj, self.edge_dropout, self.training)
-        hp = self.transform(h)
-        z, projected = self.cn_inputs(hp, pairs.size(1))
         if depth < 1:
-            return self.score(h, spmm(common_neighbors(adj, pairs), z), pairs, projected)
+            return self._common_neighbour_score(h, adj, pairs)
+        hp = self.transform(h)  # every node: the shallower call reads it at any node
         cn, only_i, only_j = common_neighbors(adj, pairs, return_diff=True)
-        cn_sum = spmm(cn, z)
+        rows, (cn_c, only_i_c, only_j_c) = used_columns(h.size(0), cn, only_i, only_j)
+        z, projected = self.cn_inputs(hp[rows], pairs.size(1))
+        cn_sum = spmm(cn_c, z)
         pt = self.pt if self.pt_mlp is None else self.pt_mlp(h[pairs[0]] * h[pairs[1]]).view(-1)
         # u ∈ N(i) \ N(j) is a common neighbour if the edge (j, u) exists, and symmetrically;
         # both parts are scored by one shallower call (one transform of the nodes, one
@@ -337,9 +359,10 @@ class NCNCPredictor(NCNPredictor):
         with torch.no_grad():
             logits = self._forward(hp, adj, inner, depth - 1).view(-1)
         sizes = [only_i.nnz, only_j.nnz]
-        for (part, row), part_logits in zip(parts, logits.split(sizes), strict=True):
+        for (part, row), part_c, part_logits in zip(parts, (only_i_c, only_j_c),
+                                                    logits.split(sizes), strict=True):
             if part.nnz == 0:
                 continue
             p = self.calibrate(part_logits, pt if isinstance(pt, float) else pt[row])
-            cn_sum = cn_sum + spmm(part.with_weight(p.to(hp.dtype)), z)
+            cn_sum = cn_sum + spmm(part_c.with_weight(p.to(hp.dtype)), z)
         return self.score(h, cn_sum, pairs, projected)

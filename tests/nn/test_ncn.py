@@ -208,3 +208,35 @@ def test_ncnc_one_completion_call_equals_one_call_per_part(kwargs):
         assert len(new_grads) == len(old_grads)
         for a, b in zip(new_grads, old_grads, strict=True):
             torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4)
+
+
+def test_used_columns_renumbers_each_matrix_into_the_columns_read():
+    from graphlab.nn.ncn import used_columns
+    from graphlab.ops import common_neighbors
+
+    _, ei = undirected_graph(seed=10)
+    adj = CSR.from_edge_index(ei, 25)
+    pairs = torch.randint(25, (2, 15), generator=torch.Generator().manual_seed(11))
+    mats = common_neighbors(adj, pairs, return_diff=True)
+    cols, compact = used_columns(25, *mats)
+    assert torch.equal(cols, torch.unique(torch.cat([m.col for m in mats])))
+    for m, c in zip(mats, compact, strict=True):
+        assert c.num_cols == cols.numel() and c.nnz == m.nnz
+        torch.testing.assert_close(c.to_dense(), m.to_dense()[:, cols])
+    cols, (empty,) = used_columns(25, CSR.from_edge_index(torch.empty(2, 0, dtype=torch.long),
+                                                           25))
+    assert cols.numel() == 0 and empty.num_cols == 0
+
+
+@pytest.mark.parametrize("cls", [NCNPredictor, NCNCPredictor])
+def test_pairs_without_common_neighbours_score_and_train(cls):
+    """No edge at all (no common neighbour, no completion): the scores come from the pairs'
+    own representations, finite, with gradients, in training and evaluation."""
+    h = torch.randn(10, 16, requires_grad=True)
+    pairs = torch.tensor([[0, 1, 2], [3, 4, 5]])
+    for training in (True, False):
+        pred = cls(16, dropout=0.3, edge_dropout=0.2).train(training)
+        out = pred(h, torch.empty(2, 0, dtype=torch.long), pairs)
+        out.sum().backward()
+        assert out.shape == (3,) and torch.isfinite(out).all() and torch.isfinite(h.grad).all()
+        h.grad = None
