@@ -218,13 +218,12 @@ def test_used_columns_renumbers_each_matrix_into_the_columns_read():
     adj = CSR.from_edge_index(ei, 25)
     pairs = torch.randint(25, (2, 15), generator=torch.Generator().manual_seed(11))
     mats = common_neighbors(adj, pairs, return_diff=True)
-    cols, compact = used_columns(25, *mats)
+    cols, compact = used_columns(*mats)
     assert torch.equal(cols, torch.unique(torch.cat([m.col for m in mats])))
     for m, c in zip(mats, compact, strict=True):
         assert c.num_cols == cols.numel() and c.nnz == m.nnz
         torch.testing.assert_close(c.to_dense(), m.to_dense()[:, cols])
-    cols, (empty,) = used_columns(25, CSR.from_edge_index(torch.empty(2, 0, dtype=torch.long),
-                                                           25))
+    cols, (empty,) = used_columns(CSR.from_edge_index(torch.empty(2, 0, dtype=torch.long), 25))
     assert cols.numel() == 0 and empty.num_cols == 0
 
 
