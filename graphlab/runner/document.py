@@ -44,6 +44,15 @@ touched. The options of a block:
   --official … --out`` writes; one row per config and thread count with graphlab's and the
   official code's seconds and their ratio per training epoch, evaluation and run.
 
+- ``--study official``: the folder holds JSON records of an official implementation run
+  beside graphlab's, split by split (``study: official_<model>``: the code, its commit and
+  command, ``dataset``, ``graphlab_records`` — the folder of graphlab's seed records of the
+  same data, relative to the official records' folder — and ``splits``, each with
+  ``split``, ``best_test`` and ``best_val``); one row per file: the splits the official code
+  ran, its test (validation) accuracy over them, graphlab's on the same splits (a seed's
+  split is the config's ``split.index``, else the seed modulo the dataset's split count,
+  given as ``num_splits``) and graphlab's over all its seeds.
+
 - ``--study expressiveness``: the folder holds the JSON records that ``graphlab
   expressiveness --out`` writes (one file per run, each with its commit and command)
   instead of seed records; one row per model: EXP and SR25 % separated, BREC pairs
@@ -72,6 +81,7 @@ from pathlib import Path
 
 from graphlab.runner.report import (
     Summary,
+    mean_std,
     collect,
     fmt,
     markdown_table,
@@ -112,7 +122,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--columns", nargs="+", default=None)
     parser.add_argument("--grid", nargs=2, default=None, metavar=("ROW", "COL"))
     parser.add_argument("--diff", default=None)
-    parser.add_argument("--study", default=None, choices=["expressiveness", "ncn-bench"])
+    parser.add_argument("--study", default=None, choices=["expressiveness", "ncn-bench",
+                                                            "official"])
     parser.add_argument("--tuned", default=None, metavar="METRIC")
     parser.add_argument("--summary", action="store_true")
     return parser
@@ -292,6 +303,10 @@ def render(args: str, base: Path) -> str:
         return ncn_bench_table(folder, opts.folder)
     if not folder.is_dir():
         raise DocumentError(f"'{args}': records folder '{opts.folder}' does not exist")
+    if opts.study == "official":
+        if opts.metrics or opts.pivot or opts.grid or opts.select or opts.tuned or opts.summary:
+            raise DocumentError(f"'{args}': --study official makes its own table")
+        return official_table(folder, opts.folder, args)
     if opts.study:
         if opts.metrics or opts.pivot or opts.grid:
             raise DocumentError(f"'{args}': --study makes its own table (no --metrics, "
@@ -365,6 +380,76 @@ def ncn_bench_table(path: Path, name: str) -> str:
                  + (f" graphlab's allocator: {data['graphlab_allocator']}."
                     if data.get("graphlab_allocator") else ""))
     return "\n".join(lines) + "\n"
+
+
+def official_table(folder: Path, name: str, args: str) -> str:
+    """The table of a ``--study official`` block (see the module docstring): an official
+    implementation's per-split results beside graphlab's seed records of the same splits."""
+    import json
+
+    from graphlab.runner.store import load_record
+
+    files = sorted(folder.glob("*.json"))
+    if not files:
+        raise DocumentError(f"'{args}': no official records in '{name}'")
+    head = ["dataset", "splits run", "official: test (val)",
+            "graphlab, same splits: test (val)", "graphlab, all seeds"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    codes, commits, seeds, wall = set(), set(), 0, 0.0
+    for path in files:
+        try:
+            rec = json.loads(path.read_text())
+            if not str(rec.get("study", "")).startswith("official_"):
+                raise KeyError("study: official_<model>")
+            code, commit = rec["code"], rec["commit"]
+            dataset, num_splits = rec["dataset"], int(rec["num_splits"])
+            theirs = {int(s["split"]): (float(s["best_test"]), float(s["best_val"]))
+                      for s in rec["splits"]}
+            ours_dir = folder / rec["graphlab_records"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise DocumentError(f"'{args}': {path} is not an official-code record "
+                                f"({type(exc).__name__}: {exc})") from None
+        if not theirs:
+            raise DocumentError(f"'{args}': {path} lists no splits")
+        records = [load_record(p, ("seed", "config", "metrics"))
+                   for p in sorted(ours_dir.glob("seed_*.json"))]
+        if not records or None in records:
+            raise DocumentError(f"'{args}': {path}: graphlab's records '{ours_dir}' are "
+                                "missing or damaged")
+        if len({r.get("fingerprint") for r in records}) != 1:
+            raise DocumentError(f"'{args}': '{ours_dir}' holds records of more than one "
+                                "configuration")
+        ours: dict[int, tuple[float, float]] = {}
+        for r in records:
+            index = (r["config"].get("split") or {}).get("index")
+            split = int(index) if index is not None else int(r["seed"]) % num_splits
+            if split in ours:
+                raise DocumentError(f"'{args}': '{ours_dir}' has two seeds on split {split}")
+            ours[split] = (float(r["metrics"]["test_acc"]), float(r["metrics"]["val_acc"]))
+        missing = sorted(set(theirs) - set(ours))
+        if missing:
+            raise DocumentError(f"'{args}': graphlab's records '{ours_dir}' have no seed on "
+                                f"split(s) {missing}, which the official code ran")
+        splits = sorted(theirs)
+
+        def cell(values: dict[int, tuple[float, float]], keys) -> str:
+            test = mean_std([values[k][0] for k in keys])
+            val = mean_std([values[k][1] for k in keys])
+            return f"{fmt(*test)} ({fmt(*val)})"
+
+        lines.append("| " + " | ".join([
+            dataset, ", ".join(map(str, splits)), cell(theirs, splits), cell(ours, splits),
+            f"{fmt(*mean_std([v[0] for v in ours.values()]))} ({len(ours)} splits)"]) + " |")
+        codes.add(f"`{code}` at `{short_commit(commit)}`")
+        commits |= {short_commit(r.get("git_commit") or "not recorded") for r in records}
+        seeds += len(records)
+        wall += sum(float(r.get("wall_time_s") or 0.0) for r in records)
+    took = f"{wall / 3600:.1f} h" if wall >= 3600 else f"{wall / 60:.1f} min"
+    return ("\n".join(lines) + "\n\n" + f"Records: `{name}` — official code "
+            f"{', '.join(sorted(codes))}, {len(files)} file{'s' * (len(files) != 1)}; "
+            f"graphlab: {seeds} seeds, commit{'s' * (len(commits) != 1)} "
+            f"{', '.join(f'`{c}`' for c in sorted(commits))}, {took} of summed seed wall "
+            "time.\n")
 
 
 #: BREC's categories and the parts of 'regular', in the order of the table

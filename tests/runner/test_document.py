@@ -172,6 +172,42 @@ def test_the_ncn_bench_table_comes_from_its_json(tmp_path):
         render("bench.json --study ncn-bench --select x", tmp_path)
 
 
+def test_the_official_code_table_pairs_its_splits_with_graphlabs_seeds(tmp_path):
+    records = tmp_path / "records"
+    fake_records(records, "cham_adpa", "chameleon", [50.0, 52.0, 60.0], val=[51.0, 53.0, 61.0])
+    official = records / "official"
+    official.mkdir()
+    rec = {"study": "official_adpa", "dataset": "chameleon", "num_splits": 3,
+           "graphlab_records": "../cham_adpa", "code": "someone/ADPA",
+           "commit": "974193a5816ab8c", "splits": [
+               {"split": 0, "best_test": 55.0, "best_val": 56.0},
+               {"split": 1, "best_test": 57.0, "best_val": 58.0}]}
+    (official / "cham.json").write_text(json.dumps(rec))
+    text = render("records/official --study official", tmp_path)
+    # official splits 0, 1 beside graphlab's seeds 0, 1 (not seed 2), then all three seeds
+    assert "| chameleon | 0, 1 | 56.00 ± 1.41 (57.00 ± 1.41) | 51.00 ± 1.41 (52.00 ± 1.41) | " \
+           "54.00 ± 5.29 (3 splits) |" in text
+    assert "`someone/ADPA` at `974193a`" in text and "graphlab: 3 seeds, commit `abc1234`" in text
+    # a seed's split is seed % num_splits: with 2 splits seeds 0 and 2 collide
+    (official / "cham.json").write_text(json.dumps({**rec, "num_splits": 2}))
+    with pytest.raises(DocumentError, match="two seeds on split 0"):
+        render("records/official --study official", tmp_path)
+    # an official split graphlab never ran is an error, not a shorter average
+    (official / "cham.json").write_text(json.dumps(
+        {**rec, "splits": rec["splits"] + [{"split": 5, "best_test": 1.0, "best_val": 1.0}]}))
+    with pytest.raises(DocumentError, match=r"no seed on split\(s\) \[5\]"):
+        render("records/official --study official", tmp_path)
+    (official / "cham.json").write_text(json.dumps({**rec, "graphlab_records": "../none"}))
+    with pytest.raises(DocumentError, match="missing or damaged"):
+        render("records/official --study official", tmp_path)
+    (official / "cham.json").write_text(json.dumps({k: v for k, v in rec.items()
+                                                    if k != "dataset"}))
+    with pytest.raises(DocumentError, match="not an official-code record"):
+        render("records/official --study official", tmp_path)
+    with pytest.raises(DocumentError, match="makes its own table"):
+        render("records/official --study official --select x", tmp_path)
+
+
 def test_a_body_without_a_final_newline_never_swallows_the_next_block(tmp_path, monkeypatch):
     """A renderer whose text lacks the last newline must not glue the end marker to its
     last line: the next regeneration would then read on to the following block's end and
