@@ -198,6 +198,21 @@ def apply_override(raw: dict, key: str, value: Any, source: str) -> None:
     node[parts[-1]] = value
 
 
+#: what :func:`dotted_get` returns for a key the mapping does not hold
+MISSING = object()
+
+
+def dotted_get(raw: dict, key: str) -> Any:
+    """The value of dotted ``key`` in the nested mapping ``raw`` (``'train.lr'`` →
+    ``raw['train']['lr']``), or :data:`MISSING` where a part of it is absent."""
+    node: Any = raw
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return MISSING
+        node = node[part]
+    return node
+
+
 def _check_keys(given, allowed, where: str, owner: str, source: str) -> None:
     """Every key of ``given`` must be in ``allowed``; else name the first stranger."""
     for key in given:

@@ -32,7 +32,9 @@ touched. The options of a block:
   chosen by the highest (for a loss or error: lowest) validation mean marked — recomputed
   from the records, in the order of the search's ``<name>.tune.json`` when it is there (of
   equal means, the first), and checked against the choice that file recorded; then a
-  summary row per search beside the paper's number.
+  summary row per search: the chosen point beside the untuned one (the trial at the
+  config's own values, named by the search log or read from the config it names) and the
+  paper's number.
 
 - ``--summary``: one row per config that has a ``paper:`` block (sweep and search points,
   named ``…__key=value``, left out): ours, the paper's number and a status by a stated
@@ -224,7 +226,33 @@ def summary_table(summaries: list[Summary], args: str) -> str:
             "none); *missed* / *above* when ours is worse / better by more.\n")
 
 
-def tuned_table(summaries: list[Summary], metric: str, folder: Path, args: str) -> str:
+def _untuned_trial(recorded: dict | None, base: Path) -> str | None:
+    """The name of the search's trial whose values are the config's own (the untuned
+    point): from the search log's ``untuned`` values, else from the config file it names
+    (relative to the document); ``None`` where neither tells or no trial has them."""
+    from graphlab.runner.config import MISSING, dotted_get
+
+    if not recorded or not recorded.get("trials"):
+        return None
+    untuned = recorded.get("untuned")
+    keys = list(recorded["trials"][0].get("values") or {})
+    if untuned is None and recorded.get("config"):
+        import yaml
+
+        try:
+            raw = yaml.safe_load((base / recorded["config"]).read_text())
+        except (OSError, yaml.YAMLError):
+            return None
+        if not isinstance(raw, dict):
+            return None
+        untuned = {k: v for k in keys if (v := dotted_get(raw, k)) is not MISSING}
+    if not untuned or set(untuned) != set(keys):
+        return None
+    return next((t["name"] for t in recorded["trials"] if t.get("values") == untuned), None)
+
+
+def tuned_table(summaries: list[Summary], metric: str, folder: Path, args: str,
+                doc: Path | None = None) -> str:
     """The table of a ``--tuned METRIC`` block (see the module docstring)."""
     import json
 
@@ -236,8 +264,8 @@ def tuned_table(summaries: list[Summary], metric: str, folder: Path, args: str) 
     for s in summaries:
         searches.setdefault(s.name.split("__", 1)[0], []).append(s)
     trial_rows, summary_rows, keys = [], [], []
-    for base, trials in searches.items():
-        log = folder / f"{base}.tune.json"
+    for name, trials in searches.items():
+        log = folder / f"{name}.tune.json"
         recorded = json.loads(log.read_text()) if log.is_file() else None
         if recorded is not None:
             order = {t["name"]: k for k, t in enumerate(recorded["trials"])}
@@ -253,24 +281,28 @@ def tuned_table(summaries: list[Summary], metric: str, folder: Path, args: str) 
         for s in trials:
             point = sweep_point(s.name)
             keys = keys or list(point)
-            trial_rows.append([base, *(point.get(k, "") for k in keys), fmt(*s.metrics[metric]),
+            trial_rows.append([name, *(point.get(k, "") for k in keys), fmt(*s.metrics[metric]),
                                fmt(*s.ours()), "**chosen**" if s is chosen else ""])
         paper = (fmt(float(chosen.paper["mean"]), float(chosen.paper.get("std", math.nan)))
                  if chosen.paper else "–")
         point = ", ".join(f"{k}={v}" for k, v in sweep_point(chosen.name).items())
-        summary_rows.append([base, chosen.dataset, point, fmt(*chosen.metrics[metric]),
-                             fmt(*chosen.ours()), paper])
+        plain = _untuned_trial(recorded, doc) if doc is not None else None
+        untuned = next((fmt(*s.ours()) for s in trials if s.name == plain), "–")
+        summary_rows.append([name, chosen.dataset, point, fmt(*chosen.metrics[metric]),
+                             fmt(*chosen.ours()), untuned, paper])
     primary = sorted({s.primary for s in summaries})
     head = ["search", *keys, f"{metric} (mean ± std)", " / ".join(primary), ""]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(r) + " |" for r in trial_rows]
     lines += ["", "| search | dataset | chosen | " + metric + " | " + " / ".join(primary)
-              + " | paper |", "|---|---|---|---|---|---|"]
+              + " | untuned | paper |", "|---|---|---|---|---|---|---|"]
     lines += ["| " + " | ".join(r) + " |" for r in summary_rows]
     seeds = sorted({len(s.seeds) for s in summaries})
     return ("\n".join(lines) + f"\n\nChosen: the highest mean {metric} over the "
             f"{'/'.join(map(str, seeds))} seeds or folds (of equal means, the first trial "
-            "of the search); the test metric is never used to choose.\n")
+            "of the search); the test metric is never used to choose. Untuned: the "
+            f"{' / '.join(primary)} of the trial at the config's own values (– where the grid "
+            "does not hold them).\n")
 
 
 def provenance(folder: str, summaries: list[Summary]) -> str:
@@ -328,7 +360,7 @@ def render(args: str, base: Path) -> str:
     elif opts.tuned:
         if opts.grid or opts.pivot or opts.metrics:
             raise DocumentError(f"'{args}': --tuned makes its own table")
-        table = tuned_table(summaries, opts.tuned, folder, args)
+        table = tuned_table(summaries, opts.tuned, folder, args, base)
     elif opts.grid:
         table = grid_table(summaries, *opts.grid, diff=opts.diff)
     elif opts.pivot:

@@ -37,10 +37,12 @@ from graphlab.io import atomic_write
 from graphlab.runner.config import (
     FULL,
     Config,
+    MISSING,
     ConfigError,
     _read_yaml,
     apply_override,
     config_from_dict,
+    dotted_get,
     parse_override,
     point_name,
     short_keys,
@@ -268,8 +270,11 @@ def _write_outputs(result: TuneResult, raw: dict, base: str, out: Path, source: 
               f"# re-run with: graphlab run {chosen_path} --out {out}\n")
     atomic_write(chosen_path, lambda f: f.write(header + yaml.safe_dump(chosen_raw,
                                                                          sort_keys=False)))
+    # the searched keys as the config itself sets them: the untuned point, when in the grid
+    untuned = {k: dotted_get(raw, k) for k in result.trials[0].values}
     summary = {"config": source, "metric": result.metric, "test_metric": result.test_metric,
                "rule": result.rule, "chosen": result.chosen.name,
+               "untuned": {k: v for k, v in untuned.items() if v is not MISSING},
                "trials": [{"name": t.name, "values": t.values, "val": t.val, "test": t.test,
                            "fingerprint": t.config.fingerprint()} for t in result.trials]}
     atomic_write(out / f"{base}.tune.json", lambda f: f.write(json.dumps(summary, indent=2)))

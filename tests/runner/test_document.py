@@ -135,7 +135,26 @@ def test_a_tuned_table_chooses_on_validation_and_checks_the_search_log(tmp_path)
     fake_records(records, "mutag_gin__lr=0.01", "mutag", [85.0, 87.0], paper, val=[90.0, 92.0])
     table = render("records/tuned --tuned val_acc", tmp_path)
     assert "| mutag_gin | 0.01 | 91.00 ± 1.41 | 86.00 ± 1.41 | **chosen** |" in table
-    assert "| mutag_gin | mutag | lr=0.01 | 91.00 ± 1.41 | 86.00 ± 1.41 | 89.40 ± 5.60 |" in table
+    # no search log: the untuned point is not known
+    assert "| mutag_gin | mutag | lr=0.01 | 91.00 ± 1.41 | 86.00 ± 1.41 | – | 89.40 ± 5.60 |" \
+        in table
+    # the untuned point from the config the search log names (the config sets lr 0.1) ...
+    (tmp_path / "mutag.yaml").write_text("name: mutag_gin\ntrain: {lr: 0.1}\n")
+    trials = [{"name": "mutag_gin__lr=0.1", "values": {"train.lr": 0.1}},
+              {"name": "mutag_gin__lr=0.01", "values": {"train.lr": 0.01}}]
+    log = {"config": "mutag.yaml", "trials": trials, "chosen": "mutag_gin__lr=0.01"}
+    (records / "mutag_gin.tune.json").write_text(json.dumps(log))
+    table = render("records/tuned --tuned val_acc", tmp_path)
+    assert "| lr=0.01 | 91.00 ± 1.41 | 86.00 ± 1.41 | 96.00 ± 1.41 | 89.40 ± 5.60 |" in table
+    # ... and from the values the log recorded, which win over the config file
+    (records / "mutag_gin.tune.json").write_text(json.dumps(
+        {**log, "untuned": {"train.lr": 0.01}}))
+    table = render("records/tuned --tuned val_acc", tmp_path)
+    assert "| lr=0.01 | 91.00 ± 1.41 | 86.00 ± 1.41 | 86.00 ± 1.41 | 89.40 ± 5.60 |" in table
+    # a config whose own value is outside the grid has no untuned trial
+    (records / "mutag_gin.tune.json").write_text(json.dumps({**log, "untuned": {"train.lr": 1}}))
+    assert "| 86.00 ± 1.41 | – | 89.40 ± 5.60 |" in render("records/tuned --tuned val_acc",
+                                                            tmp_path)
     (records / "mutag_gin.tune.json").write_text(json.dumps(
         {"trials": [{"name": "mutag_gin__lr=0.1"}, {"name": "mutag_gin__lr=0.01"}],
          "chosen": "mutag_gin__lr=0.1"}))

@@ -68,6 +68,8 @@ def test_the_grid_is_chosen_on_validation_not_test(tmp_path):
     assert chosen.fingerprint() == result.chosen.config.fingerprint()   # re-uses its records
     summary = json.loads((tmp_path / "out" / "t.tune.json").read_text())
     assert summary["chosen"] == "t__lr=0.1" and len(summary["trials"]) == 3
+    # the config's own value of each searched key: the untuned point, for the report
+    assert summary["untuned"] == {"train.lr": 0.01}
 
 
 def test_error_metrics_are_minimised(tmp_path):
