@@ -83,10 +83,10 @@ from pathlib import Path
 
 from graphlab.runner.report import (
     Summary,
-    mean_std,
     collect,
     fmt,
     markdown_table,
+    mean_std,
     metrics_table,
     short_commit,
 )

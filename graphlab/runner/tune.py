@@ -36,8 +36,8 @@ import yaml
 from graphlab.io import atomic_write
 from graphlab.runner.config import (
     FULL,
-    Config,
     MISSING,
+    Config,
     ConfigError,
     _read_yaml,
     apply_override,
