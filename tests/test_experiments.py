@@ -45,6 +45,24 @@ def test_config_is_valid_and_smoke_profile_runs(path, tmp_path, request):
         assert smoke.primary_metric in records[0]["metrics"]
 
 
+#: how a published number's source names where in the paper it is
+WHERE_IN_THE_PAPER = ("Table", "table", "Figure", "figure", "Fig.", "Section")
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.relative_to(REPO / "experiments")))
+def test_every_config_cites_its_number_or_says_why_there_is_none(path):
+    """The paper: block holds the published number with the paper and its table or figure,
+    or says why no published number is compared (paper: {none: ...})."""
+    paper = yaml.safe_load(path.read_text()).get("paper")
+    assert paper is not None, f"{path.name}: no paper: block (give the number, or none: why)"
+    if paper.get("none") is not None:
+        assert len(paper["none"].split()) >= 4, f"{path.name}: paper.none gives no reason"
+    else:
+        source = paper.get("source") or ""
+        assert any(w in source for w in WHERE_IN_THE_PAPER), \
+            f"{path.name}: paper.source '{source}' names no table or figure"
+
+
 def _smoke_search(path, tmp_path, request):
     """A config with a ``search:`` block is run by ``graphlab tune``: its smoke profile runs
     every trial and chooses one."""

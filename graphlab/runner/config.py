@@ -71,19 +71,47 @@ FULL = "full"
 
 @dataclass
 class PaperSettings:
-    """``paper:`` — the published number this config reproduces.
+    """``paper:`` — the published number this config reproduces, or why there is none.
+
+    Either a number (``metric`` and ``mean``, with ``std`` and ``source``) or only ``none``:
+    ``paper: {none: "the GIN paper reports no ENZYMES number"}`` says that no published
+    number is compared and why; such a config is reported like one without a block.
 
     Attributes:
         metric: our metric key to compare (e.g. ``test_hits@100``).
         mean, std: the published mean and standard deviation (same units as ours: percent
             for accuracy / Hits / MRR / AUC).
         source: where the number comes from (the paper and its table or figure).
+        none: why no published number is compared (the paper gives none for this setting,
+            it is graphlab's own, …); excludes the other keys.
     """
 
-    metric: str
-    mean: float
+    metric: Optional[str] = None
+    mean: Optional[float] = None
     std: Optional[float] = None
     source: str = ""
+    none: Optional[str] = None
+
+    @property
+    def has_number(self) -> bool:
+        return self.none is None
+
+    def check(self, source: str) -> None:
+        """One error naming the problem when the block is neither a number nor a reason."""
+        if self.none is not None:
+            extra = [k for k in ("metric", "mean", "std") if getattr(self, k) is not None]
+            if extra or self.source:
+                raise ConfigError(f"{source}: key 'paper.none' says there is no published "
+                                  f"number, so 'paper.{(extra or ['source'])[0]}' cannot "
+                                  "be given too")
+            if not str(self.none).strip():
+                raise ConfigError(f"{source}: key 'paper.none' must say why no published "
+                                  "number is compared")
+            return
+        for key in ("metric", "mean"):
+            if getattr(self, key) is None:
+                raise ConfigError(f"{source}: missing required key 'paper.{key}' (or give "
+                                  "only 'paper.none' with the reason there is no number)")
 
 
 @dataclass
@@ -139,7 +167,7 @@ class Config:
 
     @property
     def primary_metric(self) -> str:
-        if self.paper:
+        if self.paper and self.paper.has_number:
             return self.paper.metric
         monitor = self.train.monitor or (f"val_{ogb_metric(self.dataset)}"
                                          if ogb_metric(self.dataset) else None)
@@ -151,6 +179,10 @@ class Config:
         d = to_dict(self)
         if not d["imports"]:   # the common case: the snapshot and records stay as they were
             d.pop("imports")
+        if d["paper"] is not None:   # a number or a reason, each without the other's keys
+            keep = ("none",) if self.paper.none is not None else ("metric", "mean", "std",
+                                                                  "source")
+            d["paper"] = {k: d["paper"][k] for k in keep}
         return d
 
     def fingerprint(self) -> str:
@@ -285,6 +317,8 @@ def _check_dataset(dataset, source: str):
 
 
 def _check_semantics(cfg: Config, source: str) -> None:
+    if cfg.paper is not None:
+        cfg.paper.check(source)
     if cfg.task not in TASKS:
         raise ConfigError(f"{source}: key 'task' must be one of {sorted(TASKS)}, got "
                           f"'{cfg.task}'")

@@ -108,6 +108,8 @@ def collect(results_dir: str | Path) -> list[Summary]:
         keys = sorted({k for m in measured for k in m})
         metrics = {k: mean_std([float(m[k]) for m in measured if k in m]) for k in keys}
         paper = cfg.get("paper")
+        if paper and paper.get("mean") is None:   # `paper: {none: why}`: no number
+            paper = None
         primary = paper["metric"] if paper else _primary(cfg, keys, name)
         summaries.append(Summary(
             name=name, task=cfg["task"], dataset=dataset_label(cfg["dataset"]),

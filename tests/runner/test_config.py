@@ -147,3 +147,39 @@ def test_settings_built_in_python_are_checked_too():
     with pytest.raises(ValueError, match=r"key 'folds' must be >= 2, got 1"):
         SplitSettings(folds=1)
     assert TrainSettings(epochs=3).epochs == 3
+
+
+@pytest.mark.parametrize("paper, match", [
+    ("{none: 'graphlab setting', mean: 90.0}", r"'paper\.none' says there is no published "
+                                               r"number, so 'paper\.mean' cannot be given"),
+    ("{none: 'graphlab setting', source: 'Table 1'}", r"so 'paper\.source' cannot be given"),
+    ("{none: ' '}", r"'paper\.none' must say why"),
+    ("{metric: test_acc, source: 'Table 1'}", r"missing required key 'paper\.mean' \(or give "
+                                              r"only 'paper\.none'"),
+    ("{mean: 80.0}", r"missing required key 'paper\.metric'"),
+])
+def test_a_paper_block_is_a_number_or_a_reason(write_config, paper, match):
+    from tests.conftest import TINY
+    text = TINY.replace('{metric: test_acc, mean: 90.0, std: 1.0, source: "made up for the '
+                        'test"}', paper)
+    with pytest.raises(ConfigError, match=match):
+        load_config(write_config(text))
+
+
+def test_a_config_without_a_published_number_says_why_and_reports_like_one_without(
+        write_config, tmp_path):
+    from graphlab.runner import run_config
+    from graphlab.runner.report import collect
+    from tests.conftest import TINY
+    text = TINY.replace('{metric: test_acc, mean: 90.0, std: 1.0, source: "made up for the '
+                        'test"}', "{none: the paper does not run this graph}")
+    cfg = load_config(write_config(text), "smoke")
+    assert cfg.paper.none == "the paper does not run this graph" and not cfg.paper.has_number
+    assert cfg.to_dict()["paper"] == {"none": "the paper does not run this graph"}
+    assert cfg.primary_metric == "test_acc"                # the task's, not the paper's
+    run_config(cfg, tmp_path, progress=False)
+    (summary,) = collect(tmp_path)
+    assert summary.paper is None and summary.gap() is None and summary.primary == "test_acc"
+    # a number keeps the record's paper block as before: the four keys, nothing else
+    assert set(load_config(write_config()).to_dict()["paper"]) == {"metric", "mean", "std",
+                                                                   "source"}
