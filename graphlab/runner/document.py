@@ -530,6 +530,8 @@ def expressiveness_table(folder: Path, name: str, select: list[str] | None, args
         cols.append("BREC training: epochs per pair (mean / most)")
     cols.append("wall")
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    read_back: set[str] = set()
+    untimed_all, resumed_wall = 0, 0.0
     for model, (row, settings, _) in rows.items():
         cells = [model] + [f"{row[b]:.1f}" if b in row else "–" for b in ("exp", "sr25")]
         brec = row.get("brec")
@@ -545,16 +547,27 @@ def expressiveness_table(folder: Path, name: str, select: list[str] | None, args
                   str(brec["unreliable"]) if brec else "–"]
         if trained:
             cells.append(_training_cell(row))
+        # a resumed run: its own wall plus that of the journalled pairs it read back, where
+        # the journal timed them (older journals did not)
         wall = sum(v for k, v in row.items() if k.endswith("wall_s"))
-        cells.append(f"{wall:.0f} s")
+        untimed = row.get("brec_read_back_untimed", 0 if "brec_read_back_wall_s" in row
+                          else row.get("brec_read_back", 0))
+        cells.append(f"{wall:.0f} s" + (f" + {untimed} pair{'s' * (untimed != 1)} resumed "
+                                        "from a journal, untimed" if untimed else ""))
         lines.append("| " + " | ".join(cells) + " |")
-    commits = sorted({r["git_commit"][:7] for r in records})
-    wall = sum(r["wall_time_s"] for r in records)
+        read_back |= {c[:7] for c in row.get("brec_read_back_commits", [])}
+        untimed_all += untimed
+        resumed_wall += row.get("brec_read_back_wall_s", 0.0)
+    commits = sorted({r["git_commit"][:7] for r in records} | read_back)
+    wall = sum(r["wall_time_s"] for r in records) + resumed_wall
     took = f"{wall / 3600:.1f} h" if wall >= 3600 else f"{wall / 60:.1f} min"
     n = len(records)
     return ("\n".join(lines) + "\n" + f"Records: `{name}` — {n} run{'s' * (n != 1)} of "
             f"`graphlab expressiveness`; commit{'s' * (len(commits) != 1)} "
-            f"{', '.join(f'`{c}`' for c in commits)}; {took} of summed wall time.\n")
+            f"{', '.join(f'`{c}`' for c in commits)}; {took} of summed wall time"
+            + (f" ({untimed_all} pair{'s' * (untimed_all != 1)} resumed from journals "
+               "untimed)" if untimed_all else "")
+            + ".\n")
 
 
 def _training_cell(row: dict) -> str:

@@ -86,6 +86,7 @@ class PairJournal:
     def __init__(self, path: Optional[Path]):
         self.path = path
         self.lines: list[dict] = []
+        self._since = time.perf_counter()   # each line's wall: since the one before
         if path is not None and path.exists():
             for line in path.read_text().splitlines():
                 try:
@@ -103,13 +104,26 @@ class PairJournal:
         """The commits that computed this key's journalled results."""
         return sorted({str(e.get("commit")) for e in self.lines if e["key"] == key})
 
+    def wall(self, key: str) -> tuple[float, int]:
+        """Seconds spent on this key's journalled results, and how many of them were not
+        timed (journals written before lines carried their wall time)."""
+        walls = [e.get("wall_s") for e in self.lines if e["key"] == key]
+        return (sum(w for w in walls if w is not None),
+                sum(w is None for w in walls))
+
+    def restart_clock(self) -> None:
+        self._since = time.perf_counter()
+
     def add(self, key: str, result: PairResult) -> None:
         if self.path is None:
             return
         from graphlab.io.provenance import git_commit
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        entry = {"key": key, "result": asdict(result), "commit": git_commit()}
+        now = time.perf_counter()
+        entry = {"key": key, "result": asdict(result), "commit": git_commit(),
+                 "wall_s": round(now - self._since, 1)}
+        self._since = now
         with open(self.path, "a") as f:
             f.write(json.dumps(entry) + "\n")
             f.flush()
@@ -206,6 +220,7 @@ def run(models: Sequence[str], benchmarks: Sequence[str], categories: Sequence[s
                               "training": None if training is None else asdict(training)},
                              sort_keys=True)
             done = journal.known(key)
+            journal.restart_clock()
             if done and progress:
                 print(f"{name}: {len(done)} BREC pairs read back from {journal.path}",
                       flush=True)
@@ -222,8 +237,11 @@ def run(models: Sequence[str], benchmarks: Sequence[str], categories: Sequence[s
             row["brec_training"] = None if training is None else asdict(training)
             row["brec_norm"] = norm
             row["brec_read_back"] = sum(r.pair in done for r in res)
-            if done:  # the pairs read back were computed by these commits
+            if done:  # the pairs read back were computed by these commits, in this time
                 row["brec_read_back_commits"] = journal.commits(key)
+                timed, untimed = journal.wall(key)
+                row["brec_read_back_wall_s"] = round(timed, 1)
+                row["brec_read_back_untimed"] = untimed
             row["brec_inits"] = inits
             row["brec_pairs"] = len(pairs)
             row["brec_wall_s"] = round(time.perf_counter() - start, 1)

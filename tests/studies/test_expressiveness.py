@@ -177,6 +177,7 @@ def test_a_killed_expressiveness_run_resumes_from_its_pair_journal(cli_on_mini_b
     with pytest.raises(KeyboardInterrupt):
         command.main(args + ["--out", str(out)])
     assert not out.exists() and len(journal.read_text().splitlines()) == 1
+    assert json.loads(journal.read_text())["wall_s"] >= 0      # each line: its wall time
     with open(journal, "a") as f:
         f.write('{"key": "torn')
     monkeypatch.setattr(brec_module, "brec_pair", real)
@@ -185,6 +186,8 @@ def test_a_killed_expressiveness_run_resumes_from_its_pair_journal(cli_on_mini_b
     theirs = json.loads(whole.read_text())["results"]["SWL(VS)"]
     assert ours["brec_read_back"] == 1 and theirs["brec_read_back"] == 0
     assert len(ours["brec_read_back_commits"]) == 1 and "brec_read_back_commits" not in theirs
+    # the resumed pair's time is kept, so the record's wall covers every pair
+    assert ours["brec_read_back_wall_s"] >= 0 and ours["brec_read_back_untimed"] == 0
     for key in ("brec", "brec_per_pair"):
         assert ours[key] == theirs[key]
     assert not journal.exists()
@@ -431,6 +434,23 @@ def test_expressiveness_records_make_a_generated_table(cli_on_mini_brec, tmp_pat
     assert (f"| {sum(epochs) / len(epochs):.1f} / {max(epochs)} (at most 2) |"
             in text.split("| SWL(SV) |")[1].splitlines()[0])
     assert "| untrained |" in text.split("| GIN |")[1].splitlines()[0]
+    # a run resumed from a journal: the pairs it read back are timed by the journal, or,
+    # from a journal without times, said to be untimed; their commits are named
+    record = json.loads((folder / "c.json").read_text())
+    row = record["results"]["SWL(SV)"]
+    row.update(brec_read_back=1, brec_read_back_commits=["feedbee" * 5],
+               brec_read_back_wall_s=1000.0, brec_read_back_untimed=0)
+    (folder / "c.json").write_text(json.dumps(record))
+    update_document(doc)
+    line = doc.read_text().split("| SWL(SV) |")[1].splitlines()[0]
+    assert f"| {sum(row[k] for k in row if k.endswith('wall_s')):.0f} s |" in line
+    assert "`feedbee`" in doc.read_text()
+    del row["brec_read_back_wall_s"], row["brec_read_back_untimed"]   # an older journal
+    (folder / "c.json").write_text(json.dumps(record))
+    update_document(doc)
+    text = doc.read_text()
+    assert " s + 1 pair resumed from a journal, untimed |" in text
+    assert "(1 pair resumed from journals untimed)." in text
     (folder / "b.json").write_text('{"results": {}}')
     with pytest.raises(DocumentError, match=r"b\.json is not a record of graphlab "
                                             "expressiveness"):
