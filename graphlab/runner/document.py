@@ -36,7 +36,7 @@ touched. The options of a block:
   config's own values, named by the search log or read from the config it names) and the
   paper's number.
 
-- ``--summary``: one row per config that has a ``paper:`` block (sweep and search points,
+- ``--summary``: one row per config whose ``paper:`` block has a number (sweep and search points,
   named ``…__key=value``, left out): ours, the paper's number and a status by a stated
   rule — *reproduced* when the gap is within the paper's standard deviation (1 point, or
   10 % of the number for an error metric, when the paper gives none), *missed* when ours is
