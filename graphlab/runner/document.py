@@ -414,6 +414,13 @@ def ncn_bench_table(path: Path, name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _test_val_cell(values: dict[int, tuple[float, float]], splits: list[int]) -> str:
+    """``test (val)``, each the mean ± std over ``splits`` of ``values[split]``."""
+    test = mean_std([values[k][0] for k in splits])
+    val = mean_std([values[k][1] for k in splits])
+    return f"{fmt(*test)} ({fmt(*val)})"
+
+
 def official_table(folder: Path, name: str, args: str) -> str:
     """The table of a ``--study official`` block (see the module docstring): an official
     implementation's per-split results beside graphlab's seed records of the same splits."""
@@ -463,14 +470,9 @@ def official_table(folder: Path, name: str, args: str) -> str:
             raise DocumentError(f"'{args}': graphlab's records '{ours_dir}' have no seed on "
                                 f"split(s) {missing}, which the official code ran")
         splits = sorted(theirs)
-
-        def cell(values: dict[int, tuple[float, float]], keys) -> str:
-            test = mean_std([values[k][0] for k in keys])
-            val = mean_std([values[k][1] for k in keys])
-            return f"{fmt(*test)} ({fmt(*val)})"
-
         lines.append("| " + " | ".join([
-            dataset, ", ".join(map(str, splits)), cell(theirs, splits), cell(ours, splits),
+            dataset, ", ".join(map(str, splits)), _test_val_cell(theirs, splits),
+            _test_val_cell(ours, splits),
             f"{fmt(*mean_std([v[0] for v in ours.values()]))} ({len(ours)} splits)"]) + " |")
         codes.add(f"`{code}` at `{short_commit(commit)}`")
         commits |= {short_commit(r.get("git_commit") or "not recorded") for r in records}

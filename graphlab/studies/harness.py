@@ -96,18 +96,23 @@ class PairJournal:
                 if isinstance(entry, dict) and "key" in entry and "result" in entry:
                     self.lines.append(entry)
 
+    def _latest(self, key: str) -> dict[int, dict]:
+        """This key's journal line per pair (of a pair journalled twice, the later one)."""
+        return {e["result"]["pair"]: e for e in self.lines if e["key"] == key}
+
     def known(self, key: str) -> dict[int, PairResult]:
-        return {e["result"]["pair"]: PairResult(**e["result"]) for e in self.lines
-                if e["key"] == key}
+        return {pair: PairResult(**e["result"]) for pair, e in self._latest(key).items()}
 
     def commits(self, key: str) -> list[str]:
         """The commits that computed this key's journalled results."""
         return sorted({str(e.get("commit")) for e in self.lines if e["key"] == key})
 
-    def wall(self, key: str) -> tuple[float, int]:
-        """Seconds spent on this key's journalled results, and how many of them were not
-        timed (journals written before lines carried their wall time)."""
-        walls = [e.get("wall_s") for e in self.lines if e["key"] == key]
+    def wall(self, key: str, pairs: Sequence[int]) -> tuple[float, int]:
+        """Seconds spent on this key's journalled results of ``pairs`` (the ones a run read
+        back), and how many of them were not timed (journals written before lines carried
+        their wall time)."""
+        latest = self._latest(key)
+        walls = [latest[p].get("wall_s") for p in pairs]
         return (sum(w for w in walls if w is not None),
                 sum(w is None for w in walls))
 
@@ -236,10 +241,11 @@ def run(models: Sequence[str], benchmarks: Sequence[str], categories: Sequence[s
                                     for r in res]
             row["brec_training"] = None if training is None else asdict(training)
             row["brec_norm"] = norm
-            row["brec_read_back"] = sum(r.pair in done for r in res)
+            read_back = [r.pair for r in res if r.pair in done]
+            row["brec_read_back"] = len(read_back)
             if done:  # the pairs read back were computed by these commits, in this time
                 row["brec_read_back_commits"] = journal.commits(key)
-                timed, untimed = journal.wall(key)
+                timed, untimed = journal.wall(key, read_back)
                 row["brec_read_back_wall_s"] = round(timed, 1)
                 row["brec_read_back_untimed"] = untimed
             row["brec_inits"] = inits

@@ -455,3 +455,25 @@ def test_expressiveness_records_make_a_generated_table(cli_on_mini_brec, tmp_pat
     with pytest.raises(DocumentError, match=r"b\.json is not a record of graphlab "
                                             "expressiveness"):
         update_document(doc)
+
+
+def test_a_journal_times_only_the_pairs_a_run_reads_back(tmp_path):
+    """Of a pair journalled twice the later line counts (as for its result); pairs outside
+    the run's selection and lines of other settings are not part of its wall time."""
+    import json
+
+    from graphlab.studies.harness import PairJournal
+
+    def line(key, pair, wall):
+        result = {"pair": pair, "category": "basic", "t2": 1.0, "t2_reliability": 0.0,
+                  "threshold": 0.5}
+        return json.dumps({"key": key, "result": result, "commit": "c",
+                           **({} if wall is None else {"wall_s": wall})})
+
+    path = tmp_path / "j.pairs.jsonl"
+    path.write_text("\n".join([line("a", 0, 5.0), line("a", 1, 7.0), line("a", 1, 2.0),
+                               line("a", 2, None), line("b", 0, 100.0)]) + "\n")
+    journal = PairJournal(path)
+    assert journal.wall("a", [0, 1]) == (7.0, 0)
+    assert journal.wall("a", [1, 2]) == (2.0, 1)
+    assert set(journal.known("a")) == {0, 1, 2}
