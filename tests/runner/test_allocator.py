@@ -22,7 +22,8 @@ CHURN = textwrap.dedent("""
         for mib in (3, 6, 12, 24, 5, 18):
             a = torch.ones(mib * 262144)
             b = a * 2
-            del a, b
+            c = b + 1
+            del a, b, c
     step()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     for _ in range(5):
@@ -45,9 +46,10 @@ def test_kept_memory_is_not_faulted_in_again():
     default, default_setting = _churn("system")
     assert setting.startswith("glibc, freed memory kept")
     assert default_setting == "system default"
-    # 5 steps of 68 MiB would fault ~87,000 pages if every block were new; glibc's defaults
-    # return most of them to the system, the raised thresholds keep them
-    assert default > 20_000
+    # 5 steps of 3 x 68 MiB would fault ~261,000 pages if every block were new; glibc's
+    # defaults trim the heap's top once more than twice the largest freed block is free (a step
+    # holds 3 x 24 MiB), so most of them are faulted in again; the raised thresholds keep them
+    assert default > 40_000
     assert kept * 5 < default
 
 
@@ -55,7 +57,7 @@ def test_kept_memory_is_not_faulted_in_again():
 def test_environment_turns_it_off():
     faults, setting = _churn("keep", GRAPHLAB_ALLOCATOR="system")
     assert setting == "system default (GRAPHLAB_ALLOCATOR=system)"
-    assert faults > 20_000
+    assert faults > 40_000
 
 
 def test_not_glibc_does_nothing(monkeypatch):
