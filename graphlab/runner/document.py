@@ -37,10 +37,12 @@ touched. The options of a block:
   paper's number.
 
 - ``--summary``: one row per config whose ``paper:`` block has a number (sweep and search points,
-  named ``…__key=value``, left out): ours, the paper's number and a status by a stated
-  rule — *reproduced* when the gap is within the paper's standard deviation (1 point, or
-  10 % of the number for an error metric, when the paper gives none), *missed* when ours is
-  worse by more, *above* when better by more.
+  named ``…__key=value``, left out), then one row per finished ``graphlab tune`` search under
+  the folder (its ``<name>.tune.json`` and all its trials' records), labelled ``<name>
+  (tuned: <point>)``, for the point chosen on validation as in ``--tuned``: ours, the
+  paper's number and a status by a stated rule — *reproduced* when the gap is within the
+  paper's standard deviation (1 point, or 10 % of the number for an error metric, when the
+  paper gives none), *missed* when ours is worse by more, *above* when better by more.
 
 - ``--study ncn-bench``: the positional argument is the JSON that ``graphlab bench ncn
   --official … --out`` writes; one row per config and thread count with graphlab's and the
@@ -211,19 +213,48 @@ def status(s: Summary) -> tuple[str, float]:
     return ("reproduced" if abs(gain) <= tol else "above" if gain > 0 else "missed"), tol
 
 
-def summary_table(summaries: list[Summary], args: str) -> str:
+def tuned_rows(summaries: list[Summary], folder: Path, args: str) -> list[tuple[str, Summary]]:
+    """``(label, chosen trial)`` of every finished search under ``folder`` (a
+    ``<name>.tune.json`` beside the records of all its trials): the trial the records choose
+    on the search's validation metric, checked against the log's choice."""
+    import json
+
+    rows = []
+    for log in sorted(folder.rglob("*.tune.json")):
+        try:
+            recorded = json.loads(log.read_text())
+            wanted = [(t["name"], t.get("fingerprint")) for t in recorded["trials"]]
+            metric = recorded["metric"]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise DocumentError(f"'{args}': search log '{log}' is not readable: {exc}") from None
+        # each trial's records, matched by name and (where the log has it) fingerprint
+        found = [[s for s in summaries if s.name == name and fp in (None, s.fingerprint)]
+                 for name, fp in wanted]
+        if not found or any(len(f) != 1 for f in found):
+            continue      # a search whose trials are not each recorded here exactly once
+        chosen = _chosen([f[0] for f in found], metric, recorded, log, args)
+        point = ", ".join(f"{k}={v}" for k, v in sweep_point(chosen.name).items())
+        rows.append((f"{chosen.name.split('__', 1)[0]} (tuned: {point})", chosen))
+    return rows
+
+
+def summary_table(summaries: list[Summary], args: str, folder: Path | None = None) -> str:
     """The table of a ``--summary`` block (see the module docstring)."""
-    rows = [s for s in summaries if s.paper and "__" not in s.name]
-    if not rows:
+    rows = [(s.name, s) for s in summaries if s.paper and "__" not in s.name]
+    tuned = [(label, s) for label, s in (tuned_rows(summaries, folder, args) if folder else [])
+             if s.paper]
+    if not rows and not tuned:
         raise DocumentError(f"'{args}': no config with a paper block")
     lines = ["| config | dataset | metric | ours | paper | status |", "|---|---|---|---|---|---|"]
-    for s in rows:
+    for label, s in rows + tuned:
         paper = fmt(float(s.paper["mean"]), float(s.paper.get("std") or math.nan))
-        lines.append(f"| {s.name} | {s.dataset} | {s.primary} | {fmt(*s.ours())} | {paper} | "
+        lines.append(f"| {label} | {s.dataset} | {s.primary} | {fmt(*s.ours())} | {paper} | "
                      f"{status(s)[0]} |")
+    note = (" A *tuned* row is the point of a `graphlab tune` search chosen by its validation "
+            "metric (the test metric is never used to choose)." if tuned else "")
     return ("\n".join(lines) + "\n\nStatus: *reproduced* when |ours − paper| is within the "
             "paper's standard deviation (1 point, or 10 % for an error metric, when it gives "
-            "none); *missed* / *above* when ours is worse / better by more.\n")
+            "none); *missed* / *above* when ours is worse / better by more." + note + "\n")
 
 
 def _untuned_trial(recorded: dict | None, base: Path) -> str | None:
@@ -251,12 +282,28 @@ def _untuned_trial(recorded: dict | None, base: Path) -> str | None:
     return next((t["name"] for t in recorded["trials"] if t.get("values") == untuned), None)
 
 
+def _chosen(trials: list[Summary], metric: str, recorded: dict | None, log: Path,
+            args: str) -> Summary:
+    """The trial of a search with the best mean validation ``metric`` (of equal means, the
+    first of ``trials``), checked against the choice the search log recorded."""
+    from graphlab.tasks.common import minimised
+
+    for s in trials:
+        if metric not in s.metrics:
+            raise DocumentError(f"'{args}': trial '{s.name}' has no '{metric}'")
+    pick = min if minimised(metric) else max
+    chosen = pick(trials, key=lambda s: s.metrics[metric][0])
+    if recorded is not None and recorded.get("chosen") not in (None, chosen.name):
+        raise DocumentError(f"'{args}': the records choose '{chosen.name}', but "
+                            f"{log.name} recorded '{recorded['chosen']}'")
+    return chosen
+
+
 def tuned_table(summaries: list[Summary], metric: str, folder: Path, args: str,
                 doc: Path | None = None) -> str:
     """The table of a ``--tuned METRIC`` block (see the module docstring)."""
     import json
 
-    from graphlab.tasks.common import minimised
 
     if not metric.startswith("val_"):
         raise DocumentError(f"'{args}': --tuned needs a validation metric (val_…)")
@@ -270,14 +317,7 @@ def tuned_table(summaries: list[Summary], metric: str, folder: Path, args: str,
         if recorded is not None:
             order = {t["name"]: k for k, t in enumerate(recorded["trials"])}
             trials.sort(key=lambda s: order.get(s.name, len(order)))
-        for s in trials:
-            if metric not in s.metrics:
-                raise DocumentError(f"'{args}': trial '{s.name}' has no '{metric}'")
-        pick = min if minimised(metric) else max
-        chosen = pick(trials, key=lambda s: s.metrics[metric][0])
-        if recorded is not None and recorded.get("chosen") not in (None, chosen.name):
-            raise DocumentError(f"'{args}': the records choose '{chosen.name}', but "
-                                f"{log.name} recorded '{recorded['chosen']}'")
+        chosen = _chosen(trials, metric, recorded, log, args)
         for s in trials:
             point = sweep_point(s.name)
             keys = keys or list(point)
@@ -356,7 +396,7 @@ def render(args: str, base: Path) -> str:
     if opts.summary:
         if opts.grid or opts.pivot or opts.metrics or opts.tuned:
             raise DocumentError(f"'{args}': --summary makes its own table")
-        table = summary_table(summaries, args)
+        table = summary_table(summaries, args, folder)
     elif opts.tuned:
         if opts.grid or opts.pivot or opts.metrics:
             raise DocumentError(f"'{args}': --tuned makes its own table")

@@ -164,6 +164,40 @@ def test_a_tuned_table_chooses_on_validation_and_checks_the_search_log(tmp_path)
         render("records/tuned --tuned test_acc", tmp_path)
 
 
+def test_the_summary_adds_each_finished_search_at_its_validation_choice(tmp_path):
+    records = tmp_path / "records"
+    paper = {"metric": "test_acc", "mean": 89.4, "std": 5.6, "source": "Xu et al."}
+    fake_records(records / "plain", "mutag_gin", "mutag", [84.0, 86.0], paper)
+    tuned = records / "tuned"
+    fake_records(tuned, "mutag_gin__lr=0.1", "mutag", [95.0, 97.0], paper, val=[80.0, 82.0])
+    fake_records(tuned, "mutag_gin__lr=0.01", "mutag", [75.0, 77.0], paper, val=[90.0, 92.0])
+    trials = [{"name": "mutag_gin__lr=0.1", "fingerprint": "mutag_gin__lr=0.1"},
+              {"name": "mutag_gin__lr=0.01", "fingerprint": "mutag_gin__lr=0.01"}]
+    log = {"metric": "val_acc", "trials": trials, "chosen": "mutag_gin__lr=0.01"}
+    # no search log yet: the search's points stay out, the plain config is reported
+    lines = render("records --summary", tmp_path).splitlines()
+    assert [ln for ln in lines if ln.startswith("| mutag")] == [
+        "| mutag_gin | mutag | test_acc | 85.00 ± 1.41 | 89.40 ± 5.60 | reproduced |"]
+    # a finished search: its validation choice, not its best test point (95–97)
+    (tuned / "mutag_gin.tune.json").write_text(json.dumps(log))
+    table = render("records --summary", tmp_path)
+    assert ("| mutag_gin (tuned: lr=0.01) | mutag | test_acc | 76.00 ± 1.41 | 89.40 ± 5.60 | "
+            "missed |") in table
+    assert "A *tuned* row is the point of a `graphlab tune` search chosen by its validation" \
+        in table
+    # a log whose trial's records are another configuration's is not reported as the search
+    other = [trials[0], {**trials[1], "fingerprint": "something else"}]
+    (tuned / "mutag_gin.tune.json").write_text(json.dumps({**log, "trials": other}))
+    assert "(tuned" not in render("records --summary", tmp_path)
+    # the records must choose what the log recorded
+    (tuned / "mutag_gin.tune.json").write_text(json.dumps({**log, "chosen": "mutag_gin__lr=0.1"}))
+    with pytest.raises(DocumentError, match="recorded 'mutag_gin__lr=0.1'"):
+        render("records --summary", tmp_path)
+    (tuned / "mutag_gin.tune.json").write_text("{not json")
+    with pytest.raises(DocumentError, match="search log .* is not readable"):
+        render("records --summary", tmp_path)
+
+
 def test_the_ncn_bench_table_comes_from_its_json(tmp_path):
     row = {"config": "cora_ncnc", "threads": 1, "rounds": 3, "epochs_per_round": 3,
            "graphlab_train_s": 0.5, "official_train_s": 1.25, "graphlab_eval_s": 0.25,
