@@ -55,7 +55,9 @@ touched. The options of a block:
   ``split``, ``best_test`` and ``best_val``); one row per file: the splits the official code
   ran, its test (validation) accuracy over them, graphlab's on the same splits (a seed's
   split is the config's ``split.index``, else the seed modulo the dataset's split count,
-  given as ``num_splits``) and graphlab's over all its seeds.
+  given as ``num_splits``) and graphlab's over all its seeds. A split that names its
+  ``log`` (the official run's output, relative to the record) is checked against the log's
+  last ``Best val: …, best test: …`` line.
 
 - ``--study expressiveness``: the folder holds the JSON records that ``graphlab
   expressiveness --out`` writes (one file per run, each with its commit and command)
@@ -461,6 +463,29 @@ def _test_val_cell(values: dict[int, tuple[float, float]], splits: list[int]) ->
     return f"{fmt(*test)} ({fmt(*val)})"
 
 
+#: the line an official run's log ends its training with (AMUD-ADPA's node classification)
+OFFICIAL_BEST = re.compile(r"Best val: ([0-9.]+), best test: ([0-9.]+)")
+
+
+def _check_official_log(path: Path, entry: dict, args: str) -> None:
+    """A split that names its log (relative to the record) must carry the numbers of the
+    log's last ``Best val: …, best test: …`` line (fractions there, percent here)."""
+    log = path.parent / str(entry["log"])
+    try:
+        found = OFFICIAL_BEST.findall(log.read_text())
+    except OSError as exc:
+        raise DocumentError(f"'{args}': {path}: split {entry['split']}'s log '{log}' is not "
+                            f"readable ({exc})") from None
+    if not found:
+        raise DocumentError(f"'{args}': {path}: split {entry['split']}'s log '{log}' has no "
+                            "'Best val: …, best test: …' line")
+    val, test = (100 * float(v) for v in found[-1])
+    if abs(val - float(entry["best_val"])) > 0.006 or abs(test - float(entry["best_test"])) > 0.006:
+        raise DocumentError(f"'{args}': {path}: split {entry['split']} says val "
+                            f"{entry['best_val']} / test {entry['best_test']}, its log "
+                            f"'{log.name}' says {val:.2f} / {test:.2f}")
+
+
 def official_table(folder: Path, name: str, args: str) -> str:
     """The table of a ``--study official`` block (see the module docstring): an official
     implementation's per-split results beside graphlab's seed records of the same splits."""
@@ -490,6 +515,9 @@ def official_table(folder: Path, name: str, args: str) -> str:
                                 f"({type(exc).__name__}: {exc})") from None
         if not theirs:
             raise DocumentError(f"'{args}': {path} lists no splits")
+        for entry in rec["splits"]:
+            if entry.get("log"):
+                _check_official_log(path, entry, args)
         records = [load_record(p, ("seed", "config", "metrics"))
                    for p in sorted(ours_dir.glob("seed_*.json"))]
         if not records or None in records:

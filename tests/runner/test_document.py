@@ -261,6 +261,36 @@ def test_the_official_code_table_pairs_its_splits_with_graphlabs_seeds(tmp_path)
         render("records/official --study official --select x", tmp_path)
 
 
+def test_an_official_split_that_names_its_log_is_checked_against_it(tmp_path):
+    records = tmp_path / "records"
+    fake_records(records, "cham_adpa", "chameleon", [50.0], val=[51.0])
+    official = records / "official"
+    (official / "logs").mkdir(parents=True)
+    (official / "logs" / "split_0.log").write_text(
+        "Epoch: 001, acc_val: 0.2, acc_test: 0.2\nBest val: 0.5, best test: 0.4\n"
+        "Epoch: 001, acc_val: 0.3, acc_test: 0.3\nBest val: 0.5391, best test: 0.5066\n")
+    split = {"split": 0, "best_test": 50.66, "best_val": 53.91, "log": "logs/split_0.log"}
+    rec = {"study": "official_adpa", "dataset": "chameleon", "num_splits": 10,
+           "graphlab_records": "../cham_adpa", "code": "someone/ADPA", "commit": "974193a",
+           "splits": [split]}
+    (official / "cham.json").write_text(json.dumps(rec))
+    assert "| chameleon | 0 | 50.66 ± – (53.91 ± –) |" in render("records/official --study "
+                                                                   "official", tmp_path)
+    (official / "cham.json").write_text(json.dumps({**rec, "splits": [{**split,
+                                                                         "best_test": 50.7}]}))
+    with pytest.raises(DocumentError, match="val 53.91 / test 50.7, its log 'split_0.log' says "
+                                            "53.91 / 50.66"):
+        render("records/official --study official", tmp_path)
+    (official / "cham.json").write_text(json.dumps({**rec, "splits": [{**split,
+                                                                         "log": "logs/x.log"}]}))
+    with pytest.raises(DocumentError, match="log .*x.log' is not readable"):
+        render("records/official --study official", tmp_path)
+    (official / "logs" / "split_0.log").write_text("Epoch: 001\n")
+    (official / "cham.json").write_text(json.dumps(rec))
+    with pytest.raises(DocumentError, match="has no 'Best val"):
+        render("records/official --study official", tmp_path)
+
+
 def test_a_body_without_a_final_newline_never_swallows_the_next_block(tmp_path, monkeypatch):
     """A renderer whose text lacks the last newline must not glue the end marker to its
     last line: the next regeneration would then read on to the following block's end and
