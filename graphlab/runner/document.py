@@ -306,7 +306,6 @@ def tuned_table(summaries: list[Summary], metric: str, folder: Path, args: str,
     """The table of a ``--tuned METRIC`` block (see the module docstring)."""
     import json
 
-
     if not metric.startswith("val_"):
         raise DocumentError(f"'{args}': --tuned needs a validation metric (val_…)")
     searches: dict[str, list[Summary]] = {}
