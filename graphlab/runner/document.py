@@ -215,6 +215,11 @@ def status(s: Summary) -> tuple[str, float]:
     return ("reproduced" if abs(gain) <= tol else "above" if gain > 0 else "missed"), tol
 
 
+def _point_label(name: str) -> str:
+    """A search trial's values as ``key=value, …`` (from its ``…__key=value`` name)."""
+    return ", ".join(f"{k}={v}" for k, v in sweep_point(name).items())
+
+
 def tuned_rows(summaries: list[Summary], folder: Path, args: str) -> list[tuple[str, Summary]]:
     """``(label, chosen trial)`` of every finished search under ``folder`` (a
     ``<name>.tune.json`` beside the records of all its trials): the trial the records choose
@@ -235,7 +240,7 @@ def tuned_rows(summaries: list[Summary], folder: Path, args: str) -> list[tuple[
         if not found or any(len(f) != 1 for f in found):
             continue      # a search whose trials are not each recorded here exactly once
         chosen = _chosen([f[0] for f in found], metric, recorded, log, args)
-        point = ", ".join(f"{k}={v}" for k, v in sweep_point(chosen.name).items())
+        point = _point_label(chosen.name)
         rows.append((f"{chosen.name.split('__', 1)[0]} (tuned: {point})", chosen))
     return rows
 
@@ -326,7 +331,7 @@ def tuned_table(summaries: list[Summary], metric: str, folder: Path, args: str,
                                fmt(*s.ours()), "**chosen**" if s is chosen else ""])
         paper = (fmt(float(chosen.paper["mean"]), float(chosen.paper.get("std", math.nan)))
                  if chosen.paper else "–")
-        point = ", ".join(f"{k}={v}" for k, v in sweep_point(chosen.name).items())
+        point = _point_label(chosen.name)
         plain = _untuned_trial(recorded, doc) if doc is not None else None
         untuned = next((fmt(*s.ours()) for s in trials if s.name == plain), "–")
         summary_rows.append([name, chosen.dataset, point, fmt(*chosen.metrics[metric]),
